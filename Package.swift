@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kf", targets: ["kf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, each with a small shim header. Only Git imports CGit2; only Cluster imports CCurl.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2",
+                       providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Build-time embedding of templates/ and the build's git metadata into the binary.
+        .executableTarget(name: "KfEmbedTool", path: "Sources/KfEmbedTool"),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["KfEmbedTool"]),
+
+        .target(name: "Git", dependencies: ["CGit2"]),
+        .target(name: "Cluster", dependencies: ["CCurl"]),
+        .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Project", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Templates", plugins: ["EmbedResources"]),
+        .target(name: "Actions", dependencies: [
+            "Git", "Cluster", "Project", "Resources", "Templates",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "kf", dependencies: [
+            "Actions", "Project",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "GitTests", dependencies: ["Git"]),
+        .testTarget(name: "ProjectTests", dependencies: ["Project"]),
+        .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
+        .testTarget(name: "kfTests", dependencies: ["kf"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

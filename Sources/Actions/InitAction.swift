@@ -1,0 +1,170 @@
+import Foundation
+import Git
+import Project
+import Resources
+import Templates
+
+/// `kf init`: creates a kf project, or completes one, never overwriting what the user changed.
+public struct InitAction {
+    /// What happened to one file or folder.
+    public enum Outcome: String, Sendable {
+        /// kf wrote it.
+        case created
+        /// It was there already with the content kf would write.
+        case kept
+        /// It was there with other content (the user's); left as is.
+        case skipped
+        /// It was there and kf added the lines it needs.
+        case updated
+    }
+
+    public struct Entry: Equatable, Sendable {
+        public let path: String
+        public let outcome: Outcome
+        public let note: String?
+    }
+
+    public struct Result: Sendable {
+        public let root: String
+        public let project: ProjectFile
+        public let entries: [Entry]
+        /// Flags that disagree with an existing kf.yaml, which wins.
+        public let warnings: [String]
+    }
+
+    public var directory: String
+    public var name: String?
+    public var namespace: String?
+    public var context: String?
+    public var registryRemote: String?
+
+    public init(directory: String, name: String? = nil, namespace: String? = nil, context: String? = nil,
+                registryRemote: String? = nil) {
+        self.directory = directory
+        self.name = name
+        self.namespace = namespace
+        self.context = context
+        self.registryRemote = registryRemote
+    }
+
+    public func run() throws -> Result {
+        let root = URL(fileURLWithPath: directory).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ActionError.notADirectory(path: root)
+        }
+        let projectPath = URL(fileURLWithPath: root).appending(path: ProjectFile.fileName).path
+        var warnings: [String] = []
+        let project: ProjectFile
+        let existing = FileManager.default.fileExists(atPath: projectPath)
+        if existing {
+            project = try ProjectFile.load(path: projectPath)
+            for (flag, wanted, actual) in [("--name", name, project.name), ("--namespace", namespace, project.namespace),
+                                           ("--context", context, project.context),
+                                           ("--registry-remote", registryRemote, project.registryRemote)] {
+                if let wanted, wanted != actual {
+                    warnings.append("\(flag) \(wanted) differs from \(actual ?? "nothing") in \(projectPath), which is kept; edit kf.yaml to change it")
+                }
+            }
+        } else {
+            let projectName = try name ?? Self.derivedName(from: root)
+            try Self.validate(name: projectName, flag: name == nil ? "the folder name" : "--name")
+            if let namespace { try Self.validate(name: namespace, flag: "--namespace") }
+            project = ProjectFile(name: projectName, namespace: namespace, context: context, registryRemote: registryRemote)
+        }
+
+        // Everything is rendered before anything is written, so a template error leaves the folder untouched.
+        let files = try scaffold(for: project, root: root)
+        var entries: [Entry] = []
+        if !existing {
+            try FileWriter.write(try project.rendered(), to: projectPath)
+            entries.append(Entry(path: ProjectFile.fileName, outcome: .created, note: nil))
+        } else {
+            entries.append(Entry(path: ProjectFile.fileName, outcome: .kept, note: nil))
+        }
+        for (relative, text) in files {
+            entries.append(try place(text, at: relative, root: root))
+        }
+        entries.append(try ensureRepository(root: root))
+        return Result(root: root, project: project, entries: entries, warnings: warnings)
+    }
+
+    /// The scaffold's files, relative to the project root, rendered from the templates under init/.
+    func scaffold(for project: ProjectFile, root: String) throws -> [(String, String)] {
+        let store = TemplateStore(projectRoot: root)
+        var files: [(String, String)] = []
+        for template in try store.templates(under: "init") {
+            var relative = String(template.path.dropFirst("init/".count))
+            var text = template.text
+            if relative == "gitignore" {
+                relative = ".gitignore"
+            } else if relative.hasSuffix(".yaml") {
+                var document = try YAMLDocument(text: text, file: "templates/" + template.path)
+                if document.root["kind"]?.string == "Namespace" {
+                    try document.set(["metadata", "name"], to: project.namespace, file: template.path)
+                } else if document.root["kind"]?.string == "Kustomization", document.root["namespace"] != nil {
+                    try document.set(["namespace"], to: project.namespace, file: template.path)
+                }
+                text = try document.text()
+            }
+            files.append((relative, text))
+        }
+        return files
+    }
+
+    private func place(_ text: String, at relative: String, root: String) throws -> Entry {
+        let path = URL(fileURLWithPath: root).appending(path: relative).path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            try FileWriter.write(text, to: path)
+            return Entry(path: relative, outcome: .created, note: nil)
+        }
+        let current = String(decoding: data, as: UTF8.self)
+        if current == text { return Entry(path: relative, outcome: .kept, note: nil) }
+        if relative == ".gitignore" {
+            // The ignore lines kf needs are added to the user's file; nothing of theirs changes.
+            let have = Set(current.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+            let missing = text.split(separator: "\n").map(String.init)
+                .filter { !$0.hasPrefix("#") && !$0.isEmpty && !have.contains($0) }
+            if missing.isEmpty { return Entry(path: relative, outcome: .kept, note: nil) }
+            let joined = (current.hasSuffix("\n") || current.isEmpty ? current : current + "\n")
+                + missing.joined(separator: "\n") + "\n"
+            try FileWriter.write(joined, to: path)
+            return Entry(path: relative, outcome: .updated, note: "added " + missing.joined(separator: " "))
+        }
+        return Entry(path: relative, outcome: .skipped, note: "differs from kf's scaffold; left as is")
+    }
+
+    private func ensureRepository(root: String) throws -> Entry {
+        if let existing = try Repository.discover(from: root) {
+            return Entry(path: ".git", outcome: .kept, note: existing == root ? nil : "inside the repository at \(existing)")
+        }
+        _ = try Repository.create(at: root, initialBranch: "main")
+        return Entry(path: ".git", outcome: .created, note: "git repository, branch main")
+    }
+
+    /// A project name from a folder name: lower-cased, with runs of other characters turned into '-'.
+    static func derivedName(from root: String) throws -> String {
+        let folder = URL(fileURLWithPath: root).lastPathComponent
+        var name = ""
+        for character in folder.lowercased() {
+            if character.isASCII && (character.isLetter || character.isNumber) {
+                name.append(character)
+            } else if !name.hasSuffix("-") {
+                name.append("-")
+            }
+        }
+        while name.hasPrefix("-") { name.removeFirst() }
+        while name.hasSuffix("-") { name.removeLast() }
+        return String(name.prefix(63))
+    }
+
+    static func validate(name: String, flag: String) throws {
+        let ok = (1...63).contains(name.count)
+            && name.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
+            && name.first != "-" && name.last != "-"
+        if !ok {
+            throw ActionError.invalidProjectName(
+                name: name, reason: "\(flag) must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)")
+        }
+    }
+}

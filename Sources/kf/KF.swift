@@ -1,0 +1,16 @@
+import Actions
+import ArgumentParser
+
+/// The root command.
+struct KF: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kf",
+        abstract: "One binary for the whole model lifecycle on Kubeflow.",
+        discussion: """
+        kf scaffolds a project and keeps its model versions in a git-backed registry that GTO reads. \
+        Run `kf init NAME` to start, then `kf version` to see what kf is built with.
+        """,
+        version: KfVersion.current,
+        subcommands: [InitCommand.self, VersionCommand.self, CompletionCommand.self]
+    )
+}
