@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Git", dependencies: ["CGit2"]),
         .target(name: "Cluster", dependencies: ["CCurl"]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Project", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "Project", "Resources", "Templates",
@@ -38,8 +38,8 @@ let package = Package(
 
         .testTarget(name: "GitTests", dependencies: ["Git"]),
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
-        .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
-        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
+        .testTarget(name: "ResourcesTests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
     ],

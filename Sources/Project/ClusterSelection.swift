@@ -5,6 +5,11 @@ public enum SettingSource: String, Sendable, Equatable {
 
 /// A resolved setting and its origin, so verbose output can say why kf chose it.
 public struct Setting: Sendable, Equatable {
+    public init(value: String, source: SettingSource) {
+        self.value = value
+        self.source = source
+    }
+
     public let value: String
     public let source: SettingSource
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 import Yams
 
 /// The settings in a project's kf.yaml, validated. See `ProjectSchema` for every field.
@@ -114,14 +115,14 @@ public struct ProjectFile: Equatable, Sendable {
         var pairs: [(Node, Node)] = [
             ("apiVersion", Node(ProjectSchema.apiVersion)),
             ("kind", Node(ProjectSchema.kind)),
-            ("name", Node(name)),
-            ("namespace", Node(namespace)),
-            ("context", Node(context)),
-            ("environment", Node(environment)),
+            ("name", YAMLDocument.stringNode(name)),
+            ("namespace", YAMLDocument.stringNode(namespace)),
+            ("context", YAMLDocument.stringNode(context)),
+            ("environment", YAMLDocument.stringNode(environment)),
         ]
         var registry: [(Node, Node)] = []
-        if let registryRemote { registry.append(("remote", Node(registryRemote))) }
-        registry.append(("stages", Node(stages.map { Node($0) })))
+        if let registryRemote { registry.append(("remote", YAMLDocument.stringNode(registryRemote))) }
+        registry.append(("stages", Node(stages.map { YAMLDocument.stringNode($0) })))
         pairs.append(("registry", Node(registry)))
         if !defaults.isEmpty {
             var commands: [(Node, Node)] = []

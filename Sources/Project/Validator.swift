@@ -19,10 +19,7 @@ final class Validator {
                     report(keyNode, path, "expected a string key, found \(describe(keyNode))")
                     continue
                 }
-                if !seen.insert(key).inserted {
-                    report(keyNode, path + [key], "appears more than once")
-                    continue
-                }
+                seen.insert(key)  // Yams refuses duplicate keys while composing.
                 guard let field = fields.first(where: { $0.name == key }) else {
                     var message = "unknown field"
                     if let nearest = nearest(to: key, in: fields.map(\.name)) {

@@ -42,7 +42,15 @@ public struct YAMLDocument {
     /// Sets the scalar at a path of mapping keys, creating intermediate mappings; the key keeps its place when it
     /// exists and is appended otherwise.
     public mutating func set(_ path: [String], to value: String, file: String) throws {
-        root = try Self.setting(root, path[...], Node(value), file: file, walked: [])
+        root = try Self.setting(root, path[...], Self.stringNode(value), file: file, walked: [])
+    }
+
+    /// A string scalar that every YAML reader (1.1 or 1.2) reads back as the same string: quoted when its plain
+    /// form would read as a boolean, null or number.
+    public static func stringNode(_ value: String) -> Node {
+        let implicit = Node(value, Tag(.implicit))
+        let ambiguous = ["y", "Y", "n", "N"].contains(value) || Resolver.default.resolveTag(of: implicit) != .str
+        return Node(value, Tag(.str), ambiguous ? .singleQuoted : .any)
     }
 
     private static func setting(_ node: Node, _ path: ArraySlice<String>, _ value: Node, file: String,

@@ -7,7 +7,7 @@ struct KF: AsyncParsableCommand {
         commandName: "kf",
         abstract: "One binary for the whole model lifecycle on Kubeflow.",
         discussion: """
-        kf scaffolds a project and keeps its model versions in a git-backed registry that GTO reads. \
+        kf scaffolds a project whose manifests are kustomize overlays, ready for git. \
         Run `kf init NAME` to start, then `kf version` to see what kf is built with.
         """,
         version: KfVersion.current,

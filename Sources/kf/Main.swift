@@ -43,13 +43,16 @@ enum ExitStatus {
         return usage
     }
 
-    /// Errors thrown by a command's run(): one line (or a listed block) on stderr.
+    /// Errors thrown by a command's run(): kf's own print one line (or a listed block) on stderr and exit 1;
+    /// argument-parser outcomes (help, usage errors) are handled as when parsing.
     static func forRunning(_ error: Error) -> Int32 {
         if let exit = error as? ExitCode { return exit.rawValue }
-        if error is CleanExit || error is ValidationError {
+        switch KF.exitCode(for: error) {
+        case .success, .validationFailure:
             return forParsing(error)
+        default:
+            Terminal.standardError.error(String(describing: error))
+            return failure
         }
-        Terminal.standardError.error(String(describing: error))
-        return failure
     }
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command (README and .ci/run): installs what the tests need, builds, and runs every suite,
+# printing each phase's time. Exits non-zero when anything fails.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+phase_start=$(date +%s)
+phase() {
+    local now; now=$(date +%s)
+    printf '== %s (previous phase: %ss)\n' "$1" "$((now - phase_start))"
+    phase_start=$now
+}
+
+phase "installing tools"
+scripts/install-tools.sh
+
+phase "building (debug)"
+mkdir -p .build
+if ! swift build --build-tests >.build/build.log 2>&1; then
+    grep -E 'error:' .build/build.log | head -40 >&2 || true
+    tail -20 .build/build.log >&2
+    echo "build failed (full log: .build/build.log)" >&2
+    exit 1
+fi
+
+phase "swift test"
+# Swift Testing prints each suite's time ("Suite X passed after N seconds"); the last line is the summary.
+set +e
+swift test --skip-build 2>&1 | tee .build/test.log | grep -Ev '^(◇|↳|Test Case|Test Suite .* started)'
+status=${PIPESTATUS[0]}
+set -e
+phase "done"
+exit "$status"
