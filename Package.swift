@@ -32,7 +32,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Project",
+            "Actions", "Project", "Resources", "Templates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

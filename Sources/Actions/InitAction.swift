@@ -22,6 +22,8 @@ public struct InitAction {
         public let path: String
         public let outcome: Outcome
         public let note: String?
+        /// Where the file's template came from, for files rendered from one.
+        public var origin: TemplateOrigin? = nil
     }
 
     public struct Result: Sendable {
@@ -82,17 +84,19 @@ public struct InitAction {
         } else {
             entries.append(Entry(path: ProjectFile.fileName, outcome: .kept, note: nil))
         }
-        for (relative, text) in files {
-            entries.append(try place(text, at: relative, root: root))
+        for (relative, text, origin) in files {
+            var entry = try place(text, at: relative, root: root)
+            entry.origin = origin
+            entries.append(entry)
         }
         entries.append(try ensureRepository(root: root))
         return Result(root: root, project: project, entries: entries, warnings: warnings)
     }
 
     /// The scaffold's files, relative to the project root, rendered from the templates under init/.
-    func scaffold(for project: ProjectFile, root: String) throws -> [(String, String)] {
+    func scaffold(for project: ProjectFile, root: String) throws -> [(String, String, TemplateOrigin)] {
         let store = TemplateStore(projectRoot: root)
-        var files: [(String, String)] = []
+        var files: [(String, String, TemplateOrigin)] = []
         for template in try store.templates(under: "init") {
             var relative = String(template.path.dropFirst("init/".count))
             var text = template.text
@@ -107,7 +111,7 @@ public struct InitAction {
                 }
                 text = try document.text()
             }
-            files.append((relative, text))
+            files.append((relative, text, template.origin))
         }
         return files
     }

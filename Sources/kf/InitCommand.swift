@@ -1,6 +1,7 @@
 import Actions
 import ArgumentParser
 import Foundation
+import Templates
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,6 +49,12 @@ struct InitCommand: ParsableCommand {
             }
             let label = out.paint(entry.outcome.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), color)
             out.line("  \(label) \(entry.path)" + (entry.note.map { " (\($0))" } ?? ""))
+            if global.verbose, let origin = entry.origin {
+                switch origin {
+                case .embedded: out.line("           from kf's built-in template")
+                case let .project(path): out.line("           from the project's template \(path)")
+                }
+            }
         }
         let project = result.project
         out.line("Project \"\(project.name)\" is ready in \(result.root) (namespace \(project.namespace), context \(project.context)).")

@@ -50,6 +50,22 @@ import Testing
         #expect(second.stdout.contains("  kept     manifests/base/kustomization.yaml\n"))
     }
 
+    @Test func verboseInitSaysWhereEachTemplateCameFrom() throws {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-e2e-\(UUID().uuidString)").path
+        let override = base + "/p/templates/init/manifests/base/namespace.yaml"
+        try FileManager.default.createDirectory(atPath: (override as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels: {team: a}\n"
+            .write(toFile: override, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let run = try KfBinary.run(["init", "p", "-v"], in: base)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("created  manifests/base/kustomization.yaml\n           from kf's built-in template\n"))
+        #expect(run.stdout.contains("created  manifests/base/namespace.yaml\n           from the project's template \(override)\n"))
+        let written = try String(contentsOfFile: base + "/p/manifests/base/namespace.yaml", encoding: .utf8)
+        #expect(written == "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: p\n  labels:\n    team: a\n")
+    }
+
     @Test func badProjectFileIsOneClearErrorAndExitOne() throws {
         let base = FileManager.default.temporaryDirectory.appending(path: "kf-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
