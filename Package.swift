@@ -23,7 +23,7 @@ let package = Package(
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["KfEmbedTool"]),
 
         .target(name: "Git", dependencies: ["CGit2"]),
-        .target(name: "Cluster", dependencies: ["CCurl"]),
+        .target(name: "Cluster", dependencies: ["CCurl", "Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "ResourcesTests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
     ],
     swiftLanguageModes: [.v6]
