@@ -113,6 +113,9 @@ final class CurlTransfer: @unchecked Sendable {
         }
         if options.acceptCompressed { set(CURLOPT_ACCEPT_ENCODING, "") }
         set(CURLOPT_TCP_KEEPALIVE, 1)
+        // curl silently re-sends a request whose reused connection died before the answer; that is only safe
+        // when repeating the request is, so other requests get a connection of their own.
+        if !request.idempotent { set(CURLOPT_FRESH_CONNECT, 1) }
         _ = kf_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
 
         // TLS: verification on unless the kubeconfig says insecure-skip-tls-verify.

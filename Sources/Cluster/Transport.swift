@@ -101,14 +101,14 @@ public final class Transport: Sendable {
                     delay = wait
                     note = "retrying in \(wait)"
                 }
-                log(request, status: response.status, elapsed: elapsed, attempt: attempt, note: note)
+                log(prepared.request, status: response.status, elapsed: elapsed, attempt: attempt, note: note)
                 guard let delay else { return response }
                 if delay > .zero { try? await Task.sleep(for: delay) }
             case let .failed(_, kind, message):
                 let retryable = kind == .couldNotConnect || (request.idempotent && [.connectionReset, .timedOut].contains(kind))
                 let canRetry = retryable && attempt < retry.maxAttempts
                 let wait = canRetry ? backoff(attempt) : nil
-                log(request, status: nil, elapsed: elapsed, attempt: attempt,
+                log(prepared.request, status: nil, elapsed: elapsed, attempt: attempt,
                     note: "\(kind.rawValue): \(message)" + (wait.map { "; retrying in \($0)" } ?? ""))
                 guard let wait else {
                     throw .transport(method: request.method, url: request.url, kind: kind, message: message,
@@ -172,10 +172,11 @@ public final class Transport: Sendable {
         let (outcome, _) = await perform(prepared.request, options: prepared.options, onData: onData, started: started)
         switch outcome {
         case let .completed(response):
-            log(request, status: response.status, elapsed: ContinuousClock.now - begun, attempt: 1, note: nil)
+            log(prepared.request, status: response.status, elapsed: ContinuousClock.now - begun, attempt: 1, note: nil)
             return response
         case let .failed(_, kind, message):
-            log(request, status: nil, elapsed: ContinuousClock.now - begun, attempt: 1, note: "\(kind.rawValue): \(message)")
+            log(prepared.request, status: nil, elapsed: ContinuousClock.now - begun, attempt: 1,
+                note: "\(kind.rawValue): \(message)")
             throw .transport(method: request.method, url: request.url, kind: kind, message: message, attempts: 1)
         case .cancelled:
             throw .transport(method: request.method, url: request.url, kind: .other, message: "cancelled", attempts: 1)
