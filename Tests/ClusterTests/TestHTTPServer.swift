@@ -47,6 +47,7 @@ final class TestHTTPServer: @unchecked Sendable {
     private let handler: Handler
     private let log = Mutex<[Request]>([])
     private let stopped = Mutex(false)
+    private let clients = Mutex<Set<Int32>>([])
 
     var requests: [Request] { log.withLock { $0 } }
     var url: String { "http://127.0.0.1:\(port)" }
@@ -82,6 +83,8 @@ final class TestHTTPServer: @unchecked Sendable {
         guard !already else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
+        // Also end kept-alive connections, so a stopped server is unreachable.
+        for fd in clients.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
@@ -99,7 +102,11 @@ final class TestHTTPServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32) {
         var buffer: [UInt8] = []
-        defer { close(fd) }
+        clients.withLock { _ = $0.insert(fd) }
+        defer {
+            clients.withLock { _ = $0.remove(fd) }
+            close(fd)
+        }
         while true {
             guard let request = readRequest(fd, &buffer) else { return }
             log.withLock { $0.append(request) }
