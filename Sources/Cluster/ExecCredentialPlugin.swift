@@ -106,12 +106,30 @@ public actor ExecCredentialPlugin {
     }
 
     /// The cached credential while it has not expired, else a fresh one from the plugin.
+    /// Concurrent callers share one run of the plugin.
     public func credential(now: Date = Date()) async throws(ClusterError) -> Credential {
         if let cached, cached.expiration.map({ $0 > now }) ?? true { return cached }
-        let fresh = try await run()
+        let task: Task<Result<Credential, ClusterError>, Never>
+        if let inFlight {
+            task = inFlight
+        } else {
+            task = Task { () async -> Result<Credential, ClusterError> in
+                do throws(ClusterError) {
+                    return .success(try await self.run())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            inFlight = task
+        }
+        let result = await task.value
+        if inFlight == task { inFlight = nil }
+        let fresh = try result.get()
         cached = fresh
         return fresh
     }
+
+    private var inFlight: Task<Result<Credential, ClusterError>, Never>?
 
     /// Forgets the cached credential (after the server answered 401 with it).
     public func invalidate() { cached = nil }
