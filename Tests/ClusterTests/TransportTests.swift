@@ -180,3 +180,25 @@ final class Script: Sendable {
         #expect(request.headers["impersonate-extra-scopes"] == ["a"])
     }
 }
+
+@Suite struct ConnectionOptionTests {
+    @Test func proxyURLCarriesRequests() async throws {
+        let proxy = try TestHTTPServer { _ in .json(200, #"{"via":"proxy"}"#) }
+        var config = ClusterConfig(server: "http://cluster.kf-test.invalid:6443")
+        config.proxyURL = proxy.url
+        let answer = try await ClusterClient(config: config, retry: .none).request("GET", "/version")
+        #expect(answer["via"] == .string("proxy"))
+        #expect(proxy.requests.first?.target == "http://cluster.kf-test.invalid:6443/version")
+    }
+
+    @Test func aRotatedTokenFileIsReadAgain() async throws {
+        let folder = try TemporaryFolder()
+        let tokenPath = try folder.write("token", "first\n")
+        let server = try TestHTTPServer { _ in .json(200, "{}") }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, credentials: .tokenFile(tokenPath)))
+        _ = try await client.request("GET", "/api")
+        try folder.write("token", "second")
+        _ = try await client.request("GET", "/api")
+        #expect(server.requests.map { $0.header("Authorization") } == ["Bearer first", "Bearer second"])
+    }
+}
