@@ -1,0 +1,182 @@
+import Foundation
+import Synchronization
+import Testing
+import Resources
+@testable import Cluster
+
+/// A stateful fake API server that understands server-side apply well enough to test ordering and no-op detection.
+final class FakeCluster: Sendable {
+    struct State {
+        var objects: [String: Value] = [:]
+        var version = 100
+        var applied: [String] = []
+        var crdReads: [String: Int] = [:]
+    }
+
+    let state = Mutex(State())
+    var applied: [String] { state.withLock { $0.applied } }
+
+    static let resources: [(group: String, version: String, name: String, kind: String, namespaced: Bool)] = [
+        ("", "v1", "namespaces", "Namespace", false), ("", "v1", "configmaps", "ConfigMap", true),
+        ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
+        ("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
+        ("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
+    ]
+
+    func handle(_ request: TestHTTPServer.Request) -> TestHTTPServer.Action {
+        state.withLock { state in
+            var served = Self.resources
+            if state.objects.keys.contains(where: { $0.hasSuffix("/customresourcedefinitions/widgets.example.com") }) {
+                served.append(("example.com", "v1", "widgets", "Widget", true))
+            }
+            func list(_ group: String, _ version: String) -> String {
+                let items = served.filter { $0.group == group && $0.version == version }.map {
+                    #"{"name":"\#($0.name)","kind":"\#($0.kind)","namespaced":\#($0.namespaced),"verbs":["get","patch"]}"#
+                }
+                let groupVersion = group.isEmpty ? version : "\(group)/\(version)"
+                return #"{"kind":"APIResourceList","groupVersion":"\#(groupVersion)","resources":[\#(items.joined(separator: ","))]}"#
+            }
+            switch request.path {
+            case "/api": return .json(200, #"{"kind":"APIVersions","versions":["v1"]}"#)
+            case "/apis":
+                let groups = Set(served.map(\.group)).filter { !$0.isEmpty }.sorted().map {
+                    #"{"name":"\#($0)","versions":[{"groupVersion":"\#($0)/v1","version":"v1"}]}"#
+                }
+                return .json(200, #"{"kind":"APIGroupList","groups":[\#(groups.joined(separator: ","))]}"#)
+            case "/api/v1": return .json(200, list("", "v1"))
+            default: break
+            }
+            if request.path.hasPrefix("/apis/"), request.path.split(separator: "/").count == 3 {
+                let parts = request.path.split(separator: "/")
+                return .json(200, list(String(parts[1]), String(parts[2])))
+            }
+            let notFound = TestHTTPServer.Action.json(404, #"{"kind":"Status","code":404,"reason":"NotFound","message":"\#(request.path) not found","details":{"name":"x"}}"#)
+            switch request.method {
+            case "GET":
+                guard var object = state.objects[request.path] else { return notFound }
+                if object["kind"]?.text == "CustomResourceDefinition" {
+                    // Established on the second read, as a real API server takes a moment.
+                    let reads = (state.crdReads[request.path] ?? 0) + 1
+                    state.crdReads[request.path] = reads
+                    if reads >= 2 {
+                        object["status"] = try? ValueJSON.decode(#"{"conditions":[{"type":"Established","status":"True"}]}"#)
+                        state.objects[request.path] = object
+                    }
+                }
+                return .json(200, ValueJSON.encode(object))
+            case "PATCH":
+                guard request.header("Content-Type") == PatchType.apply.rawValue,
+                      var object = try? ValueJSON.decode(request.body) else { return .json(415, "{}") }
+                if let namespace = object[path: ["metadata", "namespace"]]?.text,
+                   state.objects["/api/v1/namespaces/\(namespace)"] == nil {
+                    return .json(404, #"{"kind":"Status","code":404,"reason":"NotFound","message":"namespaces \"\#(namespace)\" not found"}"#)
+                }
+                state.applied.append(object["kind"]?.text ?? "")
+                let dryRun = request.query["dryRun"] == "All"
+                if let live = state.objects[request.path] {
+                    var candidate = object
+                    candidate["metadata"]?["resourceVersion"] = live[path: ["metadata", "resourceVersion"]]
+                    candidate["status"] = live["status"]
+                    if Applier.comparable(candidate) == Applier.comparable(live) { return .json(200, ValueJSON.encode(live)) }
+                    if dryRun { return .json(200, ValueJSON.encode(candidate)) }
+                    state.version += 1
+                    candidate["metadata"]?["resourceVersion"] = .string(String(state.version))
+                    state.objects[request.path] = candidate
+                    return .json(200, ValueJSON.encode(candidate))
+                }
+                if dryRun { return .json(201, ValueJSON.encode(object)) }
+                state.version += 1
+                object["metadata"]?["resourceVersion"] = .string(String(state.version))
+                state.objects[request.path] = object
+                return .json(201, ValueJSON.encode(object))
+            default:
+                return .json(405, "{}")
+            }
+        }
+    }
+}
+
+@Suite(.serialized) struct ApplierTests {
+    static let manifest = """
+        [
+          {"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"hook"}},
+          {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","namespace":"team"},"data":{"k":"v"}},
+          {"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"team"},"spec":{"size":1}},
+          {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"reader"}},
+          {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team"}},
+          {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.example.com"}}
+        ]
+        """
+
+    @Test func appliesInOrderWaitsForCRDsAndDetectsNoChange() async throws {
+        let fake = FakeCluster()
+        let server = try TestHTTPServer { fake.handle($0) }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, namespace: "team"),
+                                   retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5)))
+        let applier = Applier(client: client)
+        let objects = try #require(try ValueJSON.decode(Self.manifest).sequence)
+
+        let first = await applier.apply(objects)
+        #expect(first.succeeded, "\(first.failures.map { "\($0.reference): \($0.outcome)" })")
+        #expect(first.count("created") == 6)
+        let order = fake.applied
+        func position(_ kind: String) -> Int { order.firstIndex(of: kind) ?? -1 }
+        #expect(Set(order.prefix(2)) == ["Namespace", "CustomResourceDefinition"])
+        #expect(position("ClusterRole") < position("ConfigMap"))
+        #expect(position("ClusterRole") < position("Widget"))
+        #expect(order.last == "ValidatingWebhookConfiguration")
+
+        // Again with no change: every object unchanged, decided against the live objects.
+        let second = await applier.apply(objects)
+        #expect(second.succeeded)
+        #expect(second.count("unchanged") == 6)
+        #expect(!second.changed)
+
+        // One edited object is configured; a server-side dry run reports it without storing it.
+        var edited = objects
+        edited[1]["data"] = .mapping(Mapping([("k", .string("v2"))]))
+        let dry = await Applier(client: client, options: ApplyOptions(serverDryRun: true)).apply(edited)
+        #expect(dry.count("configured") == 1)
+        #expect(dry.count("unchanged") == 5)
+        let third = await applier.apply(edited)
+        #expect(third.count("configured") == 1)
+        #expect(third.results.first { $0.reference.kind == "ConfigMap" }?.live?["data"]?["k"] == .string("v2"))
+    }
+
+    @Test func errorsAreCollectedPerObject() async throws {
+        let fake = FakeCluster()
+        let server = try TestHTTPServer { fake.handle($0) }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, namespace: "team"),
+                                   retry: RetryPolicy(maxAttempts: 1))
+        let objects = try #require(try ValueJSON.decode("""
+            [
+              {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"orphan","namespace":"missing"}},
+              {"apiVersion":"nope.io/v1","kind":"Gadget","metadata":{"name":"g"}},
+              {"apiVersion":"v1","kind":"ConfigMap","metadata":{}},
+              {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"fine"}}
+            ]
+            """).sequence)
+        let report = await Applier(client: client).apply(objects)
+        #expect(!report.succeeded)
+        #expect(report.failures.count == 3)
+        #expect(report.count("created") == 1)
+        let messages = report.failures.compactMap { result -> String? in
+            if case let .failed(error) = result.outcome { return error.description }
+            return nil
+        }
+        #expect(messages.contains { $0.contains("namespaces \"missing\" not found") })
+        #expect(messages.contains { $0.contains("does not serve kind Gadget") })
+        #expect(messages.contains { $0.contains("no metadata.name") })
+    }
+
+    @Test func readiness() throws {
+        func ready(_ json: String) throws -> Bool { Readiness.isReady(try ValueJSON.decode(json)) }
+        #expect(try ready(#"{"kind":"Deployment","metadata":{"generation":2},"spec":{"replicas":2},"status":{"observedGeneration":2,"updatedReplicas":2,"availableReplicas":2}}"#))
+        #expect(try !ready(#"{"kind":"Deployment","metadata":{"generation":3},"spec":{"replicas":2},"status":{"observedGeneration":2,"updatedReplicas":2,"availableReplicas":2}}"#))
+        #expect(try !ready(#"{"kind":"Job","status":{"conditions":[{"type":"Failed","status":"True"}]}}"#))
+        #expect(try ready(#"{"kind":"Job","status":{"conditions":[{"type":"Complete","status":"True"}]}}"#))
+        #expect(try ready(#"{"kind":"PyTorchJob","status":{"conditions":[{"type":"Succeeded","status":"True"}]}}"#))
+        #expect(try !ready(#"{"kind":"InferenceService","status":{"conditions":[{"type":"Ready","status":"False"}]}}"#))
+        #expect(try ready(#"{"kind":"ConfigMap"}"#))
+    }
+}
