@@ -18,7 +18,11 @@ public struct KubeconfigSet: Sendable, Equatable {
     public let contexts: [String: KubeconfigEntry<KubeconfigContext>]
 
     /// Loads the kubeconfig kubectl would load for this explicit path and environment.
-    public static func load(explicitPath: String?, environment: [String: String]) throws(ClusterError) -> KubeconfigSet {
+    /// Relative paths (in --kubeconfig and KUBECONFIG) are taken from `workingDirectory`, by default the process's.
+    public static func load(explicitPath: String?, environment: [String: String],
+                            workingDirectory: String? = nil) throws(ClusterError) -> KubeconfigSet {
+        let cwd = workingDirectory ?? FileManager.default.currentDirectoryPath
+        func absolute(_ path: String) -> String { KubeconfigSet.absolute(path, in: cwd) }
         if let explicitPath, !explicitPath.isEmpty {
             let path = absolute(explicitPath)
             return merge([try KubeconfigFile.read(path: path)], searched: [path])
@@ -60,10 +64,10 @@ public struct KubeconfigSet: Sendable, Equatable {
         currentContext == nil && clusters.isEmpty && users.isEmpty && contexts.isEmpty
     }
 
-    static func absolute(_ path: String) -> String {
+    static func absolute(_ path: String, in directory: String) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         if expanded.hasPrefix("/") { return expanded }
-        return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded)
+        return (directory as NSString).appendingPathComponent(expanded)
     }
 
     /// Resolves `path` against `base` unless it is absolute or empty.
@@ -103,13 +107,15 @@ public struct KubeconfigSet: Sendable, Equatable {
             }
             userList.append(.mapping(Mapping([("name", .string(name)), ("user", try Self.flattened(user))])))
         }
+        // kubectl's v1 Context always has cluster and user (no omitempty); empty lists print as null.
         var contextFields = Mapping()
-        if let cluster = context.body.cluster, !cluster.isEmpty { contextFields["cluster"] = .string(cluster) }
-        if let user = context.body.user, !user.isEmpty { contextFields["user"] = .string(user) }
+        contextFields["cluster"] = .string(context.body.cluster ?? "")
+        contextFields["user"] = .string(context.body.user ?? "")
         if let namespace = context.body.namespace, !namespace.isEmpty { contextFields["namespace"] = .string(namespace) }
         return .mapping(Mapping([
             ("kind", .string("Config")), ("apiVersion", .string("v1")),
-            ("clusters", .sequence(clusterList)), ("users", .sequence(userList)),
+            ("clusters", clusterList.isEmpty ? .null : .sequence(clusterList)),
+            ("users", userList.isEmpty ? .null : .sequence(userList)),
             ("contexts", .sequence([.mapping(Mapping([("name", .string(contextName)),
                                                       ("context", .mapping(contextFields))]))])),
             ("current-context", .string(contextName)),
