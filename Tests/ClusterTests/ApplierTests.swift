@@ -11,10 +11,12 @@ final class FakeCluster: Sendable {
         var version = 100
         var applied: [String] = []
         var crdReads: [String: Int] = [:]
+        var deleted: [String] = []
     }
 
     let state = Mutex(State())
     var applied: [String] { state.withLock { $0.applied } }
+    var deleted: [String] { state.withLock { $0.deleted } }
 
     static let resources: [(group: String, version: String, name: String, kind: String, namespaced: Bool)] = [
         ("", "v1", "namespaces", "Namespace", false), ("", "v1", "configmaps", "ConfigMap", true),
@@ -31,7 +33,7 @@ final class FakeCluster: Sendable {
             }
             func list(_ group: String, _ version: String) -> String {
                 let items = served.filter { $0.group == group && $0.version == version }.map {
-                    #"{"name":"\#($0.name)","kind":"\#($0.kind)","namespaced":\#($0.namespaced),"verbs":["get","patch"]}"#
+                    #"{"name":"\#($0.name)","kind":"\#($0.kind)","namespaced":\#($0.namespaced),"verbs":["get","list","patch","delete"]}"#
                 }
                 let groupVersion = group.isEmpty ? version : "\(group)/\(version)"
                 return #"{"kind":"APIResourceList","groupVersion":"\#(groupVersion)","resources":[\#(items.joined(separator: ","))]}"#
@@ -52,7 +54,30 @@ final class FakeCluster: Sendable {
             }
             let notFound = TestHTTPServer.Action.json(404, #"{"kind":"Status","code":404,"reason":"NotFound","message":"\#(request.path) not found","details":{"name":"x"}}"#)
             switch request.method {
+            case "DELETE":
+                guard var object = state.objects[request.path] else { return notFound }
+                state.deleted.append(object["kind"]?.text ?? "")
+                object["metadata"]?["deletionTimestamp"] = .string("2026-01-01T00:00:00Z")
+                let finalizers = object[path: ["metadata", "finalizers"]]?.sequence ?? []
+                if object["kind"]?.text == "Namespace" {
+                    let name = object[path: ["metadata", "name"]]?.text ?? ""
+                    let held = state.objects.filter {
+                        $0.key.contains("/namespaces/\(name)/") && !($0.value[path: ["metadata", "finalizers"]]?.sequence ?? []).isEmpty
+                    }
+                    if !held.isEmpty {
+                        object["status"] = try? ValueJSON.decode(#"{"phase":"Terminating","conditions":[{"type":"NamespaceFinalizersRemaining","status":"True","message":"Some content in the namespace has finalizers remaining: kf.test/hold in 1 resource instances"}]}"#)
+                        state.objects[request.path] = object
+                        return .json(200, ValueJSON.encode(object))
+                    }
+                }
+                if finalizers.isEmpty { state.objects[request.path] = nil } else { state.objects[request.path] = object }
+                return .json(200, ValueJSON.encode(object))
             case "GET":
+                if state.objects[request.path] == nil, Self.resources.contains(where: { request.path.hasSuffix("/" + $0.name) }) {
+                    let items = state.objects.filter { ($0.key as NSString).deletingLastPathComponent == request.path }
+                        .sorted { $0.key < $1.key }.map { ValueJSON.encode($0.value) }
+                    return .json(200, #"{"metadata":{"resourceVersion":"\#(state.version)"},"items":[\#(items.joined(separator: ","))]}"#)
+                }
                 guard var object = state.objects[request.path] else { return notFound }
                 if object["kind"]?.text == "CustomResourceDefinition" {
                     // Established on the second read, as a real API server takes a moment.
@@ -167,6 +192,40 @@ final class FakeCluster: Sendable {
         #expect(messages.contains { $0.contains("namespaces \"missing\" not found") })
         #expect(messages.contains { $0.contains("does not serve kind Gadget") })
         #expect(messages.contains { $0.contains("no metadata.name") })
+    }
+
+    @Test func deletesInReverseOrderAndSaysWhatHoldsANamespace() async throws {
+        let fake = FakeCluster()
+        let server = try TestHTTPServer { fake.handle($0) }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, namespace: "team"),
+                                   retry: RetryPolicy(maxAttempts: 1))
+        let objects = try #require(try ValueJSON.decode("""
+            [
+              {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team"}},
+              {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"reader"}},
+              {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"held","namespace":"team","finalizers":["kf.test/hold"]}},
+              {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"free","namespace":"team"}}
+            ]
+            """).sequence)
+        let applier = Applier(client: client)
+        #expect(await applier.apply(objects).succeeded)
+        let results = await applier.delete(objects, wait: .milliseconds(600))
+        #expect(fake.deleted.first == "ConfigMap")
+        #expect(fake.deleted.last == "Namespace")
+        #expect(fake.deleted.firstIndex(of: "ClusterRole") ?? 0 > fake.deleted.lastIndex(of: "ConfigMap") ?? 9)
+        func outcome(_ name: String) -> DeleteOutcome? { results.first { $0.reference.name == name }?.outcome }
+        guard case .deleted = outcome("free"), case .deleted = outcome("reader") else {
+            Issue.record("\(results.map { "\($0.reference): \($0.outcome)" })")
+            return
+        }
+        guard case let .stuck(why) = outcome("team") else { Issue.record("namespace not stuck"); return }
+        #expect(why.contains("held by ConfigMap/held (finalizers: kf.test/hold)"))
+        #expect(why.contains("Some content in the namespace has finalizers remaining"))
+        guard case let .stuck(held) = outcome("held") else { Issue.record("configmap not stuck"); return }
+        #expect(held.contains("kf.test/hold"))
+        // Deleting again: what is gone is reported as not found.
+        let again = await applier.delete([objects[1]])
+        guard case .notFound = again.first?.outcome else { Issue.record("\(again)"); return }
     }
 
     @Test func readiness() throws {
