@@ -80,14 +80,21 @@ public final class ClusterClient: Sendable {
         return (home as NSString).appendingPathComponent(".kube/cache/discovery")
     }
 
+    /// The time limit of an ordinary request (streams have none).
+    public let requestTimeout: Duration
+
     public init(config: ClusterConfig, retry: RetryPolicy = RetryPolicy(), connectTimeout: Duration = .seconds(10),
-                logger: RequestLogger? = nil, cacheDirectory: String? = nil, seed: UInt64? = nil) {
+                requestTimeout: Duration = .seconds(60), logger: RequestLogger? = nil, cacheDirectory: String? = nil,
+                seed: UInt64? = nil) {
         self.config = config
+        self.requestTimeout = requestTimeout
         let transport = Transport(config: config, retry: retry, connectTimeout: connectTimeout, logger: logger, seed: seed)
         self.transport = transport
         let server = config.server
+        let requestTimeout = requestTimeout
         discovery = Discovery(server: server, cacheDirectory: cacheDirectory) { path, accept async throws(ClusterError) in
-            try await transport.send(HTTPRequest(method: "GET", url: server + path, headers: [("Accept", accept)]))
+            try await transport.send(HTTPRequest(method: "GET", url: server + path, headers: [("Accept", accept)],
+                                                 timeout: requestTimeout))
         }
     }
 
@@ -104,12 +111,12 @@ public final class ClusterClient: Sendable {
     /// ClusterError.api with the server's Status.
     public func request(_ method: String, _ path: String, query: [(String, String)] = [], body: Value? = nil,
                         contentType: String = "application/json", idempotent: Bool? = nil,
-                        timeout: Duration? = .seconds(60)) async throws(ClusterError) -> Value {
+                        timeout: Duration? = nil) async throws(ClusterError) -> Value {
         let url = self.url(path, query)
         var headers = [("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", contentType)) }
         let request = HTTPRequest(method: method, url: url, headers: headers, body: body.map(ValueJSON.encodeBytes),
-                                  idempotent: idempotent, timeout: timeout)
+                                  idempotent: idempotent, timeout: timeout ?? requestTimeout)
         let response = try await transport.send(request)
         try check(response, method: method, url: url)
         if response.body.isEmpty { return .null }
