@@ -20,6 +20,7 @@ final class FakeCluster: Sendable {
 
     static let resources: [(group: String, version: String, name: String, kind: String, namespaced: Bool)] = [
         ("", "v1", "namespaces", "Namespace", false), ("", "v1", "configmaps", "ConfigMap", true),
+        ("", "v1", "secrets", "Secret", true),
         ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
         ("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
         ("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
@@ -74,7 +75,12 @@ final class FakeCluster: Sendable {
                 return .json(200, ValueJSON.encode(object))
             case "GET":
                 if state.objects[request.path] == nil, Self.resources.contains(where: { request.path.hasSuffix("/" + $0.name) }) {
+                    let selector = request.query["labelSelector"]?.split(separator: "=", maxSplits: 1).map(String.init)
                     let items = state.objects.filter { ($0.key as NSString).deletingLastPathComponent == request.path }
+                        .filter { entry in
+                            guard let selector, selector.count == 2 else { return true }
+                            return entry.value[path: ["metadata", "labels", selector[0]]]?.text == selector[1]
+                        }
                         .sorted { $0.key < $1.key }.map { ValueJSON.encode($0.value) }
                     return .json(200, #"{"metadata":{"resourceVersion":"\#(state.version)"},"items":[\#(items.joined(separator: ","))]}"#)
                 }
