@@ -20,7 +20,7 @@ final class FakeCluster: Sendable {
 
     static let resources: [(group: String, version: String, name: String, kind: String, namespaced: Bool)] = [
         ("", "v1", "namespaces", "Namespace", false), ("", "v1", "configmaps", "ConfigMap", true),
-        ("", "v1", "secrets", "Secret", true),
+        ("", "v1", "secrets", "Secret", true), ("apps", "v1", "deployments", "Deployment", true),
         ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
         ("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
         ("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
@@ -232,6 +232,33 @@ final class FakeCluster: Sendable {
         // Deleting again: what is gone is reported as not found.
         let again = await applier.delete([objects[1]])
         guard case .notFound = again.first?.outcome else { Issue.record("\(again)"); return }
+    }
+
+    @Test func waitsForReadinessAndPreviewsChanges() async throws {
+        let fake = FakeCluster()
+        let server = try TestHTTPServer { fake.handle($0) }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, namespace: "team"),
+                                   retry: RetryPolicy(maxAttempts: 1))
+        let applier = Applier(client: client)
+        var objects = try #require(try ValueJSON.decode(Self.manifest).sequence)
+        objects.append(try ValueJSON.decode(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"team"},"spec":{"replicas":2}}"#))
+        #expect(await applier.apply(objects).succeeded)
+
+        let references = try objects.map { try ObjectReference($0) }
+        let results = await applier.waitUntilReady(references, timeout: .milliseconds(700), interval: .milliseconds(100))
+        let notReady = results.filter { !$0.ready }
+        #expect(notReady.map(\.reference.name) == ["web"])
+        #expect(notReady.first?.reason == "not ready yet")
+
+        var edited = objects
+        edited[1]["data"] = .mapping(Mapping([("k", .string("changed"))]))
+        edited.append(try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"new","namespace":"team"}}"#))
+        let previews = await applier.preview(edited)
+        #expect(previews.map(\.reference.name) == edited.map { $0[path: ["metadata", "name"]]?.text ?? "" })
+        #expect(previews.filter(\.changes).map(\.reference.name) == ["settings", "new"])
+        #expect(previews.last?.live == nil)
+        // Nothing was stored by the preview.
+        #expect(try await client.get(ObjectReference(apiVersion: "v1", kind: "ConfigMap", name: "new")) == nil)
     }
 
     @Test func readiness() throws {
