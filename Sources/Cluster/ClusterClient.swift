@@ -129,10 +129,10 @@ public final class ClusterClient: Sendable {
 
     func url(_ path: String, _ query: [(String, String)]) -> String {
         guard !query.isEmpty else { return config.server + path }
-        var components = URLComponents()
-        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
-        let encoded = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
-        return config.server + path + "?" + encoded
+        // Everything but unreserved characters is escaped, so selectors ("a in (x,y)", "!b") arrive intact.
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        func escape(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
+        return config.server + path + "?" + query.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
     func check(_ response: HTTPResponse, method: String, url: String) throws(ClusterError) {

@@ -221,3 +221,13 @@ struct FakeAPI {
         #expect(error.description.contains("/version"))
     }
 }
+
+@Suite struct QueryEncodingTests {
+    @Test func selectorsArriveIntact() async throws {
+        let server = try TestHTTPServer { _ in .json(200, #"{"items":[]}"#) }
+        let client = ClusterClient(config: ClusterConfig(server: server.url))
+        let selector = "app in (a,b),!legacy,tier=web&x+y"
+        _ = try await client.request("GET", "/api/v1/pods", query: [("labelSelector", selector)])
+        #expect(server.requests.first?.query["labelSelector"] == selector)
+    }
+}
