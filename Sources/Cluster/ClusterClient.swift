@@ -184,12 +184,23 @@ public final class ClusterClient: Sendable {
         var items: [Value] = []
         var continueToken: String?
         var resourceVersion = ""
-        repeat {
+        var restarted = false
+        while true {
             var query = [("limit", String(limit))]
             if let labelSelector { query.append(("labelSelector", labelSelector)) }
             if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
             if let continueToken { query.append(("continue", continueToken)) }
-            let page = try await request("GET", path, query: query)
+            let page: Value
+            do {
+                page = try await request("GET", path, query: query)
+            } catch {
+                // An expired continue token (410): the snapshot is gone; list again from the start, once.
+                guard continueToken != nil, error.status?.isGone == true, !restarted else { throw error }
+                restarted = true
+                items = []
+                continueToken = nil
+                continue
+            }
             let listKind = kind
             for var item in page["items"]?.sequence ?? [] {
                 // The API leaves kind and apiVersion out of list items; put them back.
@@ -199,7 +210,8 @@ public final class ClusterClient: Sendable {
             }
             resourceVersion = page[path: ["metadata", "resourceVersion"]]?.text ?? resourceVersion
             continueToken = page[path: ["metadata", "continue"]]?.text.flatMap { $0.isEmpty ? nil : $0 }
-        } while continueToken != nil
+            if continueToken == nil { break }
+        }
         return ObjectList(items: items, resourceVersion: resourceVersion)
     }
 

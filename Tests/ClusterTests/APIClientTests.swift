@@ -222,6 +222,49 @@ struct FakeAPI {
     }
 }
 
+@Suite struct PaginationTests {
+    @Test func anExpiredContinueTokenRestartsTheList() async throws {
+        let pages = Script([
+            .json(200, #"{"metadata":{"resourceVersion":"1","continue":"old"},"items":[{"metadata":{"name":"stale"}}]}"#),
+            .json(410, #"{"kind":"Status","code":410,"reason":"Expired","message":"The provided continue parameter is too old"}"#),
+            .json(200, #"{"metadata":{"resourceVersion":"5"},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]}"#),
+        ])
+        let server = try TestHTTPServer { request in
+            FakeAPI.discovery(request, extraGroup: false) ?? pages.next()
+        }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, namespace: "team"), retry: .none)
+        let list = try await client.list(apiVersion: "v1", kind: "ConfigMap", limit: 1)
+        #expect(list.items.compactMap { $0[path: ["metadata", "name"]]?.text } == ["a", "b"])
+        #expect(list.resourceVersion == "5")
+    }
+}
+
+@Suite struct WatchGoneTests {
+    @Test func a410AnswerToTheWatchRequestRelists() async throws {
+        let watches = Script([
+            .json(410, #"{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 3 (90)"}"#),
+            .stream(status: 200, chunks: [(0, Array(#"{"type":"ADDED","object":{"metadata":{"name":"n","resourceVersion":"91"}}}"#.utf8) + [10])]),
+        ])
+        let server = try TestHTTPServer { request in
+            if let answer = FakeAPI.discovery(request, extraGroup: false) { return answer }
+            if request.query["watch"] == "1" { return watches.next() }
+            return .json(200, #"{"metadata":{"resourceVersion":"90"},"items":[]}"#)
+        }
+        let client = ClusterClient(config: ClusterConfig(server: server.url, namespace: "team"), retry: .none)
+        var seen: [String] = []
+        for try await event in client.watch(apiVersion: "v1", kind: "ConfigMap", resourceVersion: "3") {
+            switch event {
+            case let .relisted(list): seen.append("list@" + list.resourceVersion)
+            case let .added(object): seen.append("+" + (object[path: ["metadata", "name"]]?.text ?? ""))
+            default: seen.append("other")
+            }
+            if seen.count == 2 { break }
+        }
+        #expect(seen == ["list@90", "+n"])
+        #expect(server.requests.last?.query["resourceVersion"] == "90")
+    }
+}
+
 @Suite struct QueryEncodingTests {
     @Test func selectorsArriveIntact() async throws {
         let server = try TestHTTPServer { _ in .json(200, #"{"items":[]}"#) }
