@@ -202,3 +202,16 @@ final class Script: Sendable {
         #expect(server.requests.map { $0.header("Authorization") } == ["Bearer first", "Bearer second"])
     }
 }
+
+@Suite struct LibcurlTests {
+    @Test func reportsVersionAndFeatures() async throws {
+        #expect(Libcurl.version.split(separator: ".").count == 3)
+        #expect(Libcurl.tlsLibrary != "none", "libcurl without TLS cannot reach a cluster")
+        print("libcurl \(Libcurl.version), \(Libcurl.tlsLibrary), HTTP/2 \(Libcurl.supportsHTTP2 ? "yes" : "no")")
+        // A plain-HTTP server gets HTTP/1.1 (HTTP/2 is negotiated over TLS only).
+        let server = try TestHTTPServer { _ in .json(200, "{}") }
+        let transport = Transport(config: ClusterConfig(server: server.url))
+        let response = try await transport.send(HTTPRequest(method: "GET", url: server.url + "/"))
+        #expect(response.httpVersion == "1.1")
+    }
+}
