@@ -95,14 +95,21 @@ public struct Applier: Sendable {
             default: remaining.append(index)
             }
         }
-        for (index, result) in await applyConcurrently(first, objects, progress) { results[index] = result }
+        let firstLive = await prefetch(first.map { ($0, false) }, objects)
+        for (index, result) in await applyConcurrently(first, objects, progress, known: firstLive) { results[index] = result }
 
         // New CRDs must be Established before their kinds can be applied; then discovery must learn them.
         let crds = first.filter { objects[$0]["kind"]?.text == "CustomResourceDefinition" }
             .compactMap { results[$0] }.filter { if case .failed = $0.outcome { return false } else { return true } }
-        if !crds.isEmpty {
+        // An unchanged CRD that is already Established needs neither a wait nor new discovery.
+        let changedCRDs = crds.filter { result in
+            if case .unchanged = result.outcome, let live = result.live,
+               Readiness.condition(live, "Established") == true { return false }
+            return true
+        }
+        if !changedCRDs.isEmpty {
             if !options.serverDryRun {
-                for crd in crds {
+                for crd in changedCRDs {
                     if let error = await waitEstablished(crd.reference) {
                         if let index = first.first(where: { results[$0]?.reference == crd.reference }) {
                             let failed = ApplyResult(reference: crd.reference, outcome: .failed(error), live: crd.live)
@@ -132,14 +139,53 @@ public struct Applier: Sendable {
                 progress?(failed)
             }
         }
+        let live = await prefetch(clusterScoped.map { ($0, false) } + namespaced.map { ($0, true) }
+                                  + last.map { ($0, false) }, objects)
         for phase in [clusterScoped, namespaced, last] {
-            for (index, result) in await applyConcurrently(phase, objects, progress) { results[index] = result }
+            for (index, result) in await applyConcurrently(phase, objects, progress, known: live) { results[index] = result }
         }
         return ApplyReport(results: results.compactMap { $0 })
     }
 
+    /// What is known of an object before applying it.
+    enum Known: Sendable {
+        case live(Value)
+        case absent
+    }
+
+    /// Lists the live objects of each kind and namespace the objects name (one request per kind and namespace
+    /// instead of one per object); objects whose kind could not be listed are left out and read one by one.
+    func prefetch(_ items: [(index: Int, namespaced: Bool)], _ objects: [Value]) async -> [Int: Known] {
+        var groups: [String: (apiVersion: String, kind: String, namespace: String?, members: [(Int, String)])] = [:]
+        for (index, namespaced) in items {
+            let object = objects[index]
+            guard let reference = try? ObjectReference(object) else { continue }
+            let namespace = namespaced ? (reference.namespace ?? client.config.namespace) : nil
+            let key = "\(reference.apiVersion)|\(reference.kind)|\(namespace ?? "")"
+            groups[key, default: (reference.apiVersion, reference.kind, namespace, [])].members.append((index, reference.name))
+        }
+        let lists = await withTaskGroup(of: [(Int, Known)].self) { group -> [(Int, Known)] in
+            for (_, entry) in groups {
+                group.addTask {
+                    guard let list = try? await self.client.list(apiVersion: entry.apiVersion, kind: entry.kind,
+                                                                 namespace: entry.namespace ?? "") else { return [] }
+                    var byName: [String: Value] = [:]
+                    for item in list.items {
+                        if let name = item[path: ["metadata", "name"]]?.text { byName[name] = item }
+                    }
+                    return entry.members.map { index, name in (index, byName[name].map(Known.live) ?? .absent) }
+                }
+            }
+            var out: [(Int, Known)] = []
+            for await part in group { out += part }
+            return out
+        }
+        return Dictionary(lists, uniquingKeysWith: { first, _ in first })
+    }
+
     private func applyConcurrently(_ indices: [Int], _ objects: [Value],
-                                   _ progress: (@Sendable (ApplyResult) -> Void)?) async -> [(Int, ApplyResult)] {
+                                   _ progress: (@Sendable (ApplyResult) -> Void)?,
+                                   known: [Int: Known] = [:]) async -> [(Int, ApplyResult)] {
         var out: [(Int, ApplyResult)] = []
         await withTaskGroup(of: (Int, ApplyResult).self) { group in
             var next = 0
@@ -148,7 +194,8 @@ public struct Applier: Sendable {
                 let index = indices[next]
                 next += 1
                 let object = objects[index]
-                group.addTask { (index, await self.applyOne(object)) }
+                let before = known[index]
+                group.addTask { (index, await self.applyOne(object, known: before)) }
             }
             for _ in 0..<min(options.concurrency, indices.count) { start() }
             while let finished = await group.next() {
@@ -162,6 +209,12 @@ public struct Applier: Sendable {
 
     /// Applies one object: reads the live object, applies, and compares resourceVersions.
     public func applyOne(_ object: Value) async -> ApplyResult {
+        await applyOne(object, known: nil)
+    }
+
+    /// Applies one object whose live state may already be known. When the live object shows that the apply
+    /// would change nothing (see ApplyNoChange), no request is sent at all.
+    func applyOne(_ object: Value, known: Known?) async -> ApplyResult {
         let reference: ObjectReference
         do {
             reference = try ObjectReference(object)
@@ -171,7 +224,15 @@ public struct Applier: Sendable {
             return ApplyResult(reference: fallback, outcome: .failed(error), live: nil)
         }
         do throws(ClusterError) {
-            let before = try await client.get(reference)
+            let before: Value?
+            switch known {
+            case let .live(value): before = value
+            case .absent: before = nil
+            case nil: before = try await client.get(reference)
+            }
+            if let before, ApplyNoChange.certainlyUnchanged(applied: object, live: before, manager: options.fieldManager) {
+                return ApplyResult(reference: reference, outcome: .unchanged, live: before)
+            }
             let after = try await client.apply(object, fieldManager: options.fieldManager, force: options.forceConflicts,
                                                dryRun: options.serverDryRun)
             let outcome: ApplyOutcome

@@ -74,7 +74,7 @@ final class FakeCluster: Sendable {
                 if finalizers.isEmpty { state.objects[request.path] = nil } else { state.objects[request.path] = object }
                 return .json(200, ValueJSON.encode(object))
             case "GET":
-                if state.objects[request.path] == nil, Self.resources.contains(where: { request.path.hasSuffix("/" + $0.name) }) {
+                if state.objects[request.path] == nil, served.contains(where: { request.path.hasSuffix("/" + $0.name) }) {
                     let selector = request.query["labelSelector"]?.split(separator: "=", maxSplits: 1).map(String.init)
                     let items = state.objects.filter { ($0.key as NSString).deletingLastPathComponent == request.path }
                         .filter { entry in
@@ -103,6 +103,22 @@ final class FakeCluster: Sendable {
                     return .json(404, #"{"kind":"Status","code":404,"reason":"NotFound","message":"namespaces \"\#(namespace)\" not found"}"#)
                 }
                 state.applied.append(object["kind"]?.text ?? "")
+                // Record ownership as the API server does (lists treated as atomic, which is valid FieldsV1).
+                func owned(_ value: Value) -> Value {
+                    guard let mapping = value.mapping else { return .mapping(Mapping()) }
+                    return .mapping(Mapping(mapping.pairs.map { ("f:" + $0.0, owned($0.1)) }))
+                }
+                var ownedFields = object
+                ownedFields["apiVersion"] = nil
+                ownedFields["kind"] = nil
+                ownedFields["metadata"]?["name"] = nil
+                ownedFields["metadata"]?["namespace"] = nil
+                let entry = Value.mapping(Mapping([
+                    ("manager", .string(request.query["fieldManager"] ?? "")), ("operation", .string("Apply")),
+                    ("apiVersion", object["apiVersion"] ?? .null), ("fieldsType", .string("FieldsV1")),
+                    ("fieldsV1", owned(ownedFields)),
+                ]))
+                object["metadata"]?["managedFields"] = .sequence([entry])
                 let dryRun = request.query["dryRun"] == "All"
                 if let live = state.objects[request.path] {
                     var candidate = object
@@ -157,11 +173,16 @@ final class FakeCluster: Sendable {
         #expect(position("ClusterRole") < position("Widget"))
         #expect(order.last == "ValidatingWebhookConfiguration")
 
-        // Again with no change: every object unchanged, decided against the live objects.
+        // Again with no change: every object unchanged, decided against the live objects (listed per kind and
+        // compared with the fields kf owns), so not one apply request is sent.
+        let requestsBefore = server.requests.count
         let second = await applier.apply(objects)
         #expect(second.succeeded)
         #expect(second.count("unchanged") == 6)
         #expect(!second.changed)
+        let secondRequests = server.requests.dropFirst(requestsBefore)
+        #expect(!secondRequests.contains { $0.method == "PATCH" })
+        #expect(secondRequests.filter { $0.method == "GET" }.count <= 6, "\(secondRequests.map(\.target))")
 
         // One edited object is configured; a server-side dry run reports it without storing it.
         var edited = objects

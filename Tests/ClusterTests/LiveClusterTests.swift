@@ -82,3 +82,49 @@ extension ClusterConfig {
         return nil
     }
 }
+
+/// Times Applier against `kubectl apply --server-side` on the same server (KF_TEST_KUBECONFIG), first and
+/// second (no-change) runs, and prints the ratios. Correctness is asserted; speed is reported.
+@Suite(.serialized) struct LiveApplyTimingTests {
+    @Test func applierAgainstKubectl() async throws {
+        guard let kubeconfig = LiveClusterTests.kubeconfig, let kubectl = peerTool("kubectl") else { return }
+        let count = Int(ProcessInfo.processInfo.environment["KF_TEST_OBJECTS"] ?? "") ?? 200
+        let folder = try TemporaryFolder()
+        func manifest(_ namespace: String) throws -> (objects: [Value], file: String) {
+            var objects: [Value] = [try ValueJSON.decode(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(namespace)"}}"#)]
+            for index in 0..<count {
+                objects.append(try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(index)","namespace":"\#(namespace)"},"data":{"i":"\#(index)"}}"#))
+            }
+            let text = objects.map { ValueJSON.encode($0) }.joined(separator: "\n---\n")
+            return (objects, try folder.write("\(namespace).yaml", text))
+        }
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let ours = try manifest("kf-timing-\(suffix)")
+        let theirs = try manifest("kubectl-timing-\(suffix)")
+        let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: kubeconfig), environment: [:])
+        let applier = Applier(client: ClusterClient(config: config))
+
+        func timed(_ body: () async throws -> Void) async rethrows -> Double {
+            let start = ContinuousClock.now
+            try await body()
+            let elapsed = ContinuousClock.now - start
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+        var kfRuns: [Double] = [], kubectlRuns: [Double] = []
+        for round in 0..<2 {
+            kfRuns.append(await timed {
+                let report = await applier.apply(ours.objects)
+                #expect(report.succeeded)
+                if round == 1 { #expect(report.count("unchanged") == ours.objects.count) }
+            })
+            kubectlRuns.append(try await timed {
+                let result = try runProcess(kubectl, ["apply", "--server-side", "--kubeconfig", kubeconfig, "-f", theirs.file])
+                #expect(result.status == 0, "\(result.stderr)")
+            })
+        }
+        print(String(format: "apply of %d objects: kf %.2fs then %.2fs; kubectl %.2fs then %.2fs; kf is %.1fx then %.1fx faster",
+                     count + 1, kfRuns[0], kfRuns[1], kubectlRuns[0], kubectlRuns[1],
+                     kubectlRuns[0] / kfRuns[0], kubectlRuns[1] / kfRuns[1]))
+        _ = await applier.delete([ours.objects[0], theirs.objects[0]], wait: .seconds(60))
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+import Resources
+@testable import Cluster
+
+@Suite struct ApplyNoChangeTests {
+    static let live = #"""
+    {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"team","labels":{"app":"web"},"resourceVersion":"5",
+     "managedFields":[
+      {"manager":"kf","operation":"Apply","apiVersion":"apps/v1","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"main\"}":{".":{},"f:name":{},"f:image":{},"f:args":{},"f:ports":{"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:protocol":{}}}}}}}}}},
+      {"manager":"other","operation":"Update","apiVersion":"apps/v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"sidecar\"}":{".":{},"f:name":{},"f:image":{}}}}}}}}]},
+     "spec":{"replicas":2,"template":{"spec":{"containers":[
+       {"name":"main","image":"nginx:1","args":["a","b"],"ports":[{"containerPort":80,"protocol":"TCP"}],"imagePullPolicy":"IfNotPresent"},
+       {"name":"sidecar","image":"x"}]}}},
+     "status":{"replicas":2}}
+    """#
+
+    static let config = #"""
+    {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"team","labels":{"app":"web"}},
+     "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"main","image":"nginx:1","args":["a","b"],"ports":[{"containerPort":80,"protocol":"TCP"}]}]}}}}
+    """#
+
+    func unchanged(_ edit: (inout Value) -> Void, manager: String = "kf", liveEdit: (inout Value) -> Void = { _ in }) throws -> Bool {
+        var config = try ValueJSON.decode(Self.config)
+        var live = try ValueJSON.decode(Self.live)
+        edit(&config)
+        liveEdit(&live)
+        return ApplyNoChange.certainlyUnchanged(applied: config, live: live, manager: manager)
+    }
+
+    @Test func anIdenticalConfigurationIsANoOp() throws {
+        // Defaults (imagePullPolicy), status and another manager's container do not count.
+        #expect(try unchanged { _ in })
+    }
+
+    @Test func anyDifferenceOrDoubtMeansApply() throws {
+        func container(_ config: inout Value, _ edit: (inout Value) -> Void) {
+            guard var containers = config[path: ["spec", "template", "spec", "containers"]]?.sequence else { return }
+            edit(&containers[0])
+            var template = config["spec"]?["template"]
+            template?["spec"]?["containers"] = .sequence(containers)
+            config["spec"]?["template"] = template
+        }
+        #expect(try !unchanged { container(&$0) { $0["image"] = .string("nginx:2") } })
+        #expect(try !unchanged { container(&$0) { $0["args"] = .sequence([.string("a")]) } })
+        #expect(try !unchanged { container(&$0) { $0["ports"] = .sequence([.mapping(Mapping([("containerPort", .int(80))]))]) } },
+                "a key field left to its default cannot be matched without the schema")
+        #expect(try !unchanged { $0["metadata"]?["labels"] = .mapping(Mapping()) }, "a dropped owned label is removed by apply")
+        #expect(try !unchanged { $0["spec"]?["replicas"] = nil }, "a dropped owned field is removed by apply")
+        #expect(try !unchanged { $0["spec"]?["replicas"] = .int(3) })
+        #expect(try !unchanged { $0["spec"]?["paused"] = .null })
+        #expect(try !unchanged { $0["spec"]?["minReadySeconds"] = .int(5) }, "a field the manager does not own yet")
+        #expect(try !unchanged({ _ in }, manager: "someone-else"))
+        #expect(try !unchanged({ $0["apiVersion"] = .string("apps/v1beta2") }))
+        #expect(try !unchanged({ _ in }, liveEdit: { $0["metadata"]?["managedFields"] = nil }))
+        #expect(try !unchanged { container(&$0) { $0["image"] = .int(1) } })
+    }
+}
