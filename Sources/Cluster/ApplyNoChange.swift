@@ -31,14 +31,15 @@ enum ApplyNoChange {
                     _ = metadata.removeValue(forKey: key)
                 }
             }
-            top["metadata"] = .mapping(metadata)
+            // Only name and namespace: nothing under metadata is applied.
+            top["metadata"] = metadata.isEmpty ? nil : .mapping(metadata)
         }
         // The server never records identity fields as owned; drop them if it does.
         var ownedTop = owned
         for key in ["f:status", "f:apiVersion", "f:kind"] { _ = ownedTop.removeValue(forKey: key) }
         if var ownedMetadata = ownedTop["f:metadata"]?.mapping {
             for key in ["f:name", "f:namespace"] { _ = ownedMetadata.removeValue(forKey: key) }
-            ownedTop["f:metadata"] = .mapping(ownedMetadata)
+            ownedTop["f:metadata"] = ownedMetadata.isEmpty ? nil : .mapping(ownedMetadata)
         }
         return covers(.mapping(top), live: live, owned: ownedTop)
     }

@@ -32,6 +32,15 @@ import Resources
         #expect(try unchanged { _ in })
     }
 
+    @Test func anObjectWithOnlyNameAndNamespaceInMetadata() throws {
+        // As kf-local and the API server record it: no f:metadata when only identity fields are applied.
+        let live = try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n","resourceVersion":"3","managedFields":[{"manager":"kf","operation":"Apply","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:i":{}}}}]},"data":{"i":"1"}}"#)
+        let same = try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"},"data":{"i":"1"}}"#)
+        let labelled = try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n","labels":{"x":"y"}},"data":{"i":"1"}}"#)
+        #expect(ApplyNoChange.certainlyUnchanged(applied: same, live: live, manager: "kf"))
+        #expect(!ApplyNoChange.certainlyUnchanged(applied: labelled, live: live, manager: "kf"))
+    }
+
     @Test func anyDifferenceOrDoubtMeansApply() throws {
         func container(_ config: inout Value, _ edit: (inout Value) -> Void) {
             guard var containers = config[path: ["spec", "template", "spec", "containers"]]?.sequence else { return }

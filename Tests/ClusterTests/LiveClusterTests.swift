@@ -102,7 +102,9 @@ extension ClusterConfig {
         let ours = try manifest("kf-timing-\(suffix)")
         let theirs = try manifest("kubectl-timing-\(suffix)")
         let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: kubeconfig), environment: [:])
-        let applier = Applier(client: ClusterClient(config: config))
+        let log = LogCollector()
+        let applier = Applier(client: ClusterClient(config: config, logger: log.logger))
+        var requestsPerRun: [Int] = []
 
         func timed(_ body: () async throws -> Void) async rethrows -> Double {
             let start = ContinuousClock.now
@@ -112,19 +114,21 @@ extension ClusterConfig {
         }
         var kfRuns: [Double] = [], kubectlRuns: [Double] = []
         for round in 0..<2 {
+            let before = log.all.count
             kfRuns.append(await timed {
                 let report = await applier.apply(ours.objects)
                 #expect(report.succeeded)
                 if round == 1 { #expect(report.count("unchanged") == ours.objects.count) }
             })
+            requestsPerRun.append(log.all.count - before)
             kubectlRuns.append(try await timed {
                 let result = try runProcess(kubectl, ["apply", "--server-side", "--kubeconfig", kubeconfig, "-f", theirs.file])
                 #expect(result.status == 0, "\(result.stderr)")
             })
         }
-        print(String(format: "apply of %d objects: kf %.2fs then %.2fs; kubectl %.2fs then %.2fs; kf is %.1fx then %.1fx faster",
-                     count + 1, kfRuns[0], kfRuns[1], kubectlRuns[0], kubectlRuns[1],
-                     kubectlRuns[0] / kfRuns[0], kubectlRuns[1] / kfRuns[1]))
+        print(String(format: "apply of %d objects: kf %.2fs (%d requests) then %.2fs (%d requests); kubectl %.2fs then %.2fs; "
+                     + "kf is %.1fx then %.1fx faster", count + 1, kfRuns[0], requestsPerRun[0], kfRuns[1], requestsPerRun[1],
+                     kubectlRuns[0], kubectlRuns[1], kubectlRuns[0] / kfRuns[0], kubectlRuns[1] / kfRuns[1]))
         _ = await applier.delete([ours.objects[0], theirs.objects[0]], wait: .seconds(60))
     }
 }
