@@ -71,6 +71,7 @@ public actor ExecCredentialPlugin {
                 }
                 if let proxy = cluster.body.proxyURL, !proxy.isEmpty { fields["proxy-url"] = .string(proxy) }
                 if cluster.body.disableCompression { fields["disable-compression"] = .bool(true) }
+                if let config = cluster.body.execExtension { fields["config"] = config }
                 info = .mapping(fields)
             }
             self.init(command: command, args: exec.args ?? [], env: (exec.env ?? []).map { ($0.name, $0.value) },

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 import Yams
 
 /// A `clusters[]` entry of a kubeconfig, as written (paths not yet resolved).
@@ -10,6 +11,19 @@ public struct KubeconfigCluster: Sendable, Equatable {
     public var certificateAuthorityData: [UInt8]?
     public var proxyURL: String?
     public var disableCompression = false
+    /// The cluster's extensions, in order, as written.
+    public var extensions: [KubeconfigExtension] = []
+
+    /// The `client.authentication.k8s.io/exec` extension: sent to exec plugins as spec.cluster.config.
+    public var execExtension: Value? {
+        extensions.first { $0.name == "client.authentication.k8s.io/exec" }?.value
+    }
+}
+
+/// A named extension of a kubeconfig entry.
+public struct KubeconfigExtension: Sendable, Equatable {
+    public var name: String
+    public var value: Value
 }
 
 /// An exec credential plugin configuration (`users[].user.exec`).
@@ -215,6 +229,27 @@ struct FieldReader {
 
     static func null(_ node: Node) -> Bool { KubeconfigFile.isNull(node) }
 
+    /// Any YAML node as a Value (for extension payloads passed through untouched).
+    static func value(_ node: Node) -> Value {
+        switch node {
+        case let .mapping(mapping):
+            return .mapping(Mapping(mapping.map { ($0.key.string ?? "", value($0.value)) }))
+        case let .sequence(items):
+            return .sequence(items.map { value($0) })
+        case let .scalar(scalar):
+            guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
+            switch Tag.Name(rawValue: node.tag.rawValue) {
+            case .null: return .null
+            case .bool: return .scalar(Scalar(["true", "True", "TRUE"].contains(scalar.string) ? "true" : "false", tag: .bool))
+            case .int: return .scalar(Scalar(scalar.string, tag: .int))
+            case .float: return .scalar(Scalar(scalar.string, tag: .float))
+            default: return .string(scalar.string)
+            }
+        case .alias:
+            return .null
+        }
+    }
+
     func mapping(_ node: Node, field: String, entry: String?) throws(ClusterError) -> Node.Mapping? {
         if Self.null(node) { return nil }
         guard case let .mapping(mapping) = node else {
@@ -267,6 +302,21 @@ struct FieldReader {
                 cluster.certificateAuthorityData = try base64(value, field: field, entry: entry)
             case "proxy-url": cluster.proxyURL = try string(value, field: field, entry: entry)
             case "disable-compression": cluster.disableCompression = try bool(value, field: field, entry: entry)
+            case "extensions":
+                if Self.null(value) { continue }
+                guard case let .sequence(items) = value else {
+                    throw .kubeconfigInvalid(location(entry, value), field: field, expected: "a list of {name, extension}")
+                }
+                for (index, item) in items.enumerated() {
+                    guard case let .mapping(pair) = item else {
+                        throw .kubeconfigInvalid(location(entry, item), field: "\(field)[\(index)]",
+                                                 expected: "a mapping {name, extension}")
+                    }
+                    let name = try pair["name"].flatMap { node throws(ClusterError) in
+                        try string(node, field: "\(field)[\(index)].name", entry: entry)
+                    } ?? ""
+                    cluster.extensions.append(KubeconfigExtension(name: name, value: pair["extension"].map { Self.value($0) } ?? .null))
+                }
             default: continue
             }
         }

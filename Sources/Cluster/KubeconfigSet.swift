@@ -148,6 +148,11 @@ public struct KubeconfigSet: Sendable, Equatable {
         }
         if let proxy = cluster.proxyURL, !proxy.isEmpty { out["proxy-url"] = .string(proxy) }
         if cluster.disableCompression { out["disable-compression"] = .bool(true) }
+        if !cluster.extensions.isEmpty {
+            out["extensions"] = .sequence(cluster.extensions.map {
+                .mapping(Mapping([("name", .string($0.name)), ("extension", $0.value)]))
+            })
+        }
         return .mapping(out)
     }
 

@@ -108,6 +108,41 @@ import Resources
         await always.check(command: wrongKind)
     }
 
+    @Test func provideClusterInfoSendsTheClusterAndItsExecExtension() async throws {
+        let folder = try TemporaryFolder()
+        _ = try plugin(in: folder, expiry: "")
+        let server = try TestHTTPServer { _ in .json(200, "{}") }
+        let path = try folder.write("config", """
+            current-context: c
+            clusters:
+            - name: c
+              cluster:
+                server: \(server.url)
+                tls-server-name: api.internal
+                extensions:
+                - name: client.authentication.k8s.io/exec
+                  extension: {audience: kf, retries: 3}
+            contexts: [{name: c, context: {cluster: c, user: u}}]
+            users:
+            - name: u
+              user:
+                exec:
+                  command: ./plugin.sh
+                  apiVersion: client.authentication.k8s.io/v1
+                  interactiveMode: Never
+                  provideClusterInfo: true
+            """)
+        let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: path), environment: [:])
+        _ = try await ClusterClient(config: config).request("GET", "/api")
+        let info = try ValueJSON.decode(String(contentsOfFile: folder.path + "/exec-info.json", encoding: .utf8))
+        let cluster = try #require(info["spec"]?["cluster"])
+        #expect(cluster["server"] == .string(server.url))
+        #expect(cluster["tls-server-name"] == .string("api.internal"))
+        #expect(cluster["config"]?["audience"] == .string("kf"))
+        #expect(cluster["config"]?["retries"] == .int(3))
+        #expect(server.requests.first?.header("Authorization") == "Bearer tok-1")
+    }
+
     @Test func kubeconfigExecEntriesAreValidated() throws {
         let folder = try TemporaryFolder()
         let path = try folder.write("config", """

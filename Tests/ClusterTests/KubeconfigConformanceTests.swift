@@ -131,6 +131,22 @@ import Resources
               context:
                 cluster: g
             """)
+        // Cluster extensions, the exec one among them (passed to plugins as spec.cluster.config).
+        try folder.write("i/config", """
+            current-context: i
+            clusters:
+            - name: i
+              cluster:
+                server: https://i.example
+                extensions:
+                - name: client.authentication.k8s.io/exec
+                  extension: {audience: kf, retries: 3, nested: {ok: true}}
+                - name: other.example.com/ext
+                  extension: [a, b]
+            contexts:
+            - name: i
+              context: {cluster: i}
+            """)
         // current-context names a context that does not exist.
         try folder.write("h/config", """
             current-context: ghost
@@ -171,6 +187,7 @@ import Resources
         Case(kubeconfigList: ["f/config", "b/config"], context: "f"),
         Case(kubeconfigList: ["g/config"]),
         Case(kubeconfigList: ["h/config"]),
+        Case(kubeconfigList: ["i/config"]),
     ]
 
     @Test func corpusMatchesKubectl() throws {
@@ -210,7 +227,7 @@ import Resources
             }
         }
         print("kubeconfig corpus: \(compared) cases identical to kubectl, \(bothFailed) rejected by both")
-        #expect(compared == 13)
+        #expect(compared == 14)
         #expect(bothFailed == 8)
     }
 
