@@ -96,6 +96,7 @@ extension ClusterClient {
                           emit: @escaping @Sendable (WatchEvent) -> Void) async throws(ClusterError) {
         let resource = try await self.resource(apiVersion: apiVersion, kind: kind)
         let path = resource.path(namespace: resource.namespaced ? (namespace ?? config.namespace) : nil)
+        let timeoutSeconds = min(max(timeoutSeconds, 1), 86_400)
         var resourceVersion = start
         var failures = 0
         while !Task.isCancelled {

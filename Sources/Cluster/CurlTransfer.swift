@@ -105,12 +105,8 @@ final class CurlTransfer: @unchecked Sendable {
         set(CURLOPT_URL, url)
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
-        set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout.components.seconds * 1000
-                                              + options.connectTimeout.components.attoseconds / 1_000_000_000_000_000))
-        if let timeout = request.timeout {
-            set(CURLOPT_TIMEOUT_MS, max(1, Int(timeout.components.seconds * 1000
-                                                + timeout.components.attoseconds / 1_000_000_000_000_000)))
-        }
+        set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(options.connectTimeout))
+        if let timeout = request.timeout { set(CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)) }
         if options.acceptCompressed { set(CURLOPT_ACCEPT_ENCODING, "") }
         set(CURLOPT_TCP_KEEPALIVE, 1)
         // curl silently re-sends a request whose reused connection died before the answer; that is only safe
@@ -219,6 +215,12 @@ final class CurlTransfer: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         completion(.cancelled)
+    }
+
+    /// A duration in whole milliseconds for curl: at least 1, at most a day (no overflow on absurd values).
+    static func milliseconds(_ duration: Duration) -> Int {
+        let seconds = min(max(duration.components.seconds, 0), 86_400)
+        return max(1, Int(seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000))
     }
 
     static func kind(of code: CURLcode) -> TransportFailure {

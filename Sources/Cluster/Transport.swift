@@ -45,7 +45,7 @@ public struct RequestLogEntry: Sendable, CustomStringConvertible {
     public let body: String?
 
     public var description: String {
-        let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let millis = CurlTransfer.milliseconds(duration)
         var text = "\(method) \(url) " + (status.map(String.init) ?? "failed") + " in \(millis) ms"
         if attempt > 1 { text += " (attempt \(attempt))" }
         if let note { text += ": \(note)" }
