@@ -103,3 +103,85 @@ extension Value {
         return copy
     }
 }
+
+/// The same through a real forwarding proxy: offline in front of the fake API, and in front of a live server
+/// (KF_TEST_KUBECONFIG) with a watch that must end with exactly the server's state.
+@Suite(.serialized) struct FaultInjectingProxyTests {
+    static func manifest(_ namespace: String, count: Int, value: String = "v") throws -> [Value] {
+        var objects = [try ValueJSON.decode(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(namespace)"}}"#)]
+        for index in 0..<count {
+            objects.append(try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(index)","namespace":"\#(namespace)"},"data":{"v":"\#(value)-\#(index)"}}"#))
+        }
+        return objects
+    }
+
+    static func client(through proxy: FaultInjectingProxy, namespace: String) -> ClusterClient {
+        ClusterClient(config: ClusterConfig(server: proxy.url, namespace: namespace),
+                      retry: RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(5), maxDelay: .milliseconds(50)),
+                      connectTimeout: .seconds(2), requestTimeout: .seconds(1), seed: 3)
+    }
+
+    @Test func applyThroughTheProxyToTheFakeAPI() async throws {
+        let fake = FakeCluster()
+        let upstream = try TestHTTPServer { fake.handle($0) }
+        let proxy = try FaultInjectingProxy(upstream: ClusterConfig(server: upstream.url), seed: 7, rate: 0.25)
+        let objects = try Self.manifest("team", count: 40)
+        let report = await Applier(client: Self.client(through: proxy, namespace: "team")).apply(objects)
+        #expect(report.succeeded, "\(report.failures.map { "\($0.reference): \($0.outcome)" })")
+        let stored = fake.state.withLock { $0.objects }
+        #expect(stored.count == objects.count)
+        print("proxy to the fake API: \(proxy.injector.total) faults in \(proxy.injector.requests) requests survived")
+        #expect(proxy.injector.total > 0)
+    }
+
+    @Test func applyAndWatchThroughTheProxyToALiveServer() async throws {
+        guard let kubeconfig = LiveClusterTests.kubeconfig else { return }
+        let upstream = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: kubeconfig), environment: [:])
+        let direct = ClusterClient(config: upstream)
+        let proxy = try FaultInjectingProxy(upstream: upstream, seed: 20261129, rate: 0.2)
+        let namespace = "kf-proxy-test-\(UInt32.random(in: 0...UInt32.max))"
+        let client = Self.client(through: proxy, namespace: namespace)
+        let applier = Applier(client: client, options: ApplyOptions(concurrency: 8))
+
+        let first = await applier.apply(try Self.manifest(namespace, count: 60))
+        #expect(first.succeeded, "\(first.failures.map { "\($0.reference): \($0.outcome)" })")
+
+        // Watch through the proxy while the objects change; the watcher's view must end equal to the server's.
+        let state = Mutex<[String: String]>([:])
+        let watcher = Task {
+            for try await event in client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: namespace, timeoutSeconds: 1) {
+                state.withLock { map in
+                    switch event {
+                    case let .relisted(list):
+                        map = [:]
+                        for item in list.items { map[item[path: ["metadata", "name"]]?.text ?? ""] = item[path: ["data", "v"]]?.text ?? "" }
+                    case let .added(object), let .modified(object):
+                        map[object[path: ["metadata", "name"]]?.text ?? ""] = object[path: ["data", "v"]]?.text ?? ""
+                    case let .deleted(object):
+                        map[object[path: ["metadata", "name"]]?.text ?? ""] = nil
+                    case .bookmark: break
+                    }
+                }
+            }
+        }
+        for round in 1...3 {
+            let report = await applier.apply(try Self.manifest(namespace, count: 60, value: "round\(round)"))
+            #expect(report.succeeded)
+        }
+        // Let the watcher catch up, then compare with what the server holds.
+        let truth = try await direct.list(apiVersion: "v1", kind: "ConfigMap", namespace: namespace)
+        var expected: [String: String] = [:]
+        for item in truth.items { expected[item[path: ["metadata", "name"]]?.text ?? ""] = item[path: ["data", "v"]]?.text ?? "" }
+        var converged = false
+        for _ in 0..<100 {
+            if state.withLock({ $0 }) == expected { converged = true; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        watcher.cancel()
+        #expect(converged, "the watch did not converge to the server's state")
+        #expect(proxy.gone.value > 0, "no watch was answered 410: the relist path went untested")
+        print("proxy to \(upstream.server): \(proxy.injector.total) faults and \(proxy.gone.value) watch 410s injected in "
+              + "\(proxy.injector.requests) requests, all survived; watch converged: \(converged)")
+        _ = await Applier(client: direct).delete([try Self.manifest(namespace, count: 0)[0]], wait: .seconds(30))
+    }
+}

@@ -30,6 +30,8 @@ final class TestHTTPServer: @unchecked Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: [UInt8] = [])
         /// A chunked 200 answer: each chunk after its delay; then the stream ends (or the connection is cut).
         case stream(status: Int, chunks: [(TimeInterval, [UInt8])], cut: Bool = false)
+        /// A chunked answer whose chunks come from `next` (blocking) until it returns nil.
+        case pull(status: Int, headers: [(String, String)], next: @Sendable () -> [UInt8]?)
         /// Close the connection with a TCP reset, answering nothing.
         case reset
         /// Answer nothing for this long, then close.
@@ -126,6 +128,16 @@ final class TestHTTPServer: @unchecked Sendable {
                     else { return }
                 }
                 if cut { Self.reset(fd); return }
+                guard send(fd, Array("0\r\n\r\n".utf8)) else { return }
+            case let .pull(status, headers, next):
+                var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nTransfer-Encoding: chunked\r\n"
+                for (name, value) in headers { head += "\(name): \(value)\r\n" }
+                guard send(fd, Array((head + "\r\n").utf8)) else { return }
+                while let chunk = next() {
+                    if chunk.isEmpty { continue }
+                    guard send(fd, Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + Array("\r\n".utf8))
+                    else { return }
+                }
                 guard send(fd, Array("0\r\n\r\n".utf8)) else { return }
             case .reset:
                 Self.reset(fd)
