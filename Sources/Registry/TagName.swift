@@ -1,0 +1,119 @@
+/// What a GTO tag records.
+public enum TagAction: String, Sendable, Equatable {
+    case deprecate, register, deregister, assign, unassign, create
+}
+
+/// A tag name in GTO's grammar: `NAME@vX.Y.Z[!]`, `NAME#STAGE[!]`, `NAME@deprecated`, `NAME@created`,
+/// each optionally followed by `#COUNTER`. A name in a folder ("dir/x:name") is written "dir/x=name" in tags.
+public struct TagName: Equatable, Sendable {
+    /// The artifact's name as users write it (with ":" for the folder separator).
+    public let artifact: String
+    public let action: TagAction
+    public let version: String?
+    public let stage: String?
+    public let counter: Int?
+
+    /// Parses a tag name; nil when it is not in GTO's grammar.
+    public init?(parsing tag: String) {
+        guard let split = tag.firstIndex(where: { $0 == "#" || $0 == "@" }) else { return nil }
+        let artifactPart = tag[..<split]
+        guard ArtifactName.isValidInTag(artifactPart) else { return nil }
+        artifact = artifactPart.replacingOccurrences(of: "=", with: ":")
+        var rest = tag[split...]
+        var counter: Int?
+        // A trailing "#digits" is the counter (stages cannot contain "#", versions cannot either).
+        func takeCounter() -> Bool {
+            guard let hash = rest.lastIndex(of: "#"), hash != rest.startIndex else { return true }
+            let digits = rest[rest.index(after: hash)...]
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let value = Int(digits) else { return false }
+            counter = value
+            rest = rest[..<hash]
+            return true
+        }
+        if rest.first == "#" {
+            // NAME#STAGE[!][#N]
+            let body = rest.dropFirst()
+            if let hash = body.firstIndex(of: "#") {
+                let digits = body[body.index(after: hash)...]
+                guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let value = Int(digits) else { return nil }
+                counter = value
+                rest = rest[..<hash]
+            }
+            var stagePart = rest.dropFirst()
+            var cancelled = false
+            if stagePart.last == "!" { cancelled = true; stagePart = stagePart.dropLast() }
+            guard ArtifactName.isValidName(stagePart) else { return nil }
+            action = cancelled ? .unassign : .assign
+            stage = String(stagePart)
+            version = nil
+        } else {
+            guard takeCounter() else { return nil }
+            let body = rest.dropFirst()
+            if body == "deprecated" {
+                action = .deprecate
+                version = nil
+            } else if body == "created" {
+                action = .create
+                version = nil
+            } else {
+                var versionPart = body
+                var cancelled = false
+                if versionPart.last == "!" { cancelled = true; versionPart = versionPart.dropLast() }
+                guard SemanticVersion(String(versionPart)) != nil else { return nil }
+                action = cancelled ? .deregister : .register
+                version = String(versionPart)
+            }
+            stage = nil
+        }
+        self.counter = counter
+    }
+
+    /// The tag for an action, without a counter (GTO's "simple" form).
+    public static func simple(_ action: TagAction, artifact: String, version: String? = nil, stage: String? = nil) -> String {
+        let base = artifact.replacingOccurrences(of: ":", with: "=")
+        switch action {
+        case .deprecate: return base + "@deprecated"
+        case .create: return base + "@created"
+        case .register: return base + "@" + (version ?? "")
+        case .deregister: return base + "@" + (version ?? "") + "!"
+        case .assign: return base + "#" + (stage ?? "")
+        case .unassign: return base + "#" + (stage ?? "") + "!"
+        }
+    }
+}
+
+/// GTO's rules for artifact and stage names.
+public enum ArtifactName {
+    /// `[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?`
+    public static func isValidName<S: StringProtocol>(_ name: S) -> Bool {
+        guard let first = name.first, let last = name.last else { return false }
+        guard first.isASCIILetterOrDigit, last.isASCIILetterOrDigit else { return false }
+        return name.allSatisfy { $0.isASCIILetterOrDigit || $0 == "-" || $0 == "/" || $0 == "_" }
+    }
+
+    /// `([a-zA-Z0-9-_./]+:)?NAME`: a name, optionally inside a folder of the repository.
+    public static func isValid<S: StringProtocol>(_ fullName: S) -> Bool {
+        isValid(fullName, separator: ":")
+    }
+
+    static func isValidInTag<S: StringProtocol>(_ fullName: S) -> Bool {
+        isValid(fullName, separator: "=")
+    }
+
+    private static func isValid<S: StringProtocol>(_ fullName: S, separator: Character) -> Bool {
+        let parts = fullName.split(separator: separator, omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1: return isValidName(parts[0])
+        case 2:
+            let folder = parts[0]
+            return !folder.isEmpty
+                && folder.allSatisfy { $0.isASCIILetterOrDigit || "-_./".contains($0) }
+                && isValidName(parts[1])
+        default: return false
+        }
+    }
+
+    /// GTO's explanation of a valid name, for error messages.
+    public static let rule = "only letters, digits, '_', '-' and '/' are allowed, and it must start and end with a "
+        + "letter or a digit (GTO's rule; a name inside a folder is written folder/path:name)"
+}
