@@ -223,7 +223,10 @@ public struct ShowAction {
         }
         let state = try location.registry.state()
         let artifact = try state.find(name)
-        let entries = RegistryViews.versionEntries(artifact, selector: selector == .all ? .latest : selector)
+        var includeDeprecated = false
+        if case .version = selector { includeDeprecated = true }
+        let entries = RegistryViews.versionEntries(artifact, selector: selector == .all ? .latest : selector,
+                                                   includeDeprecated: includeDeprecated)
         guard let entry = entries.first else {
             switch selector {
             case let .stage(stage): throw RegistryError.stageEmpty(artifact: name, stage: stage)
@@ -276,7 +279,7 @@ public struct ShowAction {
             lines.append("Digest:    \(metadata.digest ?? "-")")
             if let type = metadata.type { lines.append("Type:      \(type)") }
             for (title, list) in [("Metrics", metadata.metrics), ("Params", metadata.params), ("Lineage", metadata.lineage)] {
-                lines.append("\(title):" + String(repeating: " ", count: 10 - title.count - 1)
+                lines.append("\(title):".padding(toLength: 11, withPad: " ", startingAt: 0)
                              + (list.isEmpty ? "-" : list.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")))
             }
         } else {
