@@ -90,7 +90,7 @@ public struct RegistryLocation {
                 }
                 return (text, path)
             }
-            guard try !repository.isEmpty, let data = try repository.fileContents(name) else { return nil }
+            guard try !repository.isHeadUnborn, let data = try repository.fileContents(name) else { return nil }
             return (String(decoding: data, as: UTF8.self), "HEAD:" + name)
         }
         var config = RegistryConfig()

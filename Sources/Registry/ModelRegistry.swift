@@ -425,8 +425,10 @@ public final class ModelRegistry {
 
     /// The commit `ref` names, with clear errors for an empty repository and a name that resolves to nothing.
     public func resolve(_ ref: String) throws -> ObjectID {
-        if try repository.isEmpty { throw RegistryError.emptyRepository(path: location) }
         guard let commit = try repository.resolveCommit(ref) else {
+            if try repository.isHeadUnborn, try repository.references(matching: "refs/heads/*").isEmpty {
+                throw RegistryError.emptyRepository(path: location)
+            }
             throw RegistryError.unresolvableRef(ref: ref, repository: location)
         }
         return commit
