@@ -27,58 +27,81 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     /// The text, indented by four spaces per level, non-ASCII escaped as \uXXXX.
     public func rendered() -> String {
-        var out = ""
+        String(decoding: renderedBytes(), as: UTF8.self)
+    }
+
+    /// The same text as UTF-8 bytes (ASCII only, since everything else is escaped).
+    public func renderedBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(into: &out, level: 0)
         return out
     }
 
-    private func write(into out: inout String, level: Int) {
+    private static func indent(_ out: inout [UInt8], _ level: Int) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 4 * level))
+    }
+
+    private func write(into out: inout [UInt8], level: Int) {
         switch self {
-        case .null: out += "null"
-        case let .bool(value): out += value ? "true" : "false"
-        case let .int(value): out += String(value)
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case let .int(value): out.append(contentsOf: String(value).utf8)
         case let .string(value): Self.quote(value, into: &out)
         case let .array(items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[\n"
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(contentsOf: "[\n".utf8)
             for (index, item) in items.enumerated() {
-                out += String(repeating: "    ", count: level + 1)
+                Self.indent(&out, level + 1)
                 item.write(into: &out, level: level + 1)
-                out += index == items.count - 1 ? "\n" : ",\n"
+                out.append(contentsOf: (index == items.count - 1 ? "\n" : ",\n").utf8)
             }
-            out += String(repeating: "    ", count: level) + "]"
+            Self.indent(&out, level)
+            out.append(UInt8(ascii: "]"))
         case let .object(pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{\n"
+            if pairs.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(contentsOf: "{\n".utf8)
             for (index, (key, value)) in pairs.enumerated() {
-                out += String(repeating: "    ", count: level + 1)
+                Self.indent(&out, level + 1)
                 Self.quote(key, into: &out)
-                out += ": "
+                out.append(contentsOf: ": ".utf8)
                 value.write(into: &out, level: level + 1)
-                out += index == pairs.count - 1 ? "\n" : ",\n"
+                out.append(contentsOf: (index == pairs.count - 1 ? "\n" : ",\n").utf8)
             }
-            out += String(repeating: "    ", count: level) + "}"
+            Self.indent(&out, level)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for unit in text.utf16 {
-            switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x08: out += "\\b"
-            case 0x0C: out += "\\f"
-            case 0x20...0x7E, 0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                let hex = String(unit, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var plain = true
+        for byte in text.utf8 where byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            out.append(contentsOf: text.utf8)
+        } else {
+            for unit in text.utf16 {
+                switch unit {
+                case 0x22: out.append(contentsOf: "\\\"".utf8)
+                case 0x5C: out.append(contentsOf: "\\\\".utf8)
+                case 0x0A: out.append(contentsOf: "\\n".utf8)
+                case 0x0D: out.append(contentsOf: "\\r".utf8)
+                case 0x09: out.append(contentsOf: "\\t".utf8)
+                case 0x08: out.append(contentsOf: "\\b".utf8)
+                case 0x0C: out.append(contentsOf: "\\f".utf8)
+                case 0x20...0x7F: out.append(UInt8(unit))
+                default:
+                    out.append(contentsOf: "\\u".utf8)
+                    for shift in stride(from: 12, through: 0, by: -4) { out.append(hexDigits[Int((unit >> UInt16(shift)) & 0xF)]) }
+                }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// The same value as a YAML node (for -o yaml).

@@ -27,9 +27,12 @@ extension RegistryState {
 
     /// Builds the registry from the repository's tags, then attaches each version's commit, as GTO does.
     public static func load(from repository: Repository) throws -> RegistryState {
-        try build(tags: registryTags(in: repository)) { id in
-            guard let objectID = ObjectID(hex: id), let commit = try? repository.commit(objectID) else { return nil }
-            return commit
+        var commits: [String: Commit?] = [:]
+        return try build(tags: registryTags(in: repository)) { id in
+            if let known = commits[id] { return known }
+            let found = ObjectID(hex: id).flatMap { try? repository.commit($0) }
+            commits[id] = found
+            return found
         }
     }
 
@@ -45,11 +48,11 @@ extension RegistryState {
         for artifact in state.orderedArtifacts {
             for version in artifact.versions {
                 guard let found = try commit(version.commit) else { continue }
-                version.add(Event(kind: .commit, artifact: artifact.name,
+                artifact.addEnrichment(Event(kind: .commit, artifact: artifact.name,
                                   createdAt: Timestamp(seconds: found.committer.time, offsetMinutes: found.committer.offsetMinutes),
                                   author: found.author.name, authorEmail: found.author.email, message: found.message,
                                   commit: found.id.hex, tag: nil, version: version.version, stage: nil,
-                                  committer: found.committer.name, committerEmail: found.committer.email))
+                                  committer: found.committer.name, committerEmail: found.committer.email), to: version)
             }
         }
         return state

@@ -19,7 +19,10 @@ public final class VersionStage {
         self.stage = stage
     }
 
+    private var cachedEvents: [Event]?
+
     func add(_ event: Event) {
+        cachedEvents = nil
         if event.kind == .assignment {
             assignments = (assignments + [event]).sortedByTime()
         } else {
@@ -28,7 +31,12 @@ public final class VersionStage {
     }
 
     /// Newest first.
-    public var events: [Event] { (assignments + unassignments).newestFirst() }
+    public var events: [Event] {
+        if let cachedEvents { return cachedEvents }
+        let computed = (assignments + unassignments).newestFirst()
+        cachedEvents = computed
+        return computed
+    }
     public var isActive: Bool { events.first?.kind == .assignment }
     public var activatedAt: Timestamp? {
         guard let first = events.first, first.kind == .assignment else { return nil }
@@ -55,7 +63,10 @@ public final class ArtifactVersion {
         self.version = version
     }
 
+    private var cache: [Int: [Event]] = [:]
+
     func add(_ event: Event) {
+        cache = [:]
         switch event.kind {
         case .registration: registrations = (registrations + [event]).sortedByTime()
         case .deregistration: deregistrations = (deregistrations + [event]).sortedByTime()
@@ -76,11 +87,15 @@ public final class ArtifactVersion {
     }
 
     public func events(direct: Bool = true, indirect: Bool = true, ascending: Bool = false) -> [Event] {
+        let key = (direct ? 1 : 0) | (indirect ? 2 : 0) | (ascending ? 4 : 0)
+        if let cached = cache[key] { return cached }
         var list: [Event] = []
         if direct { list += registrations + deregistrations }
         if indirect { list += enrichments + stageOrder.flatMap { stages[$0]!.events } }
         let sorted = list.sortedByTime()
-        return ascending ? sorted : sorted.reversed()
+        let result = ascending ? sorted : Array(sorted.reversed())
+        cache[key] = result
+        return result
     }
 
     public var isActive: Bool {
@@ -124,7 +139,16 @@ public final class Artifact {
 
     init(name: String) { self.name = name }
 
+    private var cachedEvents: [Event]?
+
+    /// Adds the commit event of one of this artifact's versions.
+    func addEnrichment(_ event: Event, to version: ArtifactVersion) {
+        cachedEvents = nil
+        version.add(event)
+    }
+
     func add(_ event: Event) throws {
+        cachedEvents = nil
         switch event.kind {
         case .creation: creations = (creations + [event]).sortedByTime()
         case .deprecation: deprecations = (deprecations + [event]).sortedByTime()
@@ -158,10 +182,13 @@ public final class Artifact {
     }
 
     public func events(direct: Bool = true, indirect: Bool = true) -> [Event] {
+        if direct && indirect, let cachedEvents { return cachedEvents }
         var list: [Event] = []
         if direct { list += creations + deprecations }
         if indirect { list += versions.flatMap { $0.events() } }
-        return list.newestFirst()
+        let result = list.newestFirst()
+        if direct && indirect { cachedEvents = result }
+        return result
     }
 
     public var isActive: Bool {
