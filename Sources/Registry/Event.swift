@@ -35,7 +35,8 @@ public struct Timestamp: Equatable, Sendable {
 }
 
 /// One thing that happened to an artifact, as GTO models it. `priority` orders events of the same second.
-public struct Event: Equatable, Sendable {
+/// A class, so the many orderings GTO's rules need share one copy of each event.
+public final class Event: Sendable {
     public enum Kind: Int, Sendable {
         case commit = 0, creation, deprecation, registration, deregistration, assignment, unassignment
 
@@ -55,19 +56,36 @@ public struct Event: Equatable, Sendable {
         public var isAddition: Bool { self == .commit || self == .creation || self == .registration || self == .assignment }
     }
 
-    public var kind: Kind
-    public var artifact: String
-    public var createdAt: Timestamp
-    public var author: String
-    public var authorEmail: String
-    public var message: String
-    public var commit: String
+    public let kind: Kind
+    public let artifact: String
+    public let createdAt: Timestamp
+    public let author: String
+    public let authorEmail: String
+    public let message: String
+    public let commit: String
     /// The tag that recorded the event (nil for the commit event).
-    public var tag: String?
-    public var version: String?
-    public var stage: String?
-    public var committer: String?
-    public var committerEmail: String?
+    public let tag: String?
+    public let version: String?
+    public let stage: String?
+    public let committer: String?
+    public let committerEmail: String?
+
+    public init(kind: Kind, artifact: String, createdAt: Timestamp, author: String, authorEmail: String, message: String,
+                commit: String, tag: String?, version: String?, stage: String?, committer: String? = nil,
+                committerEmail: String? = nil) {
+        self.kind = kind
+        self.artifact = artifact
+        self.createdAt = createdAt
+        self.author = author
+        self.authorEmail = authorEmail
+        self.message = message
+        self.commit = commit
+        self.tag = tag
+        self.version = version
+        self.stage = stage
+        self.committer = committer
+        self.committerEmail = committerEmail
+    }
 
     public var priority: Int { kind.rawValue }
     /// The tag, or the commit for the commit event.
@@ -77,10 +95,10 @@ public struct Event: Equatable, Sendable {
 extension Array where Element == Event {
     /// Ordered by time, oldest first, keeping the given order among events of the same second (Python's stable sort).
     func sortedByTime() -> [Event] {
-        enumerated().sorted { a, b in
-            a.element.createdAt.seconds != b.element.createdAt.seconds
-                ? a.element.createdAt.seconds < b.element.createdAt.seconds : a.offset < b.offset
-        }.map(\.element)
+        if count < 2 { return self }
+        var keyed = enumerated().map { (seconds: $0.element.createdAt.seconds, offset: $0.offset, event: $0.element) }
+        keyed.sort { $0.seconds != $1.seconds ? $0.seconds < $1.seconds : $0.offset < $1.offset }
+        return keyed.map(\.event)
     }
 
     /// GTO's `sorted(events, key=created_at)[::-1]`: newest first, ties in reverse of the given order.

@@ -58,10 +58,20 @@ extension RegistryState {
         return state
     }
 
+    /// Python's `str.strip()`: without leading and trailing whitespace.
+    static func stripped(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value) }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return text }
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[start...end])
+    }
+
     private func index(_ tag: RegistryTag) throws {
         guard let artifact = artifact(tag.parsed.artifact, create: true) else { return }
         let tagger = tag.object.tagger
-        let message = tag.object.message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = Self.stripped(tag.object.message)
         let target = tag.object.target.hex
         func event(_ kind: Event.Kind, version: String?, stage: String?) -> Event {
             Event(kind: kind, artifact: artifact.name,

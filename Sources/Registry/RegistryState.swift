@@ -127,7 +127,7 @@ public final class ArtifactVersion {
         return ascending ? sorted : sorted.reversed()
     }
 
-    public var semanticVersion: SemanticVersion? { SemanticVersion(version) }
+    public private(set) lazy var semanticVersion: SemanticVersion? = SemanticVersion(version)
 }
 
 /// An artifact: its versions and deprecations.

@@ -18,7 +18,7 @@ public struct TagName: Equatable, Sendable {
         guard let split = tag.firstIndex(where: { $0 == "#" || $0 == "@" }) else { return nil }
         let artifactPart = tag[..<split]
         guard ArtifactName.isValidInTag(artifactPart) else { return nil }
-        artifact = artifactPart.replacingOccurrences(of: "=", with: ":")
+        artifact = artifactPart.contains("=") ? artifactPart.replacingOccurrences(of: "=", with: ":") : String(artifactPart)
         var rest = tag[split...]
         var counter: Int?
         // A trailing "#digits" is the counter (stages cannot contain "#", versions cannot either).
