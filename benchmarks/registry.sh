@@ -58,6 +58,7 @@ base=1767225600   # 2026-01-01T00:00:00Z
     done
 } | git fast-import --quiet
 git checkout -q main
+git pack-refs --all   # as a clone or `git gc` leaves them
 echo "repository: $(git tag | wc -l | tr -d ' ') tags, $artifacts artifacts x $versions versions"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }

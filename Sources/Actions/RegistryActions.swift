@@ -4,10 +4,22 @@ import Registry
 
 /// What a `kf version` verb prints: JSON/YAML for scripts and lines for people.
 public struct RegistryOutput {
-    public var json: JSONValue
-    public var lines: [String]
+    private let makeJSON: () -> JSONValue
+    private let makeLines: () -> [String]
     /// Lines for stderr (notes such as a detached HEAD).
     public var notes: [String] = []
+
+    /// The JSON (and YAML) form; built only when asked for.
+    public var json: JSONValue { makeJSON() }
+    /// The human-readable lines; built only when asked for.
+    public var lines: [String] { makeLines() }
+
+    public init(json: @autoclosure @escaping () -> JSONValue, lines: @autoclosure @escaping () -> [String],
+                notes: [String] = []) {
+        makeJSON = json
+        makeLines = lines
+        self.notes = notes
+    }
 }
 
 /// Aligned columns, "-" for empty cells.
@@ -134,26 +146,33 @@ public struct ListAction {
         guard let reference else {
             let stages = RegistryViews.stageColumns(state, configured: location.registry.config.gtoStages)
             let json = RegistryViews.registry(state, stages: stages, includeDeprecated: includeDeprecated)
-            var rows: [[String?]] = []
-            if case let .object(artifacts) = json {
-                for (name, value) in artifacts.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }) {
-                    guard case let .object(fields) = value else { continue }
-                    let field = { (key: String) in fields.first(where: { $0.0 == key })?.1 }
-                    var row: [String?] = [field("registered") == .bool(false) ? "*" + name : name, field("version")?.text]
-                    if case let .object(stageValues)? = field("stage") { row += stageValues.map { $0.1.text } }
-                    rows.append(row)
-                }
-            }
-            let lines = rows.isEmpty ? ["Nothing found in the current workspace"]
-                : table(["name", "latest"] + stages.map { "#" + $0 }, rows)
-            return RegistryOutput(json: json, lines: lines)
+            return RegistryOutput(json: json, lines: Self.registryLines(json, stages: stages))
         }
         guard let (name, selector) = RegistryViews.parseReference(reference) else {
             throw RegistryError.invalidReference(reference: reference)
         }
         let artifact = try state.find(name)
-        let json = RegistryViews.versions(artifact, selector: selector, includeDeprecated: includeDeprecated)
         let entries = RegistryViews.versionEntries(artifact, selector: selector, includeDeprecated: includeDeprecated)
+        return RegistryOutput(json: .array(entries.map { RegistryViews.versionValue($0.version, stages: $0.stages) }),
+                              lines: Self.versionLines(entries, artifact: artifact))
+    }
+
+    static func registryLines(_ json: JSONValue, stages: [String]) -> [String] {
+        var rows: [[String?]] = []
+        if case let .object(artifacts) = json {
+            for (name, value) in artifacts.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }) {
+                guard case let .object(fields) = value else { continue }
+                let field = { (key: String) in fields.first(where: { $0.0 == key })?.1 }
+                var row: [String?] = [field("registered") == .bool(false) ? "*" + name : name, field("version")?.text]
+                if case let .object(stageValues)? = field("stage") { row += stageValues.map { $0.1.text } }
+                rows.append(row)
+            }
+        }
+        return rows.isEmpty ? ["Nothing found in the current workspace"]
+            : table(["name", "latest"] + stages.map { "#" + $0 }, rows)
+    }
+
+    static func versionLines(_ entries: [(version: ArtifactVersion, stages: [VersionStage])], artifact: Artifact) -> [String] {
         let rows: [[String?]] = entries.map { entry in
             var seen = Set<String>()
             let stages = entry.stages.map(\.stage).filter { seen.insert($0).inserted }.joined(separator: ", ")
@@ -162,9 +181,8 @@ public struct ListAction {
                     SemanticVersion(version.version) == nil ? String(version.version.prefix(7)) : version.version,
                     stages, version.authoringEvent?.createdAt.iso8601, version.authoringEvent?.ref]
         }
-        let lines = rows.isEmpty ? ["Nothing found in the current workspace"]
+        return rows.isEmpty ? ["Nothing found in the current workspace"]
             : table(["artifact", "version", "stage", "created_at", "ref"], rows)
-        return RegistryOutput(json: json, lines: lines)
     }
 }
 
@@ -182,12 +200,15 @@ public struct HistoryAction {
         if let name, !ArtifactName.isValid(name) { throw RegistryError.invalidName(name: name) }
         let state = try location.registry.state()
         let events = RegistryViews.historyEvents(state, artifact: name, ascending: ascending)
+        return RegistryOutput(json: RegistryViews.history(events), lines: Self.lines(events))
+    }
+
+    static func lines(_ events: [Event]) -> [String] {
         let rows: [[String?]] = events.map {
             [$0.createdAt.iso8601, $0.artifact, $0.kind.name, $0.version, $0.stage, String($0.commit.prefix(7)), $0.ref]
         }
-        let lines = rows.isEmpty ? ["Nothing found in the current workspace"]
+        return rows.isEmpty ? ["Nothing found in the current workspace"]
             : table(["timestamp", "artifact", "event", "version", "stage", "commit", "ref"], rows)
-        return RegistryOutput(json: RegistryViews.history(state, artifact: name, ascending: ascending), lines: lines)
     }
 }
 

@@ -133,7 +133,12 @@ public enum RegistryViews {
     }
 
     public static func history(_ state: RegistryState, artifact name: String? = nil, ascending: Bool = false) -> JSONValue {
-        .array(historyEvents(state, artifact: name, ascending: ascending).map { event in
+        history(historyEvents(state, artifact: name, ascending: ascending))
+    }
+
+    /// The history JSON of events already chosen and ordered.
+    public static func history(_ events: [Event]) -> JSONValue {
+        .array(events.map { event in
             .object([
                 ("timestamp", .string(event.createdAt.iso8601)),
                 ("artifact", .string(event.artifact)),

@@ -86,9 +86,7 @@ public struct TagName: Equatable, Sendable {
 public enum ArtifactName {
     /// `[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?`
     public static func isValidName<S: StringProtocol>(_ name: S) -> Bool {
-        guard let first = name.first, let last = name.last else { return false }
-        guard first.isASCIILetterOrDigit, last.isASCIILetterOrDigit else { return false }
-        return name.allSatisfy { $0.isASCIILetterOrDigit || $0 == "-" || $0 == "/" || $0 == "_" }
+        isValidNameBytes(name.utf8)
     }
 
     /// `([a-zA-Z0-9-_./]+:)?NAME`: a name, optionally inside a folder of the repository.
@@ -101,16 +99,30 @@ public enum ArtifactName {
     }
 
     private static func isValid<S: StringProtocol>(_ fullName: S, separator: Character) -> Bool {
-        let parts = fullName.split(separator: separator, omittingEmptySubsequences: false)
-        switch parts.count {
-        case 1: return isValidName(parts[0])
-        case 2:
-            let folder = parts[0]
-            return !folder.isEmpty
-                && folder.allSatisfy { $0.isASCIILetterOrDigit || "-_./".contains($0) }
-                && isValidName(parts[1])
-        default: return false
+        let bytes = fullName.utf8
+        let mark = UInt8(ascii: separator == ":" ? ":" : "=")
+        guard let split = bytes.firstIndex(of: mark) else { return isValidNameBytes(bytes[...]) }
+        let folder = bytes[..<split]
+        let name = bytes[bytes.index(after: split)...]
+        guard !folder.isEmpty, !name.contains(mark) else { return false }
+        let folderOK = folder.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+            || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }
+        return folderOK && isValidNameBytes(name)
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+    }
+
+    private static func isValidNameBytes<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        guard let first = bytes.first, isAlphanumeric(first) else { return false }
+        var last = first
+        for byte in bytes {
+            guard isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "_")
+            else { return false }
+            last = byte
         }
+        return isAlphanumeric(last)
     }
 
     /// GTO's explanation of a valid name, for error messages.
