@@ -48,7 +48,9 @@ base=1767225600   # 2026-01-01T00:00:00Z
             tag "$name@v0.0.$v" "$v" "Registering artifact $name version v0.0.$v"
         done
         n=0
-        for pair in "prod 10" "dev 20" "prod 20" "staging 25" "dev $versions" "prod 25"; do
+        third=$(( versions / 3 > 0 ? versions / 3 : 1 )); two=$(( 2 * versions / 3 > 0 ? 2 * versions / 3 : 1 ))
+        five=$(( 5 * versions / 6 > 0 ? 5 * versions / 6 : 1 ))
+        for pair in "prod $third" "dev $two" "prod $two" "staging $five" "dev $versions" "prod $five"; do
             set -- $pair
             n=$((n + 1))
             tag "$name#$1#$n" "$2" "Assigning stage $1 to artifact $name version v0.0.$2"
@@ -62,23 +64,26 @@ git pack-refs --all   # as a clone or `git gc` leaves them
 echo "repository: $(git tag | wc -l | tr -d ' ') tags, $artifacts artifacts x $versions versions"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-now() { date +%s.%N; }
-time_runs() {  # count output-file command...
+# time_runs COUNT OUTPUT COMMAND...: prints "median-wall median-cpu" in seconds (cpu = user + system).
+time_runs() {
     local count=$1 out=$2; shift 2
+    local samples=$work/samples
+    : > "$samples"
+    local TIMEFORMAT='%R %U %S'
     for ((i = 0; i < count; i++)); do
-        local start end
-        start=$(now); "$@" > "$out"; end=$(now)
-        awk -v a="$end" -v b="$start" 'BEGIN { printf "%.4f\n", a - b }'
-    done | median
+        { time "$@" > "$out"; } 2>> "$samples"
+    done
+    echo "$(awk '{print $1}' "$samples" | median) $(awk '{print $2 + $3}' "$samples" | median)"
 }
 
 export GTO_EMOJIS=false
-kf_list=$(time_runs "$runs" "$work/kf-list.json" "$KF" version list -o json)
-gto_show=$(time_runs "$gto_runs" "$work/gto-show.json" "$gto" show --json)
-kf_hist=$(time_runs "$runs" "$work/kf-history.json" "$KF" version history -o json)
-gto_hist=$(time_runs "$gto_runs" "$work/gto-history.json" "$gto" history --json)
-kf_one=$(time_runs "$runs" "$work/kf-one.json" "$KF" version list model-7 -o json)
-gto_one=$(time_runs "$gto_runs" "$work/gto-one.json" "$gto" show model-7 --json)
+one=model-$(( (artifacts + 1) / 2 ))
+read -r kf_list kf_list_cpu < <(time_runs "$runs" "$work/kf-list.json" "$KF" version list -o json)
+read -r gto_show gto_show_cpu < <(time_runs "$gto_runs" "$work/gto-show.json" "$gto" show --json)
+read -r kf_hist kf_hist_cpu < <(time_runs "$runs" "$work/kf-history.json" "$KF" version history -o json)
+read -r gto_hist gto_hist_cpu < <(time_runs "$gto_runs" "$work/gto-history.json" "$gto" history --json)
+read -r kf_one kf_one_cpu < <(time_runs "$runs" "$work/kf-one.json" "$KF" version list "$one" -o json)
+read -r gto_one gto_one_cpu < <(time_runs "$gto_runs" "$work/gto-one.json" "$gto" show "$one" --json)
 
 status=0
 for pair in "kf-list gto-show" "kf-history gto-history" "kf-one gto-one"; do
@@ -92,10 +97,14 @@ for pair in "kf-list gto-show" "kf-history gto-history" "kf-one gto-one"; do
     fi
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
-printf '%-34s %9s %9s %8s\n' "command (median)" "kf s" "gto s" "speed-up"
-printf '%-34s %9.3f %9.3f %7sx\n' "list -o json / show --json" "$kf_list" "$gto_show" "$(ratio "$gto_show" "$kf_list")"
-printf '%-34s %9.3f %9.3f %7sx\n' "history -o json / history --json" "$kf_hist" "$gto_hist" "$(ratio "$gto_hist" "$kf_hist")"
-printf '%-34s %9.3f %9.3f %7sx\n' "list NAME / show NAME --json" "$kf_one" "$gto_one" "$(ratio "$gto_one" "$kf_one")"
-echo "target: kf at least 50x faster than gto"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+printf '%-34s %8s %8s %8s   %8s %8s %8s\n' "command (median of runs)" "kf s" "gto s" "wall" "kf cpu" "gto cpu" "cpu"
+row() {
+    printf '%-34s %8.3f %8.3f %7sx   %8.3f %8.3f %7sx\n' "$1" "$2" "$3" "$(ratio "$3" "$2")" "$4" "$5" "$(ratio "$5" "$4")"
+}
+row "list -o json / show --json" "$kf_list" "$gto_show" "$kf_list_cpu" "$gto_show_cpu"
+row "history -o json / history --json" "$kf_hist" "$gto_hist" "$kf_hist_cpu" "$gto_hist_cpu"
+row "list NAME / show NAME --json" "$kf_one" "$gto_one" "$kf_one_cpu" "$gto_one_cpu"
+echo "target: kf at least 50x faster than gto (wall: elapsed time; cpu: user + system seconds)"
+echo "machine load while measuring: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 exit $status
