@@ -75,6 +75,7 @@ public final class ModelRegistry {
         let commit = try resolve(request.ref)
         let lock = try RepositoryLock.acquire(Self.lockName, in: repository)
         defer { lock.release() }
+        try pruneOrphanNotes()
         var lastTried: String?
         while true {
             let state = try self.state()
@@ -313,6 +314,22 @@ public final class ModelRegistry {
         } else {
             try repository.deleteReference(VersionMetadata.notesRef, expected: after)
         }
+    }
+
+    /// Removes notes under refs/notes/kf whose tag no longer exists (deleted by gto or git, or left by a writer that
+    /// died between the note and the tag), so no note outlives its tag. Runs under the registry lock.
+    func pruneOrphanNotes() throws {
+        guard let before = try repository.referenceTarget(VersionMetadata.notesRef) else { return }
+        let live = Set(try repository.references(matching: "refs/tags/*").map(\.target))
+        let orphans = try repository.noteEntries(notesRef: VersionMetadata.notesRef).keys.filter { !live.contains($0) }
+        guard !orphans.isEmpty else { return }
+        let signature = try repository.committerSignature()
+        var tip = before
+        for object in orphans.sorted() {
+            tip = try repository.noteCommit(removingNoteOn: object, parent: tip, signature: signature)
+        }
+        try repository.updateReference(VersionMetadata.notesRef, to: tip, expected: before,
+                                       message: "kf: drop notes whose tags are gone")
     }
 
     /// Takes back tags this process wrote: their references, then their notes.

@@ -108,3 +108,18 @@ struct RegistryErrorTests {
         try expectRefusal(repo, ["version", "register", "m", "--push"], mentions: "push to origin failed")
     }
 }
+
+/// Notes never outlive their tags: a tag deleted by another tool loses its note at kf's next write.
+@Suite(.enabled(if: Tools.kf != nil, "needs the built kf binary (swift build)"))
+struct RegistryNoteHygieneTests {
+    @Test func notesOfDeletedTagsArePruned() throws {
+        let repo = try ScratchRepo()
+        #expect(try repo.kf(["version", "register", "m", "HEAD~1", "--uri", "s3://one"]).status == 0)
+        #expect(try repo.git(["notes", "--ref", "kf", "list"]).split(separator: "\n").count == 1)
+        try repo.git(["tag", "-d", "m@v0.0.1"])
+        #expect(try repo.kf(["version", "register", "m", "--uri", "s3://two"]).status == 0)
+        let notes = try repo.git(["notes", "--ref", "kf", "list"]).split(separator: "\n")
+        #expect(notes.count == 1, "only the live tag keeps a note")
+        #expect(notes.first?.hasSuffix(try repo.git(["rev-parse", "m@v0.0.1"]).trimmingCharacters(in: .newlines)) == true)
+    }
+}
