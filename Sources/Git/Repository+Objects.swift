@@ -11,11 +11,6 @@ extension Repository {
 
     public var isBare: Bool { git_repository_is_bare(handle) == 1 }
 
-    /// Whether HEAD names a branch that has no commit yet (a new repository).
-    public var isHeadUnborn: Bool {
-        get throws { try check("checking HEAD", git_repository_head_unborn(handle)) == 1 }
-    }
-
     /// Whether HEAD points straight at a commit instead of a branch.
     public var isHeadDetached: Bool {
         get throws { try check("checking HEAD", git_repository_head_detached(handle)) == 1 }

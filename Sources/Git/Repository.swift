@@ -56,9 +56,9 @@ public final class Repository {
         return text
     }
 
-    /// Whether the repository has no commits yet.
-    public var isEmpty: Bool {
-        get throws { try check("checking whether the repository is empty", git_repository_is_empty(handle)) == 1 }
+    /// Whether HEAD names a branch that has no commit yet (a new repository).
+    public var isHeadUnborn: Bool {
+        get throws { try check("checking whether HEAD is unborn", git_repository_head_unborn(handle)) == 1 }
     }
 
     /// The short name of the branch HEAD points at (also for an unborn branch), or nil when HEAD is detached.
