@@ -10,29 +10,36 @@ public struct SemanticVersion: Equatable, Sendable, CustomStringConvertible {
 
     /// Parses "vMAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]"; nil when `text` is not such a version.
     public init?(_ text: String) {
-        guard text.first == "v" else { return nil }
-        var rest = Substring(text.dropFirst())
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 6, bytes[0] == UInt8(ascii: "v") else { return nil }
+        var end = bytes.count
         var build: String?
-        if let plus = rest.firstIndex(of: "+") {
-            let part = rest[rest.index(after: plus)...]
-            guard Self.validBuild(part) else { return nil }
-            build = String(part)
-            rest = rest[..<plus]
+        if let plus = bytes.firstIndex(of: UInt8(ascii: "+")) {
+            guard Self.validIdentifiers(bytes[(plus + 1)...], numeric: false) else { return nil }
+            build = String(decoding: bytes[(plus + 1)...], as: UTF8.self)
+            end = plus
         }
         var prerelease: String?
-        if let dash = rest.firstIndex(of: "-") {
-            let part = rest[rest.index(after: dash)...]
-            guard Self.validPrerelease(part) else { return nil }
-            prerelease = String(part)
-            rest = rest[..<dash]
+        if let dash = bytes[..<end].firstIndex(of: UInt8(ascii: "-")) {
+            guard Self.validIdentifiers(bytes[(dash + 1)..<end], numeric: true) else { return nil }
+            prerelease = String(decoding: bytes[(dash + 1)..<end], as: UTF8.self)
+            end = dash
         }
-        let numbers = rest.split(separator: ".", omittingEmptySubsequences: false)
-        guard numbers.count == 3 else { return nil }
         var values: [Int] = []
-        for number in numbers {
-            guard Self.isNumericIdentifier(number), let value = Int(number) else { return nil }
+        var start = 1
+        for index in 1...end where index == end || bytes[index] == UInt8(ascii: ".") {
+            let part = bytes[start..<index]
+            guard Self.isNumericIdentifier(part), values.count < 3 else { return nil }
+            var value = 0
+            for digit in part {
+                let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+                guard !overflow else { return nil }
+                value = product + Int(digit - 48)
+            }
             values.append(value)
+            start = index + 1
         }
+        guard values.count == 3 else { return nil }
         major = values[0]
         minor = values[1]
         patch = values[2]
@@ -96,22 +103,24 @@ public struct SemanticVersion: Equatable, Sendable, CustomStringConvertible {
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
-    private static func isNumericIdentifier<S: StringProtocol>(_ part: S) -> Bool {
-        guard !part.isEmpty, part.allSatisfy(\.isASCIIDigit) else { return false }
-        return part == "0" || part.first != "0"
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+
+    private static func isNumericIdentifier(_ part: ArraySlice<UInt8>) -> Bool {
+        guard let first = part.first, part.allSatisfy(isDigit) else { return false }
+        return part.count == 1 || first != UInt8(ascii: "0")
     }
 
-    private static func validPrerelease(_ text: Substring) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.allSatisfy { part in
-            guard !part.isEmpty, part.allSatisfy(\.isIdentifierCharacter) else { return false }
-            return part.allSatisfy(\.isASCIIDigit) ? isNumericIdentifier(part) : true
+    /// Dot-separated, non-empty identifiers of [0-9A-Za-z-]; with `numeric`, all-digit ones without leading zeros.
+    private static func validIdentifiers(_ bytes: ArraySlice<UInt8>, numeric: Bool) -> Bool {
+        var start = bytes.startIndex
+        for index in bytes.startIndex...bytes.endIndex where index == bytes.endIndex || bytes[index] == UInt8(ascii: ".") {
+            let part = bytes[start..<index]
+            guard !part.isEmpty, part.allSatisfy({ isDigit($0) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) || $0 == UInt8(ascii: "-") })
+            else { return false }
+            if numeric && part.allSatisfy(isDigit) && !isNumericIdentifier(part) { return false }
+            start = index + 1
         }
-    }
-
-    private static func validBuild(_ text: Substring) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isIdentifierCharacter) }
+        return true
     }
 }
 

@@ -15,7 +15,7 @@ public struct TagName: Equatable, Sendable {
 
     /// Parses a tag name; nil when it is not in GTO's grammar.
     public init?(parsing tag: String) {
-        guard let split = tag.firstIndex(where: { $0 == "#" || $0 == "@" }) else { return nil }
+        guard let split = tag.utf8.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "@") }) else { return nil }
         let artifactPart = tag[..<split]
         guard ArtifactName.isValidInTag(artifactPart) else { return nil }
         artifact = artifactPart.contains("=") ? artifactPart.replacingOccurrences(of: "=", with: ":") : String(artifactPart)
@@ -23,25 +23,25 @@ public struct TagName: Equatable, Sendable {
         var counter: Int?
         // A trailing "#digits" is the counter (stages cannot contain "#", versions cannot either).
         func takeCounter() -> Bool {
-            guard let hash = rest.lastIndex(of: "#"), hash != rest.startIndex else { return true }
+            guard let hash = rest.utf8.lastIndex(of: UInt8(ascii: "#")), hash != rest.startIndex else { return true }
             let digits = rest[rest.index(after: hash)...]
-            guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let value = Int(digits) else { return false }
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int(digits) else { return false }
             counter = value
             rest = rest[..<hash]
             return true
         }
-        if rest.first == "#" {
+        if rest.utf8.first == UInt8(ascii: "#") {
             // NAME#STAGE[!][#N]
             let body = rest.dropFirst()
-            if let hash = body.firstIndex(of: "#") {
+            if let hash = body.utf8.firstIndex(of: UInt8(ascii: "#")) {
                 let digits = body[body.index(after: hash)...]
-                guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let value = Int(digits) else { return nil }
+                guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int(digits) else { return nil }
                 counter = value
                 rest = rest[..<hash]
             }
             var stagePart = rest.dropFirst()
             var cancelled = false
-            if stagePart.last == "!" { cancelled = true; stagePart = stagePart.dropLast() }
+            if stagePart.utf8.last == UInt8(ascii: "!") { cancelled = true; stagePart = stagePart.dropLast() }
             guard ArtifactName.isValidName(stagePart) else { return nil }
             action = cancelled ? .unassign : .assign
             stage = String(stagePart)
@@ -58,7 +58,7 @@ public struct TagName: Equatable, Sendable {
             } else {
                 var versionPart = body
                 var cancelled = false
-                if versionPart.last == "!" { cancelled = true; versionPart = versionPart.dropLast() }
+                if versionPart.utf8.last == UInt8(ascii: "!") { cancelled = true; versionPart = versionPart.dropLast() }
                 guard SemanticVersion(String(versionPart)) != nil else { return nil }
                 action = cancelled ? .deregister : .register
                 version = String(versionPart)
