@@ -29,3 +29,21 @@ struct RegistryCompletionTests {
         }
     }
 }
+
+/// `kf version` without a subcommand is still the client's version, in every format.
+@Suite(.enabled(if: Tools.kf != nil, "needs the built kf binary (swift build)"))
+struct VersionGroupTests {
+    @Test func noSubcommandPrintsTheClientVersion() throws {
+        let repo = try ScratchRepo(commits: 1)
+        let table = try repo.kf(["version"])
+        #expect(table.status == 0 && table.stdout.hasPrefix("Client Version: v"))
+        let json = try repo.kf(["version", "-o", "json"])
+        #expect(json.status == 0 && json.stdout.hasPrefix("{\n    \"clientVersion\": {\n"))
+        let yaml = try repo.kf(["version", "-o", "yaml"])
+        #expect(yaml.status == 0 && yaml.stdout.hasPrefix("clientVersion:\n"))
+        #expect(try repo.kf(["version", "list", "-o", "json"]).stdout == "{}\n")
+        #expect(try repo.kf(["version", "history", "-o", "yaml"]).stdout == "[]\n")
+        let wrongFormat = try repo.kf(["version", "list", "-o", "wide"])
+        #expect(wrongFormat.status == 2)
+    }
+}
