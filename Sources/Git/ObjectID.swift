@@ -13,10 +13,9 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     init(_ oid: git_oid) {
         var copy = oid
-        var buffer = [CChar](repeating: 0, count: 41)
+        var buffer = [CChar](repeating: 0, count: 40)
         git_oid_fmt(&buffer, &copy)
-        buffer[40] = 0
-        hex = String(cString: buffer)
+        hex = String(decoding: buffer.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     init(_ pointer: UnsafePointer<git_oid>) {

@@ -49,15 +49,6 @@ extension Repository {
                       committer: Signature(git_commit_committer(pointer)), parents: parents)
     }
 
-    /// Whether an object with this id is stored.
-    public func contains(_ id: ObjectID) -> Bool {
-        var oid = id.oid
-        var object: OpaquePointer?
-        guard git_object_lookup(&object, handle, &oid, GIT_OBJECT_ANY) == 0 else { return false }
-        git_object_free(object)
-        return true
-    }
-
     /// The annotated tag object with this id, or nil when the id names another kind of object.
     public func annotatedTag(_ id: ObjectID) throws -> AnnotatedTag? {
         var oid = id.oid

@@ -31,6 +31,7 @@ public struct Signature: Equatable, Sendable {
     }
 
     /// Runs `body` with a libgit2 signature built from this value; the pointer never escapes.
+    @discardableResult
     func withGitSignature<T>(_ body: (UnsafePointer<git_signature>) throws -> T) throws -> T {
         var pointer: UnsafeMutablePointer<git_signature>?
         try check("building the signature of \(name) <\(email)>",

@@ -397,9 +397,9 @@ public final class ModelRegistry {
     /// Joins the remote's refs/notes/kf into ours when they diverged, so pushing our notes never drops theirs.
     func pushNotes(to remote: String) throws {
         let scratch = "refs/kf/remote-notes"
-        try? repository.deleteReference(scratch)
+        _ = try? repository.deleteReference(scratch)
         try repository.fetch(from: remote, refspecs: ["+\(VersionMetadata.notesRef):\(scratch)"], prune: false)
-        defer { try? repository.deleteReference(scratch) }
+        defer { _ = try? repository.deleteReference(scratch) }
         guard let theirs = try repository.referenceTarget(scratch) else { return }
         try mergeNotes(theirs)
     }
@@ -418,7 +418,7 @@ public final class ModelRegistry {
         }
         let scratch = "refs/kf/theirs-notes"
         try repository.updateReference(scratch, to: theirs, expected: try repository.referenceTarget(scratch), message: "kf")
-        defer { try? repository.deleteReference(scratch) }
+        defer { _ = try? repository.deleteReference(scratch) }
         let mine = try repository.noteEntries(notesRef: VersionMetadata.notesRef)
         let other = try repository.noteEntries(notesRef: scratch)
         let signature = try repository.committerSignature()

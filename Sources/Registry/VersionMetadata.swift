@@ -80,8 +80,8 @@ public struct VersionMetadata: Equatable, Sendable {
         while let relative = enumerator.nextObject() as? String {
             let full = path + "/" + relative
             var childIsDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &childIsDirectory)
-            if childIsDirectory.boolValue { continue }
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &childIsDirectory),
+                  !childIsDirectory.boolValue else { continue }
             lines.append(relative + "\u{0}" + (try SHA256.hex(ofFile: full)))
         }
         lines.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
