@@ -39,15 +39,16 @@ struct RegistryInteropTests {
     static let historyArguments: [[String]] = [[], ["churn"], ["models/fraud:detector"], ["legacy"]]
 
     /// What gto prints and what kf prints for the same questions, side by side.
-    func compareReads(_ repo: ScratchRepo, label: String) throws {
-        for arguments in Self.showArguments {
+    func compareReads(_ repo: ScratchRepo, label: String, show: [[String]] = showArguments,
+                      history: [[String]] = historyArguments) throws {
+        for arguments in show {
             let gto = try repo.gto(["show"] + arguments + ["--json"])
             let kf = try repo.kf(["version", "list"] + arguments + ["-o", "json"])
             #expect(gto.status == 0, "\(label): gto show \(arguments): \(gto.stderr)")
             #expect(kf.status == 0, "\(label): kf version list \(arguments): \(kf.stderr)")
             #expect(kf.stdout == gto.stdout, "\(label): kf version list \(arguments) -o json differs from gto show --json")
         }
-        for arguments in Self.historyArguments {
+        for arguments in history {
             let gto = try repo.gto(["history"] + arguments + ["--json"])
             let kf = try repo.kf(["version", "history"] + arguments + ["-o", "json"])
             #expect(kf.status == 0, "\(label): kf version history \(arguments): \(kf.stderr)")
@@ -108,5 +109,30 @@ struct RegistryInteropTests {
         #expect(try repo.gto(["stages"]).stdout == "dev\nprod\n")
         let badType = try repo.kf(["version", "register", "m", "HEAD~1", "--type", "dataset"])
         #expect(badType.status == 1 && badType.stderr.contains("type 'dataset' is not allowed"))
+    }
+
+    /// GTO's corner cases: stages on commits with no version (--skip-registration), an artifact deprecated and then
+    /// registered again, lightweight and foreign tags, `-d` views.
+    @Test func cornerCasesReadIdentically() throws {
+        let repo = try ScratchRepo()
+        for arguments in [["assign", "m", "HEAD~2", "--stage", "dev", "--sr"], ["assign", "m", "HEAD~2", "--stage", "prod", "--sr"],
+                          ["register", "m", "HEAD~1"], ["deprecate", "m"]] {
+            #expect(try repo.gto(arguments).status == 0, "gto \(arguments)")
+        }
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(try repo.kf(["version", "register", "m"]).status == 0)
+        #expect(try repo.kf(["version", "promote", "m", "v0.0.2", "qa"]).status == 0)
+        try repo.git(["tag", "light-m@v9.9.9"])
+        try repo.git(["tag", "-a", "-m", "not a registry tag", "release-1"])
+        try repo.git(["tag", "m@v5.0.0", "HEAD~2"])
+        try compareReads(repo, label: "corner cases", show: [[], ["m"], ["m#dev"], ["m#qa"], ["m@latest"]],
+                         history: [[], ["m"]])
+        for arguments in [["-d"], ["m", "-d"]] {
+            let gto = try repo.gto(["show"] + arguments + ["--json"])
+            let kf = try repo.kf(["version", "list"] + arguments + ["-o", "json"])
+            #expect(kf.stdout == gto.stdout, "kf version list \(arguments) differs from gto show")
+        }
+        // The lightweight m@v5.0.0 is not a version (GTO ignores lightweight tags), so the next one is v0.0.3.
+        #expect(try repo.kf(["version", "register", "m", "HEAD~2"]).stdout.contains("m@v0.0.3"))
     }
 }
