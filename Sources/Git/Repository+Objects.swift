@@ -9,6 +9,13 @@ extension Repository {
         return text
     }
 
+    /// The git directory shared by all worktrees of the repository (where refs live), without a trailing slash.
+    public var commonDirectory: String {
+        var text = String(cString: git_repository_commondir(handle))
+        while text.count > 1 && text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+
     public var isBare: Bool { git_repository_is_bare(handle) == 1 }
 
     /// Whether HEAD points straight at a commit instead of a branch.

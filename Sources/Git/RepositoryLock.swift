@@ -16,9 +16,10 @@ public final class RepositoryLock {
 
     deinit { release() }
 
-    /// Takes the lock named `name` in `repository`'s git directory, waiting up to `timeout` seconds for other holders.
+    /// Takes the lock named `name` in `repository`'s common git directory (shared by its worktrees, like its refs),
+    /// waiting up to `timeout` seconds for other holders.
     public static func acquire(_ name: String, in repository: Repository, timeout: TimeInterval = 60) throws -> RepositoryLock {
-        let path = repository.gitDirectory + "/" + name
+        let path = repository.commonDirectory + "/" + name
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw GitError.failed(operation: "opening the lock file \(path)", code: -1,

@@ -119,3 +119,19 @@ struct RepositoryRegistryTests {
         #expect(signature.email == (ProcessInfo.processInfo.environment["GIT_COMMITTER_EMAIL"] ?? "git@example.com"))
     }
 }
+
+struct WorktreeLockTests {
+    /// Worktrees share refs, so they share the registry lock too.
+    @Test func worktreesShareTheLock() throws {
+        let fixture = try GitFixture()
+        let worktree = fixture.path + "-wt"
+        defer { try? FileManager.default.removeItem(atPath: worktree) }
+        try fixture.git(["worktree", "add", "-q", "-b", "side", worktree])
+        let main = try Repository.open(at: fixture.path)
+        let side = try Repository.open(at: worktree)
+        #expect(side.commonDirectory == main.commonDirectory)
+        let lock = try RepositoryLock.acquire("kf-test.lock", in: main)
+        #expect(throws: GitError.self) { try RepositoryLock.acquire("kf-test.lock", in: side, timeout: 0.2) }
+        lock.release()
+    }
+}
