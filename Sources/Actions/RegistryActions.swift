@@ -6,6 +6,7 @@ import Registry
 public struct RegistryOutput {
     private let makeJSON: () -> JSONValue
     private let makeLines: () -> [String]
+    private let makeJSONBytes: (() -> [UInt8])?
     /// Lines for stderr (notes such as a detached HEAD).
     public var notes: [String] = []
 
@@ -14,10 +15,14 @@ public struct RegistryOutput {
     /// The human-readable lines; built only when asked for.
     public var lines: [String] { makeLines() }
 
+    /// The JSON text as bytes (a writer faster than building the value, where there is one).
+    public var jsonBytes: [UInt8] { makeJSONBytes?() ?? json.renderedBytes() }
+
     public init(json: @autoclosure @escaping () -> JSONValue, lines: @autoclosure @escaping () -> [String],
-                notes: [String] = []) {
+                notes: [String] = [], jsonBytes: (() -> [UInt8])? = nil) {
         makeJSON = json
         makeLines = lines
+        makeJSONBytes = jsonBytes
         self.notes = notes
     }
 }
@@ -200,7 +205,8 @@ public struct HistoryAction {
         if let name, !ArtifactName.isValid(name) { throw RegistryError.invalidName(name: name) }
         let state = try location.registry.state()
         let events = RegistryViews.historyEvents(state, artifact: name, ascending: ascending)
-        return RegistryOutput(json: RegistryViews.history(events), lines: Self.lines(events))
+        return RegistryOutput(json: RegistryViews.history(events), lines: Self.lines(events),
+                              jsonBytes: { RegistryViews.historyBytes(events) })
     }
 
     static func lines(_ events: [Event]) -> [String] {

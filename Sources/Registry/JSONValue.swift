@@ -75,7 +75,7 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func quote(_ text: String, into out: inout [UInt8]) {
+    static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var plain = true
         for byte in text.utf8 where byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C {

@@ -155,6 +155,38 @@ public enum RegistryViews {
         })
     }
 
+    /// The same text as `history(events).rendered()`, written straight to bytes (the history is the largest view).
+    public static func historyBytes(_ events: [Event]) -> [UInt8] {
+        if events.isEmpty { return Array("[]".utf8) }
+        var out: [UInt8] = []
+        out.reserveCapacity(events.count * 460)
+        out.append(contentsOf: "[\n".utf8)
+        func field(_ key: String, _ value: String?, last: Bool = false) {
+            out.append(contentsOf: "        \"".utf8)
+            out.append(contentsOf: key.utf8)
+            out.append(contentsOf: "\": ".utf8)
+            if let value { JSONValue.quote(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
+            out.append(contentsOf: (last ? "\n" : ",\n").utf8)
+        }
+        for (index, event) in events.enumerated() {
+            out.append(contentsOf: "    {\n".utf8)
+            field("timestamp", event.createdAt.iso8601)
+            field("artifact", event.artifact)
+            field("event", event.kind.name)
+            out.append(contentsOf: "        \"priority\": \(event.priority),\n".utf8)
+            field("version", event.version)
+            field("stage", event.stage)
+            field("commit", event.commit)
+            field("author", event.author)
+            field("author_email", event.authorEmail)
+            field("message", event.message)
+            field("ref", event.ref, last: true)
+            out.append(contentsOf: (index == events.count - 1 ? "    }\n" : "    },\n").utf8)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
     /// What `NAME`, `NAME@VERSION`, `NAME@latest` or `NAME#STAGE` picks.
     public enum Selector: Equatable, Sendable {
         case all, latest

@@ -25,7 +25,7 @@ struct RegistryOptions: ParsableArguments {
     func print(_ result: RegistryOutput, terminal: Terminal) throws {
         for note in result.notes { Terminal.standardError.line("note: " + note) }
         switch output {
-        case .json: terminal.writeBytes(result.json.renderedBytes() + [0x0A])
+        case .json: terminal.writeBytes(result.jsonBytes + [0x0A])
         case .yaml: terminal.write(try result.json.yaml())
         default: for line in result.lines { terminal.line(line) }
         }

@@ -64,3 +64,19 @@ struct FormattingTests {
         #expect(RegistryConfig().allowedStages == nil)
     }
 }
+
+struct HistoryWriterTests {
+    /// The direct history writer prints exactly what rendering the JSON value prints.
+    @Test func historyBytesEqualTheRenderedValue() throws {
+        func event(_ kind: Event.Kind, _ seconds: Int64, tag: String, version: String?, stage: String?) -> Event {
+            Event(kind: kind, artifact: "dir:m", createdAt: Timestamp(seconds: seconds, offsetMinutes: 60), author: "Zoë",
+                  authorEmail: "z@x", message: "say \"hi\"\nthere", commit: String(repeating: "a", count: 40), tag: tag,
+                  version: version, stage: stage)
+        }
+        let events = [event(.registration, 10, tag: "dir=m@v0.0.1", version: "v0.0.1", stage: nil),
+                      event(.assignment, 11, tag: "dir=m#prod#1", version: "v0.0.1", stage: "prod"),
+                      event(.deprecation, 12, tag: "dir=m@deprecated", version: nil, stage: nil)]
+        #expect(RegistryViews.historyBytes(events) == RegistryViews.history(events).renderedBytes())
+        #expect(RegistryViews.historyBytes([]) == RegistryViews.history([]).renderedBytes())
+    }
+}
