@@ -337,6 +337,26 @@ public struct ResolveAction {
     }
 }
 
+/// `kf version fetch`: the registry remote's tags and kf notes, which a plain `git clone` does not bring.
+public struct FetchAction {
+    public init() {}
+
+    public func run(_ location: RegistryLocation) throws -> RegistryOutput {
+        let remote = try location.pushRemote()
+        let result: (tags: Int, notes: Int)
+        do {
+            result = try location.registry.fetchRegistry(from: remote)
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError.fetchFailed(remote: remote, reason: ModelRegistryReason.text(error))
+        }
+        let json: JSONValue = .object([("remote", .string(remote)), ("new_tags", .int(result.tags)),
+                                       ("new_notes", .int(result.notes))])
+        return RegistryOutput(json: json, lines: ["Fetched \(result.tags) new tags and \(result.notes) new kf notes from \(remote)"])
+    }
+}
+
 /// Names, versions and stages for shell completion; never throws (completion must stay quiet).
 public enum RegistryCompletion {
     static func location(_ words: [String]) -> RegistryLocation? {

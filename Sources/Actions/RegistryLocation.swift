@@ -106,7 +106,7 @@ public struct RegistryLocation {
         return (config, remote)
     }
 
-    /// The remote `--push` sends to: kf.yaml's registry.remote, else origin.
+    /// The remote `--push` sends to and `fetch` reads from: kf.yaml's registry.remote, else origin.
     public func pushRemote() throws -> String {
         if let automaticPush { return automaticPush }
         if let projectRemote {

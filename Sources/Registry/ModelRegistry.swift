@@ -394,7 +394,7 @@ public final class ModelRegistry {
         }
     }
 
-    /// Joins the remote's refs/notes/kf into ours when they diverged, so pushing our notes never drops theirs.
+    /// Joins the remote's refs/notes/kf into ours (before a push, so pushing our notes never drops theirs).
     func pushNotes(to remote: String) throws {
         let scratch = "refs/kf/remote-notes"
         _ = try? repository.deleteReference(scratch)
@@ -402,6 +402,20 @@ public final class ModelRegistry {
         defer { _ = try? repository.deleteReference(scratch) }
         guard let theirs = try repository.referenceTarget(scratch) else { return }
         try mergeNotes(theirs)
+    }
+
+    /// Fetches the remote's tags (replacing any that moved) and joins its refs/notes/kf into ours: what a plain
+    /// `git clone` leaves out. Returns how many tags and notes were new.
+    public func fetchRegistry(from remote: String) throws -> (tags: Int, notes: Int) {
+        let lock = try RepositoryLock.acquire(Self.lockName, in: repository)
+        defer { lock.release() }
+        let tagsBefore = Set(try repository.references(matching: "refs/tags/*").map(\.name))
+        let notesBefore = try repository.noteEntries(notesRef: VersionMetadata.notesRef).count
+        try repository.fetch(from: remote, refspecs: ["+refs/tags/*:refs/tags/*"], prune: false)
+        try pushNotes(to: remote)
+        let tagsAfter = Set(try repository.references(matching: "refs/tags/*").map(\.name))
+        let notesAfter = try repository.noteEntries(notesRef: VersionMetadata.notesRef).count
+        return (tagsAfter.subtracting(tagsBefore).count, max(0, notesAfter - notesBefore))
     }
 
     /// Adds every note of `theirs` that ours lacks (ours win on the same object) and records both histories.

@@ -25,6 +25,7 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(file: String, reason: String)
     case noRemote(reason: String)
     case pushFailed(remote: String, reason: String)
+    case fetchFailed(remote: String, reason: String)
     case noMetadata(artifact: String, version: String)
     case noURI(artifact: String, version: String)
     case stageEmpty(artifact: String, stage: String)
@@ -85,9 +86,11 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
         case let .invalidConfig(file, reason):
             return "\(file): \(reason)"
         case let .noRemote(reason):
-            return "cannot push: \(reason)"
+            return "no registry remote to push to or fetch from: \(reason)"
         case let .pushFailed(remote, reason):
             return "push to \(remote) failed (\(reason)); nothing was registered locally either: fix the remote and run the command again"
+        case let .fetchFailed(remote, reason):
+            return "fetching the registry from \(remote) failed (\(reason)); check the remote's URL and your access"
         case let .noMetadata(artifact, version):
             return "\(artifact)@\(version) has no kf note (registered by gto or another tool), so no artifact URI is recorded; "
                 + "register a version with `kf version register \(artifact) --uri URI`"

@@ -16,7 +16,7 @@ struct VersionCommand: ParsableCommand {
         """,
         subcommands: [VersionRegisterCommand.self, VersionPromoteCommand.self, VersionDeprecateCommand.self,
                       VersionListCommand.self, VersionShowCommand.self, VersionHistoryCommand.self,
-                      VersionStagesCommand.self, VersionResolveCommand.self]
+                      VersionStagesCommand.self, VersionResolveCommand.self, VersionFetchCommand.self]
     )
 
     @OptionGroup var output: OutputOptions

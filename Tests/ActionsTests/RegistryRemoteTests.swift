@@ -55,6 +55,26 @@ struct RegistryRemoteTests {
         #expect(try first.kf(["version", "resolve", "b@v0.0.1", "--repo", url]).stdout == "s3://b\n")
     }
 
+    /// A plain `git clone` has the tags but not kf's notes; `kf version fetch` brings them.
+    @Test func fetchBringsNotesAPlainCloneLacks() throws {
+        let origin = try ScratchRepo()
+        let remote = try ScratchRepo(commits: 0, bare: true)
+        try origin.git(["remote", "add", "origin", remote.path])
+        try origin.git(["push", "-q", "origin", "main"])
+        #expect(try origin.kf(["version", "register", "m", "--uri", "s3://m/1", "--push"]).status == 0)
+        let clone = try ScratchRepo(commits: 0)
+        try clone.git(["remote", "add", "origin", remote.path])
+        try clone.git(["pull", "-q", "--tags", "origin", "main"])
+        #expect(try clone.kf(["version", "show", "m"]).stdout.contains("Note:      none"))
+        let fetched = try clone.kf(["version", "fetch", "-o", "json"])
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        #expect(fetched.stdout.contains("\"new_notes\": 1"))
+        #expect(try clone.kf(["version", "resolve", "m@v0.0.1"]).stdout == "s3://m/1\n")
+        let lonely = try ScratchRepo()
+        let refused = try lonely.kf(["version", "fetch"])
+        #expect(refused.status == 1 && refused.stderr.contains("has no 'origin' remote"))
+    }
+
     @Test func showSaysWhenAVersionHasNoNote() throws {
         let repo = try ScratchRepo()
         try repo.git(["tag", "-a", "-m", "Registering artifact g version v0.0.1", "g@v0.0.1"])
