@@ -24,19 +24,21 @@ let package = Package(
 
         .target(name: "Git", dependencies: ["CGit2"]),
         .target(name: "Cluster", dependencies: ["CCurl", "Resources", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Registry", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "Project", "Resources", "Templates",
+            "Git", "Cluster", "Project", "Registry", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Project", "Resources", "Templates",
+            "Actions", "Project", "Registry", "Resources", "Templates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "GitTests", dependencies: ["Git"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Git"]),
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),

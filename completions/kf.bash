@@ -230,6 +230,308 @@ _kf_version() {
         return
         ;;
     esac
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    register|promote|deprecate|list|show|history|stages|resolve|fetch)
+        # Offer subcommand argument completions
+        "_kf_version_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'register promote deprecate list show history stages resolve fetch' -- "${cur}"))
+        ;;
+    esac
+}
+
+_kf_version_register() {
+    repeating_flags=()
+    non_repeating_flags=(--push -v --verbose --no-color --version -h --help)
+    repeating_options=(--metric --param --lineage)
+    non_repeating_options=(--version --ver --bump -m --message --uri --path --type -r --repo -o --output)
+    __kf_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--version'|'--ver')
+        return
+        ;;
+    '--bump')
+        __kf_add_completions -W 'major'$'\n''minor'$'\n''patch'
+        return
+        ;;
+    '-m'|'--message')
+        return
+        ;;
+    '--uri')
+        return
+        ;;
+    '--path')
+        __kf_add_completions -f
+        return
+        ;;
+    '--type')
+        return
+        ;;
+    '--metric')
+        return
+        ;;
+    '--param')
+        return
+        ;;
+    '--lineage')
+        return
+        ;;
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version register -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_promote() {
+    repeating_flags=()
+    non_repeating_flags=(--simple --force --push -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-m --message -r --repo -o --output)
+    __kf_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '-m'|'--message')
+        return
+        ;;
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version promote -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    2)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version promote -- positional@1 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    3)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version promote -- positional@2 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_deprecate() {
+    repeating_flags=()
+    non_repeating_flags=(-d --delete --push -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-m --message -r --repo -o --output)
+    __kf_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '-m'|'--message')
+        return
+        ;;
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version deprecate -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    2)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version deprecate -- positional@1 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    3)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version deprecate -- positional@2 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_list() {
+    repeating_flags=()
+    non_repeating_flags=(-d --deprecated -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-r --repo -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version list -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_show() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-r --repo -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version show -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_history() {
+    repeating_flags=()
+    non_repeating_flags=(--ascending --asc -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-r --repo -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version history -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_stages() {
+    repeating_flags=()
+    non_repeating_flags=(--allowed --used -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-r --repo -o --output)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_version_resolve() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-r --repo -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -W "$(__kf_custom_complete ---completion version resolve -- positional@0 "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_kf_version_fetch() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-r --repo -o --output)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-r'|'--repo')
+        __kf_add_completions -d
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
 }
 
 _kf_completion() {

@@ -6,6 +6,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
     case failed(operation: String, code: Int32, message: String)
     /// The path is not inside a git repository.
     case notARepository(path: String)
+    /// A push was refused by the remote for one or more references.
+    case pushRejected(remote: String, rejections: [String])
 
     public var description: String {
         switch self {
@@ -13,7 +15,25 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
             return "git: \(operation) failed (libgit2 error \(code)): \(message)"
         case let .notARepository(path):
             return "git: \(path) is not inside a git repository; run `git init` there or pass a repository path"
+        case let .pushRejected(remote, rejections):
+            return "git: \(remote) refused the push (\(rejections.joined(separator: "; "))); "
+                + "fetch from it and try again"
         }
+    }
+
+    /// libgit2's error code, when the failure came from a call.
+    public var code: Int32? {
+        if case let .failed(_, code, _) = self { return code }
+        return nil
+    }
+
+    /// The object or reference already exists (GIT_EEXISTS).
+    public var isAlreadyExists: Bool { code == GIT_EEXISTS.rawValue }
+    /// The object or reference was not found (GIT_ENOTFOUND).
+    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    /// A compare-and-swap on a reference found another value (GIT_EMODIFIED) or a lock file in the way (GIT_ELOCKED).
+    public var isConcurrentModification: Bool {
+        code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue
     }
 }
 

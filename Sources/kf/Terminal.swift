@@ -26,6 +26,11 @@ struct Terminal {
         handle.write(Data(text.utf8))
     }
 
+    func writeBytes(_ bytes: [UInt8]) {
+        let handle = stream == .output ? FileHandle.standardOutput : FileHandle.standardError
+        handle.write(Data(bytes))
+    }
+
     func line(_ text: String) {
         write(text + "\n")
     }
