@@ -27,6 +27,10 @@ let package = Package(
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
+        // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
+        .target(name: "Tuning"),
+        // Benchmark driver for benchmarks/tune-quality.sh (not part of the kf product).
+        .executableTarget(name: "kf-tune-bench", dependencies: ["Tuning"], path: "Sources/TuneBench"),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "Project", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
     ],
     swiftLanguageModes: [.v6]
 )
