@@ -88,7 +88,7 @@ struct BayesianOptimization: SearchAlgorithm {
             xs.append(Self.features(o.point.enumerated().map { dims[$0].snap($1) }, dims))
             ys.append(best)
         }
-        guard let gp = GaussianProcess.fit(x: xs, y: ys, kernel: kernel, rng: &rng) else {
+        guard let gp = GaussianProcess.fit(x: xs, y: ys, kernel: kernel, rng: &rng, restarts: 1) else {
             return Proposal(point: randomPoint(space, &rng))
         }
         let seen = Set(history.observations.map { o in o.point.enumerated().map { dims[$0].snap($1) } })

@@ -173,7 +173,7 @@ enum Dimension: Sendable {
     /// Snaps a unit value to the value it decodes to (so equal assignments have equal coordinates).
     func snap(_ u: Double) -> Double {
         switch self {
-        case let .numeric(a): return a.encode(a.string(u)) ?? u
+        case let .numeric(a): return a.snapUnit(u)
         case .categorical: return u.rounded()
         }
     }
@@ -339,8 +339,25 @@ struct NumericAxis: Sendable {
         guard let x = Double(s.trimmingCharacters(in: .whitespaces)), x.isFinite else { return nil }
         let tol = 1e-9 * Swift.max(1, abs(hi - lo))
         guard x >= lo - tol, x <= hi + tol else { return nil }
+        return unit(x)
+    }
+
+    /// The unit coordinate of a value inside the range.
+    func unit(_ x: Double) -> Double {
         let (a, b) = bounds
         let t = log ? Foundation.log(Swift.max(x, lo)) : x
         return Swift.min(1, Swift.max(0, (t - a) / (b - a)))
+    }
+
+    /// The unit coordinate of the value `u` decodes to, computed without formatting (fast path of snapping).
+    func snapUnit(_ u: Double) -> Double {
+        if let d = discrete {
+            let n = d.values.count
+            let i = Swift.min(n - 1, Swift.max(0, Int((u * Double(n)).rounded(.down))))
+            return (Double(i) + 0.5) / Double(n)
+        }
+        guard let step else { return Swift.min(1, Swift.max(0, u)) }
+        let x = lo + ((raw(u) - lo) / step).rounded() * step
+        return unit(Swift.min(top, Swift.max(lo, x)))
     }
 }

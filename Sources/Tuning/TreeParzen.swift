@@ -19,8 +19,10 @@ struct TreeParzen: SearchAlgorithm {
     var startupTrials = 10
     var multivariate = false
 
-    /// Katib's `tpe` settings (hyperopt service): gamma, prior_weight, n_EI_candidates, random_state.
+    /// Katib's `tpe` settings (hyperopt service): gamma, prior_weight, n_EI_candidates, random_state; gamma defaults
+    /// to hyperopt's 0.25.
     init(hyperoptSettings settings: [AlgorithmSetting]) throws {
+        gamma = 0.25
         let py = PythonSettings(algorithm: "tpe")
         for s in settings {
             switch s.name {
