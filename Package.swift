@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
-        .target(name: "Tuning"),
+        // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
+        .target(name: "Tuning", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Benchmark driver for benchmarks/tune-quality.sh (not part of the kf product).
         .executableTarget(name: "kf-tune-bench", dependencies: ["Tuning"], path: "Sources/TuneBench"),
         .target(name: "Actions", dependencies: [

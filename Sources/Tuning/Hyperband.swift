@@ -79,7 +79,7 @@ struct Hyperband: SearchAlgorithm {
             if rung.index == 0 {
                 var rng = RandomSource(seed: seed, stream: Stream.hyperband.rawValue, index: UInt64(k))
                 return Proposal(point: randomPoint(space, &rng),
-                                overrides: [(resourceName, resourceString(rung.resource, space))])
+                                overrides: [(resourceName, resourceString(rung.resource, space))], endsBatch: k == end - 1)
             }
             let prev = rungs[ri - 1]
             let prevMembers = Array(obs[(start - prev.size)..<start])
@@ -94,7 +94,8 @@ struct Hyperband: SearchAlgorithm {
                 }
             }.map(\.element)
             let pick = ranked[Swift.min(ranked.count - 1, k - start)]
-            return Proposal(point: pick.point, overrides: [(resourceName, resourceString(rung.resource, space))])
+            return Proposal(point: pick.point, overrides: [(resourceName, resourceString(rung.resource, space))],
+                            endsBatch: k == end - 1)
         }
         return nil
     }

@@ -180,7 +180,10 @@ enum Dimension: Sendable {
 
     var summary: String {
         switch self {
-        case let .numeric(a): return a.discrete.map { "list \($0.strings)" } ?? "[\(formatDouble(a.lo)), \(formatDouble(a.hi))]"
+        case let .numeric(a):
+            if let d = a.discrete { return "list \(d.strings)" }
+            if a.isInt { return "[\(Int(a.lo)), \(Int(a.hi))]" }
+            return "[\(formatDouble(a.lo)), \(formatDouble(a.hi))]"
         case let .categorical(c): return "list \(c)"
         }
     }
@@ -302,6 +305,8 @@ struct NumericAxis: Sendable {
     /// The raw (unsnapped) value for `u`.
     func raw(_ u: Double) -> Double {
         let (a, b) = bounds
+        if log, u <= 0 { return lo }
+        if log, u >= 1 { return top }
         let t = a + Swift.min(1, Swift.max(0, u)) * (b - a)
         return log ? exp(t) : t
     }

@@ -80,6 +80,7 @@ public struct Suggester: Sendable {
             }
             out.append(a)
             h.observations.append(Observation(point: p.point, loss: nil, state: .running))
+            if p.endsBatch { break }
         }
         return out
     }
@@ -96,6 +97,8 @@ public struct Suggester: Sendable {
 struct Proposal: Sendable {
     var point: [Double]
     var overrides: [(String, String)] = []
+    /// No more proposals in this batch (hyperband hands out one rung per call, as Katib does).
+    var endsBatch = false
 }
 
 protocol SearchAlgorithm: Sendable {
