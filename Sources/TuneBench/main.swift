@@ -109,7 +109,7 @@ func benchmark(_ name: String, command: String?) throws -> Benchmark {
     case "digits-svc":
         guard let command else { throw BenchError(description: "digits-svc needs --objective-command") }
         let py = try PythonObjective(command: command)
-        return Benchmark(space: [.double("C", min: 1e-2, max: 1e3, log: true), .double("gamma", min: 1e-5, max: 1e-1, log: true),
+        return Benchmark(space: [.double("C", min: 1e-2, max: 1e3, log: true), .double("gamma", min: 1e-4, max: 1, log: true),
                                  .categorical("kernel", ["rbf", "sigmoid"])],
                          objective: .maximize) { try py.evaluate($0) }
     default:

@@ -46,7 +46,7 @@ def make_objective(name):
     if name == "digits-svc":
         from digits_objective import score
         return "maximize", lambda t: score(C=t.suggest_float("C", 1e-2, 1e3, log=True),
-                                           gamma=t.suggest_float("gamma", 1e-5, 1e-1, log=True),
+                                           gamma=t.suggest_float("gamma", 1e-4, 1.0, log=True),
                                            kernel=t.suggest_categorical("kernel", ["rbf", "sigmoid"]))
     sys.exit("unknown --function %s" % name)
 
