@@ -62,11 +62,18 @@ struct Hyperband: SearchAlgorithm {
             _ = size
         }
         self.rungs = rungs
+        // Katib writes the resource verbatim; kf also reads it back from the history, so every value a rung
+        // assigns must lie in the parameter's feasible space.
+        let dim = space.dimensions[idx]
+        for r in Set(rungs.map(\.resource)).sorted() where dim.encode(Self.resourceString(r)) == nil {
+            throw fail("hyperband assigns \(name)=\(Self.resourceString(r)) (resources \(Set(rungs.map { Int($0.resource) }).sorted()) "
+                + "from r_l=\(rlString), eta=\(Int(eta))), outside the feasibleSpace of parameter \(name) \(dim.summary); "
+                + "widen it to include every resource value")
+        }
     }
 
-    private func resourceString(_ r: Double, _ space: SearchSpace) -> String {
-        space.parameters[resourceIndex].parameterType == .double ? formatDouble(r) : String(Int(r))
-    }
+    /// Katib writes `str(int(r))`.
+    static func resourceString(_ r: Double) -> String { String(Int(r)) }
 
     func propose(history: History, space: SearchSpace, seed: UInt64) -> Proposal? {
         let obs = history.observations
@@ -79,7 +86,7 @@ struct Hyperband: SearchAlgorithm {
             if rung.index == 0 {
                 var rng = RandomSource(seed: seed, stream: Stream.hyperband.rawValue, index: UInt64(k))
                 return Proposal(point: randomPoint(space, &rng),
-                                overrides: [(resourceName, resourceString(rung.resource, space))], endsBatch: k == end - 1)
+                                overrides: [(resourceName, Self.resourceString(rung.resource))], endsBatch: k == end - 1)
             }
             let prev = rungs[ri - 1]
             let prevMembers = Array(obs[(start - prev.size)..<start])
@@ -94,7 +101,7 @@ struct Hyperband: SearchAlgorithm {
                 }
             }.map(\.element)
             let pick = ranked[Swift.min(ranked.count - 1, k - start)]
-            return Proposal(point: pick.point, overrides: [(resourceName, resourceString(rung.resource, space))],
+            return Proposal(point: pick.point, overrides: [(resourceName, Self.resourceString(rung.resource))],
                             endsBatch: k == end - 1)
         }
         return nil

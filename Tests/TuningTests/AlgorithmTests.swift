@@ -100,6 +100,11 @@ import Testing
             _ = try Suggester(algorithm: "hyperband", settings: settings(["r_l": "9", "resource_name": "epochs"]),
                               space: space, objective: minimizeLoss, budget: Budget(parallelTrialCount: 3))
         }
+        expectRefusal("hyperband assigns epochs=9 (resources [1, 3, 9] from r_l=9, eta=3), outside the feasibleSpace of parameter epochs [1, 5]") {
+            let narrow = try SearchSpace([.int("epochs", min: 1, max: 5), .double("lr", min: 0.01, max: 0.1)])
+            _ = try Suggester(algorithm: "hyperband", settings: settings(["r_l": "9", "resource_name": "epochs"]),
+                              space: narrow, objective: minimizeLoss, budget: Budget(parallelTrialCount: 9))
+        }
         expectRefusal("value of resource_name setting must be in parameters.") {
             _ = try Suggester(algorithm: "hyperband", settings: settings(["r_l": "9", "resource_name": "steps"]),
                               space: space, objective: minimizeLoss, budget: Budget(parallelTrialCount: 9))
