@@ -66,13 +66,20 @@ struct GridSearch: SearchAlgorithm {
                     if x > a.hi + 1e-9 * Swift.max(1, abs(a.hi)) { break }
                     values.append(x)
                     k += 1
-                    if values.count > 1_000_000 { break }
+                    if values.count > 1_000_000 {
+                        throw py.fail("grid would enumerate more than 1000000 values of parameter \(p.name); "
+                            + "use a larger step or another algorithm")
+                    }
                 }
                 axes.append(values.map { a.encode(Self.formatValue($0, isInt: a.isInt)) ?? 0 })
             }
         }
         self.axes = axes
-        let total = axes.reduce(1) { $0.multipliedReportingOverflow(by: $1.count).partialValue }
+        var total = 1
+        for a in axes {
+            let (t, overflow) = total.multipliedReportingOverflow(by: a.count)
+            total = overflow ? Int.max : t
+        }
         self.total = total
         if let m = budget.maxTrialCount, m > total {
             throw py.fail("Max Trial Count: \(m) > all possible search combinations: \(total)")

@@ -220,6 +220,13 @@ enum Dimension: Sendable {
                 return v
             }
             let lo = try number(minS, "min"), hi = try number(maxS, "max")
+            let limit = 9.007_199_254_740_992e15 // 2^53: integers above it are not exact as doubles
+            if isInt, abs(lo) > limit || abs(hi) > limit {
+                throw TuningError.invalidParameter(path: fsPath, message: "int bounds must lie within ±2^53")
+            }
+            if !(hi - lo).isFinite {
+                throw TuningError.invalidParameter(path: fsPath, message: "the range max - min is too large to compute with")
+            }
             if !(lo < hi) {
                 throw TuningError.invalidParameter(path: fsPath + ".max",
                     message: "feasibleSpace.max (\(maxS)) must be greater than feasibleSpace.min (\(minS))")

@@ -155,4 +155,32 @@ import Testing
             _ = try s.suggest(count: 1, history: [bad])
         }
     }
+
+    @Test(arguments: general.map(\.0))
+    func oddInputsGiveAnswersNotCrashes(_ name: String) throws {
+        let space = try mixedSpace()
+        let s = try Suggester(algorithm: name, space: space, objective: Objective(type: .maximize, metricName: "acc"))
+        #expect(try s.suggest(count: 0, history: []).isEmpty)
+        #expect(try s.suggest(count: -3, history: []).isEmpty)
+        let a = try s.suggest(count: 12, history: [])
+        // Values that are not numbers, trials that failed or lost their metrics, all at once.
+        let states: [TrialState] = [.succeeded, .failed, .killed, .metricsUnavailable, .earlyStopped, .succeeded]
+        let values: [Double?] = [.nan, nil, nil, nil, 0.5, .infinity]
+        let h = a.enumerated().map { i, x in
+            TrialRecord(name: "t\(i)", assignment: x, state: states[i % 6], value: values[i % 6])
+        }
+        for x in try s.suggest(count: 2, history: h) { checkFeasible(x, space) }
+    }
+
+    @Test func hugeRangesAreRefusedNotMisused() {
+        expectRefusal("int bounds must lie within ±2^53") {
+            _ = try SearchSpace([ParameterSpec(name: "n", parameterType: .int,
+                                               feasibleSpace: FeasibleSpace(min: "0", max: "9223372036854775807"))])
+        }
+        expectRefusal("the range max - min is too large") { _ = try SearchSpace([.double("x", min: -1e308, max: 1e308)]) }
+        expectRefusal("grid would enumerate more than 1000000 values of parameter n") {
+            let space = try SearchSpace([.int("n", min: 0, max: 5_000_000)])
+            _ = try Suggester(algorithm: "grid", space: space, objective: minimizeLoss)
+        }
+    }
 }
