@@ -7,7 +7,7 @@ import Foundation
 /// log l(x) - log g(x) and the best one is proposed.
 ///
 /// `tpe` (Katib: hyperopt) models each parameter on its own; `multivariate-tpe` (Katib: optuna with
-/// multivariate=True) models them jointly, with the bandwidth rule Optuna uses for the joint case. Running trials are
+/// multivariate=True) models them jointly (one mixture of product kernels), with the same bandwidths. Running trials are
 /// counted among the "above" ones (Optuna's constant liar, which Katib's optuna service enables), so parallel trials
 /// spread out; failed trials are left out.
 struct TreeParzen: SearchAlgorithm {
@@ -135,32 +135,31 @@ struct Parzen {
         var mus = [[Double]](repeating: [Double](repeating: 0.5, count: d), count: n + 1)
         var sigmas = [[Double]](repeating: [Double](repeating: 1, count: d), count: n + 1)
         var cats = [[[Double]]](repeating: [[Double]](repeating: [], count: d), count: n + 1)
-        let numericDims = dims.filter { !$0.isCategorical }.count
         for (j, dim) in dims.enumerated() {
             switch dim {
             case let .categorical(choices):
                 let k = Double(choices.count)
                 for c in 0...n {
-                    var p = [Double](repeating: priorWeight / k, count: choices.count)
+                    var p = [Double](repeating: c == n ? 1 / k : priorWeight / Double(n + 1), count: choices.count)
                     if c < n { p[Swift.min(choices.count - 1, Swift.max(0, Int(points[c][j].rounded())))] += 1 }
                     let s = p.reduce(0, +)
                     cats[c][j] = p.map { log($0 / s) }
                 }
             case .numeric:
                 for c in 0..<n { mus[c][j] = points[c][j] }
+                // Optuna's bandwidths: each observation's larger gap to its neighbours, the range's ends counting
+                // as neighbours except for the outermost observations (consider_endpoints=False); clipped to
+                // [range / min(100, 1 + kernels), range] (the "magic clip"); the prior is centred with the range.
+                let order = (0..<n).sorted { (points[$0][j], $0) < (points[$1][j], $1) }
+                let sortedMus = order.map { points[$0][j] }
                 let minSigma = 1.0 / Swift.min(100.0, 1.0 + Double(n + 1))
-                if multivariate {
-                    let s = 0.2 * pow(Double(Swift.max(n, 1)), -1.0 / Double(numericDims + 4))
-                    for c in 0..<n { sigmas[c][j] = Swift.min(1, Swift.max(minSigma, s)) }
-                } else {
-                    // Neighbour rule: the larger gap to the next observation (or the bound), the prior included.
-                    var order = (0...n).map { ($0 == n ? 0.5 : points[$0][j], $0) }
-                    order.sort { $0 < $1 }
-                    for (r, (mu, c)) in order.enumerated() where c < n {
-                        let left = r == 0 ? mu - 0 : mu - order[r - 1].0
-                        let right = r == order.count - 1 ? 1 - mu : order[r + 1].0 - mu
-                        sigmas[c][j] = Swift.min(1, Swift.max(minSigma, Swift.max(left, right)))
-                    }
+                for (r, c) in order.enumerated() {
+                    let left = r == 0 ? 0 : sortedMus[r - 1]
+                    let right = r == n - 1 ? 1 : sortedMus[r + 1]
+                    var sigma = Swift.max(sortedMus[r] - left, right - sortedMus[r])
+                    if n >= 2, r == 0 { sigma = sortedMus[1] - sortedMus[0] }
+                    if n >= 2, r == n - 1 { sigma = sortedMus[n - 1] - sortedMus[n - 2] }
+                    sigmas[c][j] = Swift.min(1, Swift.max(minSigma, sigma))
                 }
             }
         }
