@@ -1,10 +1,10 @@
 """Optuna's TPESampler on the same objectives, budget and seeds as kf-tune-bench; prints the same summary line.
 
     python optuna_baseline.py --function branin|hartmann6|rosenbrock4|digits-svc [--trials 50] [--seeds 10]
-                              [--multivariate]
+                              [--univariate]
 
-The sampler is TPESampler with Optuna's defaults (univariate, 10 startup trials, 24 EI candidates) and the seed;
---multivariate turns on its multivariate form.
+The sampler is TPESampler with Optuna's defaults and the seed (in Optuna 5: multivariate, constant liar,
+10 startup trials, 24 EI candidates); --univariate sets multivariate=False (Optuna 4's default).
 """
 import argparse
 import math
@@ -59,21 +59,21 @@ def main():
     ap.add_argument("--function", required=True)
     ap.add_argument("--trials", type=int, default=50)
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--multivariate", action="store_true")
+    ap.add_argument("--univariate", action="store_true")
     args = ap.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction, objective = make_objective(args.function)
     bests = []
     started = time.time()
     for seed in range(args.seeds):
-        if args.multivariate:
-            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True)
+        if args.univariate:
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=False)
         else:
             sampler = optuna.samplers.TPESampler(seed=seed)
         study = optuna.create_study(direction=direction, sampler=sampler)
         study.optimize(objective, n_trials=args.trials)
         bests.append(study.best_value)
-    name = "optuna-tpe" + ("-multivariate" if args.multivariate else "")
+    name = "optuna-tpe" + ("-univariate" if args.univariate else "")
     print("%s\t%s\tmedian_best=%r\tseeds=%d\ttrials=%d\tseconds=%.1f"
           % (args.function, name, statistics.median(bests), args.seeds, args.trials, time.time() - started))
 
