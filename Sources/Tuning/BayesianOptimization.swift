@@ -19,6 +19,8 @@ struct BayesianOptimization: SearchAlgorithm {
     var kernel = GaussianProcess.Kernel.matern52
     /// Random candidates scored per proposal before local refinement.
     var candidates = 1000
+    /// Most completed trials the GP is fitted to (the best ones when there are more).
+    static let maxObservations = 300
 
     init(settings: [AlgorithmSetting], space: SearchSpace) throws {
         let py = PythonSettings(algorithm: "bayesianoptimization")
@@ -82,8 +84,11 @@ struct BayesianOptimization: SearchAlgorithm {
             return Proposal(point: randomPoint(space, &rng))
         }
         let best = done.compactMap(\.loss).min() ?? 0
-        var xs = done.map { Self.features($0.point.enumerated().map { dims[$0].snap($1) }, dims) }
-        var ys = done.compactMap(\.loss)
+        // The GP costs O(n^3) per likelihood evaluation: past `maxObservations` trials it models the best ones.
+        let modelled = done.count <= Self.maxObservations ? done
+            : Array(done.sorted { ($0.loss ?? 0) < ($1.loss ?? 0) }.prefix(Self.maxObservations))
+        var xs = modelled.map { Self.features($0.point.enumerated().map { dims[$0].snap($1) }, dims) }
+        var ys = modelled.compactMap(\.loss)
         for o in history.observations where o.state == .running {
             xs.append(Self.features(o.point.enumerated().map { dims[$0].snap($1) }, dims))
             ys.append(best)
