@@ -66,6 +66,25 @@ import Testing
     }
 }
 
+extension CMAESTests {
+    /// On a flat objective CMA-ES stagnates: with ipop or bipop it restarts (same trials until then, different
+    /// ones after), with none it carries on.
+    @Test func restartsOnStagnation() throws {
+        let space = try SearchSpace([.double("x", min: 0, max: 1), .double("y", min: 0, max: 1)])
+        func run(_ r: String) throws -> [Assignment] {
+            let s = try Suggester(algorithm: "cmaes", settings: settings(["restart_strategy": r]), space: space,
+                                  objective: minimizeLoss)
+            return try runSequential(s, trials: 170) { _ in 1 }.map(\.assignment)
+        }
+        let none = try run("none"), ipop = try run("ipop"), bipop = try run("bipop")
+        // lambda = 6 for two parameters; the flat-fitness window is 10 + ceil(30 * 2 / 6) = 20 generations.
+        #expect(Array(none.prefix(120)) == Array(ipop.prefix(120)))
+        #expect(none != ipop)
+        #expect(none != bipop)
+        #expect(try run("ipop") == ipop)
+    }
+}
+
 @Suite struct MedianStopTests {
     @Test func validatesWithKatibsMessages() throws {
         expectRefusal("min_trials_required must be greater than zero (>0)") {
