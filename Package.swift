@@ -28,6 +28,11 @@ let package = Package(
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
+        // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
+        // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
+        .target(name: "Tuning", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Benchmark driver for benchmarks/tune-quality.sh (not part of the kf product).
+        .executableTarget(name: "kf-tune-bench", dependencies: ["Tuning"], path: "Sources/TuneBench"),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "Project", "Registry", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
@@ -45,6 +50,7 @@ let package = Package(
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
     ],
     swiftLanguageModes: [.v6]
 )
