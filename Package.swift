@@ -27,12 +27,13 @@ let package = Package(
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
+        .target(name: "Manifests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "Project", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Project",
+            "Actions", "Project", "Manifests", "Resources",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Resources"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
     ],

@@ -1,0 +1,165 @@
+import Resources
+
+/// The name-reference stage: after prefixes, suffixes, hashes and namespaces changed names, every field that
+/// refers to another object by name (a volume's ConfigMap, a RoleBinding's role, a Service's name in an Ingress...)
+/// is updated to the referred object's new name, as kustomize's nameReference configuration lists them.
+enum NameReferences {
+    static func fix(_ list: inout ResourceList, config: TransformerConfig) throws {
+        let resources = list.resources
+        let originalIds = resources.map(\.originalId)
+        // Filters per referrer, in kustomize's order: by back reference, then referrer spec, then resource.
+        var filters: [ObjectIdentifier: [(spec: FieldSpec, target: GVK)]] = [:]
+        var order: [Resource] = []
+        for back in config.nameReference {
+            for spec in back.referrers {
+                for (i, r) in resources.enumerated() where originalIds[i].gvk.isSelected(by: spec.gvk) {
+                    let key = ObjectIdentifier(r)
+                    if filters[key] == nil { order.append(r) }
+                    filters[key, default: []].append((spec, back.gvk))
+                }
+            }
+        }
+        for referrer in order {
+            let candidates = try candidatesReachable(from: referrer, in: resources)
+            for (spec, target) in filters[ObjectIdentifier(referrer)] ?? [] {
+                var fieldSpec = spec
+                fieldSpec.gvk = referrer.gvk
+                do {
+                    try FieldPath.apply(fieldSpec, to: &referrer.value, gvk: referrer.gvk, createKind: .none) { node in
+                        try update(&node, referrer: referrer, spec: spec, target: target, candidates: candidates)
+                    }
+                } catch let error as ManifestsError {
+                    throw error.within("updating name reference in '\(spec.path)' field of '\(referrer.id)'")
+                }
+            }
+        }
+    }
+
+    /// The resources a referrer can see: all for a cluster-scoped referrer, else the same namespace, cluster-scoped
+    /// ones, and the namespaces a RoleBinding's subjects name.
+    static func candidatesReachable(from referrer: Resource, in all: [Resource]) throws -> [Resource] {
+        let referrerId = referrer.id
+        if referrerId.gvk.isClusterScoped { return all }
+        var bindingNamespaces = Set<String>()
+        if referrer.kind == "RoleBinding" {
+            for subject in referrer.value["subjects"]?.sequence ?? [] {
+                if let ns = subject["namespace"], subject["kind"]?.text == "ServiceAccount" {
+                    guard ns.string != nil else {
+                        throw ManifestsError.message("Invalid Input: namespace is blank for resource \"\(referrerId)\"")
+                    }
+                    bindingNamespaces.insert(ns.text ?? "")
+                }
+            }
+        }
+        return all.filter { target in
+            let id = target.id
+            if id.gvk.isClusterScoped { return true }
+            if id.sameNamespace(as: referrerId) { return true }
+            return bindingNamespaces.contains(target.namespace)
+        }
+    }
+
+    static func update(_ node: inout Value, referrer: Resource, spec: FieldSpec, target: GVK,
+                       candidates: [Resource]) throws {
+        switch node {
+        case .scalar:
+            if node.isNull { return }
+            try setScalar(&node, referrer: referrer, spec: spec, target: target, candidates: candidates)
+        case .mapping:
+            try setMapping(&node, referrer: referrer, spec: spec, target: target, candidates: candidates)
+        case .sequence:
+            try node.editSequence { items in
+                for i in items.indices {
+                    switch items[i] {
+                    case .scalar:
+                        try setScalar(&items[i], referrer: referrer, spec: spec, target: target, candidates: candidates)
+                    case .mapping:
+                        try setMapping(&items[i], referrer: referrer, spec: spec, target: target, candidates: candidates)
+                    case .sequence:
+                        throw ManifestsError.message("node must be a scalar, sequence or map")
+                    }
+                }
+            }
+        }
+    }
+
+    private static func setScalar(_ node: inout Value, referrer: Resource, spec: FieldSpec, target: GVK,
+                                  candidates: [Resource]) throws {
+        guard let old = node.text else { return }
+        guard let referral = try select(old, candidates: candidates, referrer: referrer, spec: spec, target: target,
+                                        identical: { rs in rs.allSatisfy { $0.name == rs[0].name } }) else { return }
+        referral.referencedBy.append(referrer.id)
+        if referral.name == old { return }
+        node = .string(referral.name)
+    }
+
+    private static func setMapping(_ node: inout Value, referrer: Resource, spec: FieldSpec, target: GVK,
+                                   candidates: [Resource]) throws {
+        guard let nameNode = node["name"] else {
+            throw ManifestsError.message("path config error; no 'name' field in node")
+        }
+        var pool = candidates
+        if let nsNode = node["namespace"] {
+            let ns = nsNode.text ?? ""
+            let byOriginal = candidates.filter {
+                let id = $0.originalId
+                return !id.gvk.isClusterScoped && id.effectiveNamespace == ns
+            }
+            if !byOriginal.isEmpty {
+                pool = byOriginal
+            } else {
+                pool = candidates.filter { !$0.id.gvk.isClusterScoped && $0.id.effectiveNamespace == ns }
+            }
+        }
+        let old = nameNode.text ?? ""
+        guard let referral = try select(old, candidates: pool, referrer: referrer, spec: spec, target: target,
+                                        identical: { rs in rs.allSatisfy { $0.name == rs[0].name && $0.namespace == rs[0].namespace } })
+        else { return }
+        referral.referencedBy.append(referrer.id)
+        if referral.name == old && referral.namespace.isEmpty { return }
+        node["name"] = .string(referral.name)
+        if !referral.namespace.isEmpty {
+            node["namespace"] = .string(referral.namespace)
+        }
+    }
+
+    /// The one candidate the old name refers to, or nil; an error when several remain.
+    static func select(_ oldName: String, candidates: [Resource], referrer: Resource, spec: FieldSpec, target: GVK,
+                       identical: ([Resource]) -> Bool) throws -> Resource? {
+        var list = candidates.filter { r in r.previousIds.contains { $0.name == oldName } }
+        list = list.filter { r in r.previousIds.contains { $0.gvk.isSelected(by: target) } }
+        if spec.path.hasSuffix("roleRef/name"), let roleRef = referrer.value["roleRef"],
+           let group = roleRef["apiGroup"]?.text, let kind = roleRef["kind"]?.text {
+            let gvk = GVK(group: group, kind: kind)
+            list = list.filter { r in r.previousIds.contains { $0.gvk.isSelected(by: gvk) } }
+        }
+        let referrerId = referrer.id
+        if !referrerId.gvk.isClusterScoped {
+            list = list.filter { r in
+                let id = r.id
+                return id.gvk.isClusterScoped || r.kind == "ServiceAccount" || referrerId.sameNamespace(as: id)
+            }
+        }
+        if list.count == 1 { return list[0] }
+        list = list.filter { affixesMatch($0, referrer, allowEmpty: true) }
+        if list.count > 1 { list = list.filter { affixesMatch($0, referrer, allowEmpty: false) } }
+        if list.count == 1 { return list[0] }
+        if list.isEmpty { return nil }
+        if identical(list) { return list[0] }
+        throw ManifestsError.message("found multiple possible referrals: \(list.map(\.id.description).joined(separator: ", "))")
+    }
+
+    static func affixesMatch(_ a: Resource, _ b: Resource, allowEmpty: Bool) -> Bool {
+        func sameEnding(_ x: [String], _ y: [String]) -> Bool {
+            let (short, long) = x.count <= y.count ? (x, y) : (y, x)
+            if short.isEmpty { return long.isEmpty }
+            return Array(long.suffix(short.count)) == short
+        }
+        if allowEmpty {
+            let prefixOK = a.prefixes.isEmpty || b.prefixes.isEmpty || sameEnding(a.prefixes, b.prefixes)
+            let suffixOK = a.suffixes.isEmpty || b.suffixes.isEmpty || sameEnding(a.suffixes, b.suffixes)
+            return prefixOK && suffixOK
+        }
+        return sameEnding(a.prefixes, b.prefixes) && sameEnding(a.suffixes, b.suffixes)
+    }
+}

@@ -1,0 +1,77 @@
+import Resources
+
+/// Turns YAML text into resources as kustomize reads them: empty documents dropped, each object checked for kind
+/// and name, `…List` kinds expanded into their items.
+enum ResourceParsing {
+    static func resources(fromText text: String, file: String) throws -> [Resource] {
+        try resources(fromDocuments: try YAML.documents(text, file: file), file: file)
+    }
+
+    static func resources(fromDocuments documents: [Value], file: String) throws -> [Resource] {
+        var queue = documents[...]
+        var out: [Resource] = []
+        while let doc = queue.popFirst() {
+            guard case let .mapping(m) = doc else {
+                throw ManifestsError.invalidResource(file: file, problem: "expected a Kubernetes object (a mapping), found \(describe(doc))")
+            }
+            if m.isEmpty { continue }
+            let kind = m["kind"]?.text ?? ""
+            if kind.isEmpty {
+                throw ManifestsError.invalidResource(file: file, problem: "missing kind in object \(summary(m))")
+            }
+            if kind.hasSuffix("List") {
+                guard let items = m["items"] else {
+                    out.append(Resource(doc))
+                    continue
+                }
+                if items.isNull { continue }
+                guard case let .sequence(list) = items else {
+                    throw ManifestsError.invalidResource(file: file, problem: "expected array in \(kind)/items")
+                }
+                queue.append(contentsOf: list)
+                continue
+            }
+            let name = m["metadata"]?["name"]?.text ?? ""
+            if name.isEmpty {
+                throw ManifestsError.invalidResource(file: file, problem: "missing metadata.name in object \(summary(m))")
+            }
+            if let path = nilEntryPath(doc, []) {
+                throw ManifestsError.invalidResource(file: file, problem: "empty item at \(path) in object \(summary(m))")
+            }
+            out.append(Resource(doc))
+        }
+        return out
+    }
+
+    private static func nilEntryPath(_ v: Value, _ path: [String]) -> String? {
+        switch v {
+        case let .mapping(m):
+            for (k, child) in m.pairs {
+                if let p = nilEntryPath(child, path + [k]) { return p }
+            }
+        case let .sequence(items):
+            for child in items {
+                if child.isNull { return path.joined(separator: ".") }
+                if let p = nilEntryPath(child, path) { return p }
+            }
+        case .scalar:
+            break
+        }
+        return nil
+    }
+
+    private static func describe(_ v: Value) -> String {
+        switch v {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case let .scalar(s): return "the scalar '\(s.text)'"
+        }
+    }
+
+    private static func summary(_ m: Mapping) -> String {
+        let apiVersion = m["apiVersion"]?.text ?? ""
+        let kind = m["kind"]?.text ?? ""
+        let name = m["metadata"]?["name"]?.text ?? ""
+        return "{apiVersion: \(apiVersion), kind: \(kind), name: \(name)}"
+    }
+}
