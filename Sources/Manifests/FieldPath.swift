@@ -50,6 +50,16 @@ enum FieldPath {
         }
     }
 
+    /// Visits every node at `spec.path` in a resource's object.
+    static func apply(_ spec: FieldSpec, to r: Resource, createKind: CreateKind,
+                      _ visit: (inout Value) throws -> Void) throws {
+        let gvk = r.gvk
+        var value = r.value
+        r.value = .null
+        defer { r.value = value }
+        try apply(spec, to: &value, gvk: gvk, createKind: createKind, visit)
+    }
+
     static func walk(_ node: inout Value, _ path: ArraySlice<String>, create: CreateKind,
                      _ visit: (inout Value) throws -> Void) throws {
         guard let first = path.first else {

@@ -64,7 +64,7 @@ enum Generators {
         let pairs = try keyValues(args, loader: loader, kind: "secret")
         var data = Mapping()
         for (key, bytes) in pairs.sorted(by: { $0.0 < $1.0 }) {
-            data[key] = .string(Data(bytes).base64EncodedString())
+            data[key] = .string(base64Lines(bytes))
         }
         if !data.isEmpty { value["data"] = .mapping(data) }
         return finish(value, args: args, options: options)
@@ -189,18 +189,19 @@ enum Generators {
     }
 
     /// kustomize's content hash: sha256 of a JSON encoding of the kind, name and data, first ten hex digits with
-    /// some letters swapped so the result never reads as a number or a word.
+    /// some letters swapped so the result never reads as a number or a word. kustomize looks the name up with a
+    /// path it never finds, so the name it hashes is always empty; kf does the same to get the same suffix.
     static func hash(_ r: Resource) throws -> String {
         let encoded: String
         switch r.kind {
         case "ConfigMap":
             var fields: [(String, String)] = [("data", jsonField(r.value["data"])), ("kind", "\"ConfigMap\""),
-                                              ("name", jsonField(r.value[path: ["metadata", "name"]]))]
+                                              ("name", "\"\"")]
             if case .mapping = r.value["binaryData"] { fields.insert(("binaryData", jsonField(r.value["binaryData"])), at: 0) }
             encoded = "{" + fields.map { JSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
         case "Secret":
             var fields: [(String, String)] = [("data", jsonField(r.value["data"])), ("kind", "\"Secret\""),
-                                              ("name", jsonField(r.value[path: ["metadata", "name"]]))]
+                                              ("name", "\"\"")]
             if case .mapping = r.value["stringData"] { fields.append(("stringData", jsonField(r.value["stringData"]))) }
             fields.append(("type", jsonField(r.value["type"])))
             encoded = "{" + fields.map { JSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
@@ -216,6 +217,23 @@ enum Generators {
         case let .scalar(s): return JSON.quote(s.text)
         default: return JSON.encode(v, sortKeys: true)
         }
+    }
+
+    /// Base64 as kustomize writes Secret data: in lines of 70 characters, each ending in a newline, when the text
+    /// is longer than one line.
+    static func base64Lines(_ bytes: [UInt8]) -> String {
+        let encoded = Data(bytes).base64EncodedString()
+        let lineLength = 70
+        if encoded.count / lineLength + 1 <= 1 { return encoded }
+        var out = ""
+        var index = encoded.startIndex
+        while index < encoded.endIndex {
+            let end = encoded.index(index, offsetBy: lineLength, limitedBy: encoded.endIndex) ?? encoded.endIndex
+            out += encoded[index..<end]
+            out += "\n"
+            index = end
+        }
+        return out
     }
 
     static func encodeHash(_ hex: String) -> String {

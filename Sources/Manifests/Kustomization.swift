@@ -148,15 +148,16 @@ public struct Kustomization: Sendable {
     }
 
     public init(value doc: Value, file: String) throws {
-        guard case let .mapping(m) = doc else {
+        guard case let .mapping(original) = doc else {
             if doc.isNull { throw ManifestsError.message("kustomization.yaml is empty") }
             throw ManifestsError.invalidField(file: file, field: "(document)", expected: "a mapping of kustomization fields")
         }
         let r = FieldReader(file: file)
+        var m = original
+        try r.only(&m, Self.knownFields, "")
         var bases: [String]? = nil
         var imageTags: [ImageEntry]? = nil
         for (key, value) in m.pairs {
-            guard Self.knownFields.contains(key) else { throw ManifestsError.unknownField(file: file, field: key) }
             if value.isNull { continue }
             switch key {
             case "apiVersion": apiVersion = try r.string(value, key)
@@ -233,6 +234,13 @@ public struct Kustomization: Sendable {
 /// Reads typed fields out of values, with errors that name the file and the field.
 struct FieldReader {
     let file: String
+    /// Kustomization files reject unknown fields; plugin configurations ignore them, as kustomize does.
+    var strict = true
+
+    init(file: String, strict: Bool = true) {
+        self.file = file
+        self.strict = strict
+    }
 
     func fail(_ field: String, _ expected: String) -> ManifestsError {
         .invalidField(file: file, field: field, expected: expected)
@@ -279,11 +287,20 @@ struct FieldReader {
         return try items.enumerated().map { try each($1, $0) }
     }
 
-    /// Checks that a mapping has only the given keys.
-    func only(_ m: Mapping, _ keys: Set<String>, _ field: String) throws {
-        for key in m.keys where !keys.contains(key) {
-            throw ManifestsError.unknownField(file: file, field: field + "." + key)
+    /// Checks that a mapping has only the given keys, renaming keys spelled in another case to the known
+    /// spelling (Go's JSON decoding matches field names case-insensitively).
+    func only(_ m: inout Mapping, _ keys: Set<String>, _ field: String) throws {
+        if m.keys.allSatisfy({ keys.contains($0) }) { return }
+        var out = Mapping()
+        for (key, value) in m.pairs {
+            if keys.contains(key) { out[key] = value; continue }
+            if let known = keys.first(where: { $0.lowercased() == key.lowercased() }) {
+                if out[known] == nil { out[known] = value }
+                continue
+            }
+            if strict { throw ManifestsError.unknownField(file: file, field: field + "." + key) }
         }
+        m = out
     }
 
     func gvk(_ m: Mapping, _ field: String) throws -> GVK {
@@ -293,15 +310,15 @@ struct FieldReader {
     }
 
     func fieldSpec(_ v: Value, _ field: String) throws -> FieldSpec {
-        let m = try mapping(v, field)
-        try only(m, ["group", "version", "kind", "path", "create", "behavior"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["group", "version", "kind", "path", "create", "behavior"], field)
         return FieldSpec(gvk: try gvk(m, field), path: try m["path"].map { try string($0, field + ".path") } ?? "",
                          create: try m["create"].map { try bool($0, field + ".create") } ?? false)
     }
 
     func selector(_ v: Value, _ field: String) throws -> Selector {
-        let m = try mapping(v, field)
-        try only(m, ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"], field)
         var s = Selector()
         s.gvk = try gvk(m, field)
         s.name = try m["name"].map { try string($0, field + ".name") } ?? ""
@@ -312,15 +329,15 @@ struct FieldReader {
     }
 
     func patch(_ v: Value, _ field: String, json: Bool) throws -> PatchEntry {
-        let m = try mapping(v, field)
-        try only(m, ["path", "patch", "target", "options"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["path", "patch", "target", "options"], field)
         var p = PatchEntry()
         p.path = try m["path"].map { try string($0, field + ".path") } ?? ""
         p.patch = try m["patch"].map { try string($0, field + ".patch") } ?? ""
         if let t = m["target"], !t.isNull { p.target = try selector(t, field + ".target") }
         if let o = m["options"], !o.isNull {
-            let om = try mapping(o, field + ".options")
-            try only(om, ["allowNameChange", "allowKindChange"], field + ".options")
+            var om = try mapping(o, field + ".options")
+            try only(&om, ["allowNameChange", "allowKindChange"], field + ".options")
             p.allowNameChange = try om["allowNameChange"].map { try bool($0, field + ".options.allowNameChange") } ?? false
             p.allowKindChange = try om["allowKindChange"].map { try bool($0, field + ".options.allowKindChange") } ?? false
         }
@@ -328,8 +345,8 @@ struct FieldReader {
     }
 
     func image(_ v: Value, _ field: String) throws -> ImageEntry {
-        let m = try mapping(v, field)
-        try only(m, ["name", "newName", "newTag", "tagSuffix", "digest"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["name", "newName", "newTag", "tagSuffix", "digest"], field)
         var i = ImageEntry()
         i.name = try m["name"].map { try string($0, field + ".name") } ?? ""
         i.newName = try m["newName"].map { try string($0, field + ".newName") } ?? ""
@@ -340,8 +357,8 @@ struct FieldReader {
     }
 
     func replica(_ v: Value, _ field: String) throws -> (name: String, count: Value) {
-        let m = try mapping(v, field)
-        try only(m, ["name", "count"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["name", "count"], field)
         let name = try m["name"].map { try string($0, field + ".name") } ?? ""
         let count = m["count"] ?? .int(0)
         _ = try int(count, field + ".count")
@@ -349,8 +366,8 @@ struct FieldReader {
     }
 
     func label(_ v: Value, _ field: String) throws -> LabelEntry {
-        let m = try mapping(v, field)
-        try only(m, ["pairs", "includeSelectors", "includeTemplates", "fields"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["pairs", "includeSelectors", "includeTemplates", "fields"], field)
         var l = LabelEntry()
         if let p = m["pairs"], !p.isNull { l.pairs = try stringMap(p, field + ".pairs") }
         l.includeSelectors = try m["includeSelectors"].map { try bool($0, field + ".includeSelectors") } ?? false
@@ -360,13 +377,13 @@ struct FieldReader {
     }
 
     func variable(_ v: Value, _ field: String) throws -> VarEntry {
-        let m = try mapping(v, field)
-        try only(m, ["name", "objref", "fieldref"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["name", "objref", "fieldref"], field)
         var out = VarEntry()
         out.name = try m["name"].map { try string($0, field + ".name") } ?? ""
         if let o = m["objref"] {
-            let om = try mapping(o, field + ".objref")
-            try only(om, ["apiVersion", "group", "version", "kind", "name", "namespace"], field + ".objref")
+            var om = try mapping(o, field + ".objref")
+            try only(&om, ["apiVersion", "group", "version", "kind", "name", "namespace"], field + ".objref")
             var g = try gvk(om, field + ".objref")
             if let av = om["apiVersion"] {
                 let parsed = GVK(apiVersion: try string(av, field + ".objref.apiVersion"), kind: g.kind)
@@ -377,8 +394,8 @@ struct FieldReader {
                                     namespace: try om["namespace"].map { try string($0, field + ".objref.namespace") } ?? "")
         }
         if let f = m["fieldref"], !f.isNull {
-            let fm = try mapping(f, field + ".fieldref")
-            try only(fm, ["fieldPath"], field + ".fieldref")
+            var fm = try mapping(f, field + ".fieldref")
+            try only(&fm, ["fieldPath"], field + ".fieldref")
             out.fieldPath = try fm["fieldPath"].map { try string($0, field + ".fieldref.fieldPath") } ?? ""
         }
         if out.fieldPath.isEmpty { out.fieldPath = "metadata.name" }
@@ -386,13 +403,13 @@ struct FieldReader {
     }
 
     func sortOptions(_ v: Value, _ field: String) throws -> SortOptions {
-        let m = try mapping(v, field)
-        try only(m, ["order", "legacySortOptions"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["order", "legacySortOptions"], field)
         var s = SortOptions()
         s.order = try m["order"].map { try string($0, field + ".order") } ?? ""
         if let l = m["legacySortOptions"], !l.isNull {
-            let lm = try mapping(l, field + ".legacySortOptions")
-            try only(lm, ["orderFirst", "orderLast"], field + ".legacySortOptions")
+            var lm = try mapping(l, field + ".legacySortOptions")
+            try only(&lm, ["orderFirst", "orderLast"], field + ".legacySortOptions")
             s.hasLegacyOptions = true
             s.orderFirst = try lm["orderFirst"].map { $0.isNull ? [] : try strings($0, field + ".legacySortOptions.orderFirst") } ?? []
             s.orderLast = try lm["orderLast"].map { $0.isNull ? [] : try strings($0, field + ".legacySortOptions.orderLast") } ?? []
@@ -401,8 +418,8 @@ struct FieldReader {
     }
 
     func generatorOptions(_ v: Value, _ field: String) throws -> GeneratorOptions {
-        let m = try mapping(v, field)
-        try only(m, ["labels", "annotations", "disableNameSuffixHash", "immutable"], field)
+        var m = try mapping(v, field)
+        try only(&m, ["labels", "annotations", "disableNameSuffixHash", "immutable"], field)
         var o = GeneratorOptions()
         if let l = m["labels"], !l.isNull { o.labels = try stringMap(l, field + ".labels") }
         if let a = m["annotations"], !a.isNull { o.annotations = try stringMap(a, field + ".annotations") }
@@ -412,10 +429,10 @@ struct FieldReader {
     }
 
     func generator(_ v: Value, _ field: String, secret: Bool) throws -> GeneratorArgs {
-        let m = try mapping(v, field)
+        var m = try mapping(v, field)
         var keys: Set<String> = ["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "kvSources"]
         if secret { keys.insert("type") }
-        try only(m, keys, field)
+        try only(&m, keys, field)
         var g = GeneratorArgs()
         g.name = try m["name"].map { try string($0, field + ".name") } ?? ""
         g.namespace = try m["namespace"].map { try string($0, field + ".namespace") } ?? ""

@@ -7,6 +7,12 @@ enum NameReferences {
     static func fix(_ list: inout ResourceList, config: TransformerConfig) throws {
         let resources = list.resources
         let originalIds = resources.map(\.originalId)
+        var ids: [ObjectIdentifier: ResourceId] = [:]
+        var previous: [ObjectIdentifier: [ResourceId]] = [:]
+        for r in resources {
+            ids[ObjectIdentifier(r)] = r.id
+            previous[ObjectIdentifier(r)] = r.previousIds
+        }
         // Filters per referrer, in kustomize's order: by back reference, then referrer spec, then resource.
         var filters: [ObjectIdentifier: [(spec: FieldSpec, target: GVK)]] = [:]
         var order: [Resource] = []
@@ -21,12 +27,13 @@ enum NameReferences {
         }
         for referrer in order {
             let candidates = try candidatesReachable(from: referrer, in: resources)
+            let context = Context(referrer: referrer, id: referrer.id, roleRef: roleRefGVK(referrer), ids: ids, previous: previous)
             for (spec, target) in filters[ObjectIdentifier(referrer)] ?? [] {
                 var fieldSpec = spec
                 fieldSpec.gvk = referrer.gvk
                 do {
-                    try FieldPath.apply(fieldSpec, to: &referrer.value, gvk: referrer.gvk, createKind: .none) { node in
-                        try update(&node, referrer: referrer, spec: spec, target: target, candidates: candidates)
+                    try FieldPath.apply(fieldSpec, to: referrer, createKind: .none) { node in
+                        try update(&node, context: context, spec: spec, target: target, candidates: candidates)
                     }
                 } catch let error as ManifestsError {
                     throw error.within("updating name reference in '\(spec.path)' field of '\(referrer.id)'")
@@ -59,22 +66,22 @@ enum NameReferences {
         }
     }
 
-    static func update(_ node: inout Value, referrer: Resource, spec: FieldSpec, target: GVK,
+    static func update(_ node: inout Value, context: Context, spec: FieldSpec, target: GVK,
                        candidates: [Resource]) throws {
         switch node {
         case .scalar:
             if node.isNull { return }
-            try setScalar(&node, referrer: referrer, spec: spec, target: target, candidates: candidates)
+            try setScalar(&node, context: context, spec: spec, target: target, candidates: candidates)
         case .mapping:
-            try setMapping(&node, referrer: referrer, spec: spec, target: target, candidates: candidates)
+            try setMapping(&node, context: context, spec: spec, target: target, candidates: candidates)
         case .sequence:
             try node.editSequence { items in
                 for i in items.indices {
                     switch items[i] {
                     case .scalar:
-                        try setScalar(&items[i], referrer: referrer, spec: spec, target: target, candidates: candidates)
+                        try setScalar(&items[i], context: context, spec: spec, target: target, candidates: candidates)
                     case .mapping:
-                        try setMapping(&items[i], referrer: referrer, spec: spec, target: target, candidates: candidates)
+                        try setMapping(&items[i], context: context, spec: spec, target: target, candidates: candidates)
                     case .sequence:
                         throw ManifestsError.message("node must be a scalar, sequence or map")
                     }
@@ -83,17 +90,18 @@ enum NameReferences {
         }
     }
 
-    private static func setScalar(_ node: inout Value, referrer: Resource, spec: FieldSpec, target: GVK,
+    private static func setScalar(_ node: inout Value, context: Context, spec: FieldSpec, target: GVK,
                                   candidates: [Resource]) throws {
         guard let old = node.text else { return }
-        guard let referral = try select(old, candidates: candidates, referrer: referrer, spec: spec, target: target,
-                                        identical: { rs in rs.allSatisfy { $0.name == rs[0].name } }) else { return }
-        referral.referencedBy.append(referrer.id)
-        if referral.name == old { return }
-        node = .string(referral.name)
+        guard let referral = try select(old, candidates: candidates, context: context, spec: spec, target: target,
+                                        identical: { rs in rs.allSatisfy { context.id(of: $0).name == context.id(of: rs[0]).name } }) else { return }
+        referral.referencedBy.append(context.id)
+        let newName = context.id(of: referral).name
+        if newName == old { return }
+        node = .string(newName)
     }
 
-    private static func setMapping(_ node: inout Value, referrer: Resource, spec: FieldSpec, target: GVK,
+    private static func setMapping(_ node: inout Value, context: Context, spec: FieldSpec, target: GVK,
                                    candidates: [Resource]) throws {
         guard let nameNode = node["name"] else {
             throw ManifestsError.message("path config error; no 'name' field in node")
@@ -108,36 +116,60 @@ enum NameReferences {
             if !byOriginal.isEmpty {
                 pool = byOriginal
             } else {
-                pool = candidates.filter { !$0.id.gvk.isClusterScoped && $0.id.effectiveNamespace == ns }
+                pool = candidates.filter {
+                    let id = context.id(of: $0)
+                    return !id.gvk.isClusterScoped && id.effectiveNamespace == ns
+                }
             }
         }
         let old = nameNode.text ?? ""
-        guard let referral = try select(old, candidates: pool, referrer: referrer, spec: spec, target: target,
-                                        identical: { rs in rs.allSatisfy { $0.name == rs[0].name && $0.namespace == rs[0].namespace } })
+        guard let referral = try select(old, candidates: pool, context: context, spec: spec, target: target,
+                                        identical: { rs in rs.allSatisfy { context.id(of: $0) == context.id(of: rs[0]) } })
         else { return }
-        referral.referencedBy.append(referrer.id)
-        if referral.name == old && referral.namespace.isEmpty { return }
-        node["name"] = .string(referral.name)
-        if !referral.namespace.isEmpty {
-            node["namespace"] = .string(referral.namespace)
+        referral.referencedBy.append(context.id)
+        let target = context.id(of: referral)
+        if target.name == old && target.namespace.isEmpty { return }
+        node["name"] = .string(target.name)
+        if !target.namespace.isEmpty {
+            node["namespace"] = .string(target.namespace)
         }
     }
 
-    /// The one candidate the old name refers to, or nil; an error when several remain.
-    static func select(_ oldName: String, candidates: [Resource], referrer: Resource, spec: FieldSpec, target: GVK,
-                       identical: ([Resource]) -> Bool) throws -> Resource? {
-        var list = candidates.filter { r in r.previousIds.contains { $0.name == oldName } }
-        list = list.filter { r in r.previousIds.contains { $0.gvk.isSelected(by: target) } }
-        if spec.path.hasSuffix("roleRef/name"), let roleRef = referrer.value["roleRef"],
-           let group = roleRef["apiGroup"]?.text, let kind = roleRef["kind"]?.text {
-            let gvk = GVK(group: group, kind: kind)
-            list = list.filter { r in r.previousIds.contains { $0.gvk.isSelected(by: gvk) } }
+    /// What the filters know of the referrer, read before its object is edited.
+    struct Context {
+        let referrer: Resource
+        let id: ResourceId
+        let roleRef: GVK?
+        /// Every resource's id when fixing began (names do not change while references are fixed).
+        let ids: [ObjectIdentifier: ResourceId]
+        let previous: [ObjectIdentifier: [ResourceId]]
+
+        func previousIds(of r: Resource) -> [ResourceId] { previous[ObjectIdentifier(r)] ?? r.previousIds }
+
+        func id(of r: Resource) -> ResourceId { ids[ObjectIdentifier(r)] ?? r.id }
+    }
+
+    static func roleRefGVK(_ r: Resource) -> GVK? {
+        guard let roleRef = r.value["roleRef"], let group = roleRef["apiGroup"]?.text, let kind = roleRef["kind"]?.text else {
+            return nil
         }
-        let referrerId = referrer.id
+        return GVK(group: group, kind: kind)
+    }
+
+    /// The one candidate the old name refers to, or nil; an error when several remain.
+    static func select(_ oldName: String, candidates: [Resource], context: Context, spec: FieldSpec, target: GVK,
+                       identical: ([Resource]) -> Bool) throws -> Resource? {
+        var list = candidates.filter { r in context.previousIds(of: r).contains { $0.name == oldName } }
+        list = list.filter { r in context.previousIds(of: r).contains { $0.gvk.isSelected(by: target) } }
+        if spec.path.hasSuffix("roleRef/name"), let gvk = context.roleRef {
+            list = list.filter { r in context.previousIds(of: r).contains { $0.gvk.isSelected(by: gvk) } }
+        }
+        let referrerId = context.id
+        let referrer = context.referrer
         if !referrerId.gvk.isClusterScoped {
             list = list.filter { r in
-                let id = r.id
-                return id.gvk.isClusterScoped || r.kind == "ServiceAccount" || referrerId.sameNamespace(as: id)
+                let id = context.id(of: r)
+                return id.gvk.isClusterScoped || id.gvk.kind == "ServiceAccount" || referrerId.sameNamespace(as: id)
             }
         }
         if list.count == 1 { return list[0] }
@@ -146,7 +178,7 @@ enum NameReferences {
         if list.count == 1 { return list[0] }
         if list.isEmpty { return nil }
         if identical(list) { return list[0] }
-        throw ManifestsError.message("found multiple possible referrals: \(list.map(\.id.description).joined(separator: ", "))")
+        throw ManifestsError.message("found multiple possible referrals: \(list.map { context.id(of: $0).description }.joined(separator: ", "))")
     }
 
     static func affixesMatch(_ a: Resource, _ b: Resource, allowEmpty: Bool) -> Bool {

@@ -33,7 +33,7 @@ enum Plugins {
         }
     }
 
-    static func reader(_ config: Resource) -> FieldReader { FieldReader(file: "\(config.kind) '\(config.name)'") }
+    static func reader(_ config: Resource) -> FieldReader { FieldReader(file: "\(config.kind) '\(config.name)'", strict: false) }
 
     static func specs(_ config: Resource) throws -> [FieldSpec] {
         let r = reader(config)
@@ -53,13 +53,15 @@ enum Plugins {
             if target.origin != nil {
                 origin = config.origin ?? Origin()
                 origin?.configuredBy = ("builtin", config.kind)
+                origin?.configuredByName = config.name
+                origin?.configuredByNamespace = config.namespace
                 origin?.configuredIn = config.origin?.path ?? target.fileName
                 origin?.path = ""
             }
             switch config.kind {
             case "ConfigMapGenerator", "SecretGenerator":
                 var args = try r.generator(stripped(config), "config", secret: config.kind == "SecretGenerator")
-                args.name = config.name
+                if args.name.isEmpty { args.name = config.name }
                 if args.namespace.isEmpty { args.namespace = config.namespace }
                 let made = config.kind == "ConfigMapGenerator"
                     ? try Generators.configMap(args, global: nil, loader: target.loader)
@@ -105,18 +107,19 @@ enum Plugins {
 
     static func runTransformers(_ target: Target, on acc: Accumulator) throws {
         if target.kustomization.transformers.isEmpty { return }
-        let track = target.buildMetadata.contains("transformerAnnotations")
         for config in try configs(target.kustomization.transformers, target: target) {
             try check(config)
-            let touched = try stage("builtin \(config.kind) '\(config.name)'") {
+            _ = try stage("builtin \(config.kind) '\(config.name)'") {
                 try runTransformer(config, target: target, acc: acc)
             }
-            if track, target.origin != nil {
+            if target.origin != nil {
                 var origin = config.origin ?? Origin()
                 origin.configuredBy = ("builtin", config.kind)
+                origin.configuredByName = config.name
+                origin.configuredByNamespace = config.namespace
                 origin.configuredIn = config.origin?.path ?? target.fileName
                 origin.path = ""
-                for r in touched where !r.transformations.contains(origin) { r.transformations.append(origin) }
+                BuildMetadata.record(origin, on: acc.list)
             }
         }
     }

@@ -50,8 +50,8 @@ enum Replacements {
 
     static func options(_ v: Value?, _ r: FieldReader, _ field: String) throws -> Options {
         guard let v, !v.isNull else { return Options() }
-        let m = try r.mapping(v, field)
-        try r.only(m, ["delimiter", "index", "create", "encoding"], field)
+        var m = try r.mapping(v, field)
+        try r.only(&m, ["delimiter", "index", "create", "encoding"], field)
         var o = Options()
         o.delimiter = try m["delimiter"].map { try r.string($0, field + ".delimiter") } ?? ""
         o.index = try m["index"].map { try r.int($0, field + ".index") } ?? 0
@@ -60,13 +60,13 @@ enum Replacements {
     }
 
     static func parse(_ v: Value, _ r: FieldReader, _ field: String) throws -> Replacement {
-        let m = try r.mapping(v, field)
-        try r.only(m, ["source", "sourceValue", "targets"], field)
+        var m = try r.mapping(v, field)
+        try r.only(&m, ["source", "sourceValue", "targets"], field)
         var rep = Replacement(targets: [])
         if let sv = m["sourceValue"], !sv.isNull { rep.sourceValue = try r.string(sv, field + ".sourceValue") }
         if let s = m["source"], !s.isNull {
-            let sm = try r.mapping(s, field + ".source")
-            try r.only(sm, ["group", "version", "kind", "name", "namespace", "fieldPath", "options"], field + ".source")
+            var sm = try r.mapping(s, field + ".source")
+            try r.only(&sm, ["group", "version", "kind", "name", "namespace", "fieldPath", "options"], field + ".source")
             var sel = Selector()
             sel.gvk = try r.gvk(sm, field + ".source")
             sel.name = try sm["name"].map { try r.string($0, field + ".source.name") } ?? ""
@@ -78,8 +78,8 @@ enum Replacements {
         if let t = m["targets"], !t.isNull {
             rep.targets = try r.list(t, field + ".targets") { item, j in
                 let f = "\(field).targets[\(j)]"
-                let tm = try r.mapping(item, f)
-                try r.only(tm, ["select", "reject", "fieldPaths", "options"], f)
+                var tm = try r.mapping(item, f)
+                try r.only(&tm, ["select", "reject", "fieldPaths", "options"], f)
                 guard let sel = tm["select"], !sel.isNull else {
                     throw ManifestsError.message("target must specify resources to select")
                 }

@@ -8,6 +8,8 @@ public struct Origin: Sendable, Equatable {
     public var configuredIn: String = ""
     /// apiVersion and kind of the builtin that generated or transformed the resource.
     public var configuredBy: (apiVersion: String, kind: String)? = nil
+    public var configuredByName = ""
+    public var configuredByNamespace = ""
 
     public init(path: String = "", configuredIn: String = "", configuredBy: (apiVersion: String, kind: String)? = nil) {
         self.path = path
@@ -18,7 +20,8 @@ public struct Origin: Sendable, Equatable {
     public static func == (lhs: Origin, rhs: Origin) -> Bool {
         lhs.path == rhs.path && lhs.repo == rhs.repo && lhs.ref == rhs.ref && lhs.configuredIn == rhs.configuredIn
             && lhs.configuredBy?.apiVersion == rhs.configuredBy?.apiVersion
-            && lhs.configuredBy?.kind == rhs.configuredBy?.kind
+            && lhs.configuredBy?.kind == rhs.configuredBy?.kind && lhs.configuredByName == rhs.configuredByName
+            && lhs.configuredByNamespace == rhs.configuredByNamespace
     }
 
     /// The origin one level down: `path` joined with the entry that led there.
@@ -37,6 +40,8 @@ public struct Origin: Sendable, Equatable {
         if !configuredIn.isEmpty { out += "configuredIn: \(configuredIn)\n" }
         if let by = configuredBy {
             out += "configuredBy:\n  apiVersion: \(by.apiVersion)\n  kind: \(by.kind)\n"
+            if !configuredByName.isEmpty { out += "  name: \(configuredByName)\n" }
+            if !configuredByNamespace.isEmpty { out += "  namespace: \(configuredByNamespace)\n" }
         }
         return out
     }

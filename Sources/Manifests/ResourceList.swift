@@ -98,11 +98,12 @@ extension Resource {
     /// from `old`, which this one replaces.
     func copyMergeMetadata(from old: Resource) {
         setStringMap("labels", Self.merged(old.labels, labels))
-        let keepHash = needsHashSuffix
         setStringMap("annotations", Self.merged(old.annotations, annotations))
         setName(old.name)
         setNamespace(old.namespace)
-        needsHashSuffix = keepHash
+        // kustomize keeps its build annotations from the old resource, and the hash only when both want it.
+        needsHashSuffix = needsHashSuffix && old.needsHashSuffix
+        behavior = old.behavior
         previous = old.previous
         prefixes = old.prefixes
         suffixes = old.suffixes

@@ -77,8 +77,8 @@ public struct TransformerConfig: Sendable, Equatable {
             if value.isNull { continue }
             if key == "nameReference" {
                 for (i, item) in try r.list(value, key, { v, _ in v }).enumerated() {
-                    let im = try r.mapping(item, "nameReference[\(i)]")
-                    try r.only(im, ["group", "version", "kind", "fieldSpecs"], "nameReference[\(i)]")
+                    var im = try r.mapping(item, "nameReference[\(i)]")
+                    try r.only(&im, ["group", "version", "kind", "fieldSpecs"], "nameReference[\(i)]")
                     var back = NameBackReference(gvk: try r.gvk(im, "nameReference[\(i)]"), referrers: [])
                     if let specs = im["fieldSpecs"], !specs.isNull {
                         back.referrers = try r.list(specs, "nameReference[\(i)].fieldSpecs") {

@@ -9,11 +9,10 @@ enum Transformers {
         let k = target.kustomization
         let config = acc.config
         let loader = target.loader
-        let track = target.buildMetadata.contains("transformerAnnotations")
-
+        // Like kustomize, after each builtin runs, every resource records it (when buildMetadata is on).
         func record(_ kind: String, _ touched: [Resource]) {
-            guard track, let origin = target.builtinOrigin(kind) else { return }
-            for r in touched where !r.transformations.contains(origin) { r.transformations.append(origin) }
+            guard let origin = target.builtinOrigin(kind) else { return }
+            BuildMetadata.record(origin, on: acc.list)
         }
 
         if !k.patchesStrategicMerge.isEmpty {
@@ -51,9 +50,7 @@ enum Transformers {
                 }
                 record("LabelTransformer", try setEntries(entry.pairs, specs: specs, list: acc.list))
             }
-            if let common = k.commonLabels {
-                record("LabelTransformer", try setEntries(common, specs: config.commonLabels, list: acc.list))
-            }
+            record("LabelTransformer", try setEntries(k.commonLabels ?? [], specs: config.commonLabels, list: acc.list))
         }
         if !k.commonAnnotations.isEmpty {
             record("AnnotationsTransformer", try setEntries(k.commonAnnotations, specs: config.commonAnnotations, list: acc.list))
@@ -116,7 +113,7 @@ enum Transformers {
                 return true
             }
             if !gvk.isClusterScoped {
-                try FieldPath.apply(FieldSpec(path: "metadata/namespace", create: true), to: &r.value, gvk: gvk,
+                try FieldPath.apply(FieldSpec(path: "metadata/namespace", create: true), to: r,
                                     createKind: .scalar, set)
             }
             if isBinding && subjects != "none" {
@@ -139,7 +136,7 @@ enum Transformers {
                 }
             }
             for spec in applicable {
-                try FieldPath.apply(spec, to: &r.value, gvk: gvk, createKind: .scalar) { node in
+                try FieldPath.apply(spec, to: r, createKind: .scalar) { node in
                     if case .scalar = node { set(&node) } else {
                         throw ManifestsError.message("namespace field specs must target scalar nodes")
                     }
@@ -173,7 +170,7 @@ enum Transformers {
                     if !suffix.isEmpty { r.suffixes.append(suffix) }
                     r.storePreviousId()
                 }
-                try FieldPath.apply(spec, to: &r.value, gvk: r.gvk, createKind: .scalar) { node in
+                try FieldPath.apply(spec, to: r, createKind: .scalar) { node in
                     node = .string(prefix + (node.text ?? "") + suffix)
                     changed = true
                 }
@@ -194,7 +191,7 @@ enum Transformers {
             let gvk = r.gvk
             var changed = false
             for spec in specs {
-                try FieldPath.apply(spec, to: &r.value, gvk: gvk, createKind: .mapping) { node in
+                try FieldPath.apply(spec, to: r, createKind: .mapping) { node in
                     if node.isNull { node = .mapping(Mapping()) }
                     guard case .mapping = node else {
                         throw ManifestsError.message("wrong node kind: expected MappingNode")
@@ -221,7 +218,7 @@ enum Transformers {
             if matches.isEmpty { continue }
             found = true
             for r in matches {
-                try FieldPath.apply(spec, to: &r.value, gvk: r.gvk, createKind: .scalar) { node in
+                try FieldPath.apply(spec, to: r, createKind: .scalar) { node in
                     node = .scalar(Scalar(String(Int(countText) ?? 0), tag: .int))
                 }
                 touched.append(r)
@@ -327,7 +324,7 @@ enum Transformers {
             }
             walk(&r.value)
             for spec in specs {
-                try FieldPath.apply(FieldSpec(gvk: spec.gvk, path: spec.path, create: false), to: &r.value, gvk: r.gvk,
+                try FieldPath.apply(FieldSpec(gvk: spec.gvk, path: spec.path, create: false), to: r,
                                     createKind: .none) { node in
                     guard case .scalar = node else {
                         throw ManifestsError.message("wrong node kind: expected ScalarNode")

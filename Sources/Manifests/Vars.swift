@@ -36,7 +36,7 @@ enum Vars {
         }
         for r in acc.list.resources {
             for spec in acc.config.varReference {
-                try FieldPath.apply(spec, to: &r.value, gvk: r.gvk, createKind: .none) { node in
+                try FieldPath.apply(spec, to: r, createKind: .none) { node in
                     switch node {
                     case .scalar:
                         if node.isNull { return }
