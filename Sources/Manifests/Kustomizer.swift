@@ -97,7 +97,7 @@ import Darwin
 /// What a kustomization and everything below it contribute: resources, field-spec configuration and vars.
 final class Accumulator {
     var list = ResourceList()
-    var config = TransformerConfig.defaults
+    var config = TransformerConfig()
     var vars: [VarEntry] = []
 
     func merge(_ other: Accumulator) throws {
@@ -151,6 +151,11 @@ final class Target {
     func accumulate(into accumulator: Accumulator) throws -> Accumulator {
         let k = kustomization
         try stage("accumulating resources") { try accumulateResources(k.resources, into: accumulator) }
+        // kustomize's defaults apply unless this kustomization lists its own configurations, which then replace
+        // them at this level (bases bring their own).
+        if k.configurations.isEmpty {
+            accumulator.config.merge(TransformerConfig.defaults)
+        }
         for path in k.configurations {
             let text = try loader.loadText(path)
             accumulator.config.merge(try TransformerConfig.parse(text, file: loader.absolute(path)))
