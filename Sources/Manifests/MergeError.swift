@@ -23,7 +23,7 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .wrongKind(patch, path, expected, found):
-            return "\(patch): wrong node kind at \(Self.show(path)): expected \(expected) but got \(found);"
+            return "\(patch): wrong node kind: expected \(expected) but got \(found) at \(Self.show(path));"
                 + " the patch and the resource must have the same shape there"
         case let .unknownDirective(patch, path, value):
             return "\(patch): unknown patch strategy '\(value)' at \(Self.show(path)); expected $patch: delete, replace or merge"

@@ -40,17 +40,17 @@ struct KyamlWalker {
         let first = Self.isMissingOrNull(dest) ? (Self.isMissingOrNull(src) ? nil : src) : dest
         switch first {
         case .mapping?:
-            try requireKind("mapping", dest, src, path: path)
+            try requireKind("MappingNode", dest, src, path: path)
             return try walkMap(dest: dest, src: src, node: node, path: path, aliased: aliased)
         case .sequence?:
-            try requireKind("sequence", dest, src, path: path)
+            try requireKind("SequenceNode", dest, src, path: path)
             if let node, schema[node].merges {
                 return try walkAssociativeList(dest: dest, src: src, node: node, path: path, aliased: aliased)
             }
             if let src { return Walked(value: src) }
             return dest.map { Walked(value: $0, isDest: true) }
         case .scalar?:
-            try requireKind("scalar", dest, src, path: path)
+            try requireKind("ScalarNode", dest, src, path: path)
             if let src { return Walked(value: src) }
             return dest.map { Walked(value: $0, isDest: true) }
         case nil:
@@ -82,6 +82,7 @@ struct KyamlWalker {
         var src = srcIn
         var dest: Value
         var isDest = false
+        let sharedNode = aliased
         var aliased = aliased
         if Self.isMissingOrNull(destIn) {
             // Add: the patch's map (its directive read and removed; errors ignored as kyaml does).
@@ -103,10 +104,13 @@ struct KyamlWalker {
                 dest = s
                 aliased = true
             case .merge:
-                dest = destIn ?? .null
+                // When the resource's node is the patch's own (an added subtree), the directive left both.
+                dest = aliased ? (src ?? .null) : (destIn ?? .null)
                 isDest = true
             }
         }
+        // A node shared by the resource and the patch is changed in place whatever the directive said.
+        if sharedNode { isDest = true }
         guard case var .mapping(result) = dest else {
             // A null the patch sets where nothing was: the parent removes the field.
             return Walked(value: dest, isDest: isDest)
@@ -120,12 +124,26 @@ struct KyamlWalker {
             let s = aliased ? d : srcMap?[key]
             let walked = try walk(dest: d, src: s, node: child, path: path + [key], aliased: aliased)
             if let walked, !(walked.value.isNull && !walked.keepNull) {
-                result[key] = walked.value
+                result[key] = Self.restyled(walked.value, replacing: d)
             } else {
                 result[key] = nil
             }
         }
         return Walked(value: .mapping(result), isDest: isDest)
+    }
+
+    /// kyaml's FieldSetter gives a new value the quoting style of the value it replaces; go-yaml then writes a
+    /// number or boolean in quotes, which reads back as a string. So a quoted old value turns a typed new one into
+    /// a string.
+    static func restyled(_ new: Value, replacing old: Value?) -> Value {
+        guard case let .scalar(o)? = old, case var .scalar(n) = new else { return new }
+        n.style = o.style
+        guard o.style != .plain else { return .scalar(n) }
+        switch n.tag {
+        case .int, .float, .bool: n.tag = .string
+        default: break
+        }
+        return .scalar(n)
     }
 
     // MARK: - Directives (smpdirective.go)
@@ -188,7 +206,7 @@ struct KyamlWalker {
                 destList = s.sequence ?? []
                 aliased = true
             case .merge:
-                destList = destIn?.sequence ?? []
+                destList = (aliased ? src : destIn)?.sequence ?? []
                 isDest = true
             }
         }
@@ -239,7 +257,7 @@ struct KyamlWalker {
         var validValues: [String] = []
         for values in valuesList where !values.isEmpty {
             (validKeys, validValues) = Self.validateKeys(valuesList, values, keys)
-            let (findKeys, findValues) = Self.validateKeys([values], values, validKeys)
+            let (findKeys, findValues) = Self.validateKeys([validValues], validValues, validKeys)
             let destIndex = Self.elementIndex(destList, keys: findKeys, values: findValues)
             let srcIndex = aliased ? destIndex : srcList.flatMap { Self.elementIndex($0, keys: findKeys, values: findValues) }
             let d = destIndex.map { destList[$0] }
@@ -247,6 +265,12 @@ struct KyamlWalker {
             let elementPath = path + ["[" + zip(findKeys, findValues).map { "\($0)=\($1)" }.joined(separator: ",") + "]"]
             var walked = try walk(dest: d, src: s, node: elementNode, path: elementPath, aliased: aliased)
             if let w = walked, w.isDest, let i = destIndex { destList[i] = w.value }
+            if walked == nil, aliased, let i = destIndex, case var .mapping(m) = destList[i],
+               let text = m["$patch"]?.scalar?.text, Self.directiveNamed(text) != nil {
+                // The element deleted itself, but the directive was read off the node the resource shares.
+                m["$patch"] = nil
+                destList[i] = .mapping(m)
+            }
 
             var exit = false
             for (i, key) in validKeys.enumerated() {
@@ -255,7 +279,7 @@ struct KyamlWalker {
                     if !key.isEmpty && w.value.mapping?[key] == nil && !validValues[i].isEmpty {
                         guard case var .mapping(m) = w.value else {
                             throw MergeError.wrongKind(patch: patchName, path: Self.render(elementPath),
-                                                       expected: "mapping", found: Self.kindName(w.value))
+                                                       expected: "MappingNode", found: Self.kindName(w.value))
                         }
                         m[key] = .string(validValues[i])
                         walked?.value = .mapping(m)
@@ -294,7 +318,7 @@ struct KyamlWalker {
                     continue
                 }
                 guard let m = element.mapping else {
-                    throw MergeError.wrongKind(patch: patchName, path: Self.render(path), expected: "mapping",
+                    throw MergeError.wrongKind(patch: patchName, path: Self.render(path), expected: "MappingNode",
                                                found: Self.kindName(element))
                 }
                 guard let field = m[key] else {
@@ -352,13 +376,13 @@ struct KyamlWalker {
         if Self.isMissingOrNull(item) { return nil }
         if name.isEmpty {
             guard item.scalar != nil else {
-                throw MergeError.wrongKind(patch: patchName, path: Self.render(path), expected: "scalar",
+                throw MergeError.wrongKind(patch: patchName, path: Self.render(path), expected: "ScalarNode",
                                            found: Self.kindName(item))
             }
             return Self.getValue(item) == value ? item : nil
         }
         guard let m = item.mapping else {
-            throw MergeError.wrongKind(patch: patchName, path: Self.render(path), expected: "mapping",
+            throw MergeError.wrongKind(patch: patchName, path: Self.render(path), expected: "MappingNode",
                                        found: Self.kindName(item))
         }
         guard let field = m[name] else { return nil }
@@ -457,9 +481,9 @@ struct KyamlWalker {
 
     static func kindName(_ value: Value) -> String {
         switch value {
-        case .mapping: return "mapping"
-        case .sequence: return "sequence"
-        case .scalar: return "scalar"
+        case .mapping: return "MappingNode"
+        case .sequence: return "SequenceNode"
+        case .scalar: return "ScalarNode"
         }
     }
 

@@ -59,6 +59,12 @@ struct StrategicMergeFixtureTests {
             #expect(got == expected, "\(name)")
         } else {
             #expect(failure != nil, "\(name): kustomize fails on this patch; kf merged it")
+            let text = try String(contentsOf: Self.root.appendingPathComponent(name + "/expected-error.txt"),
+                                  encoding: .utf8)
+            let first = text.split(separator: "\n").first.map(String.init) ?? ""
+            var message = first.hasPrefix("error: ") ? String(first.dropFirst(7)) : first
+            if let contents = message.range(of: ": node contents:") { message = String(message[..<contents.lowerBound]) }
+            #expect(failure?.contains(message) == true, "\(name): \(failure ?? "") lacks kustomize's \(message)")
         }
     }
 }
