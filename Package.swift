@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["CCurl"]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Manifests", dependencies: ["Resources"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
         .target(name: "Manifests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Actions", dependencies: [
@@ -40,6 +41,9 @@ let package = Package(
         .testTarget(name: "GitTests", dependencies: ["Git"]),
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
+        .testTarget(name: "ManifestsTests",
+                    dependencies: ["Manifests", "Resources", .product(name: "Yams", package: "Yams")],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Resources"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
