@@ -110,3 +110,14 @@ public struct Mapping: Sendable, Equatable {
         return values.remove(at: i)
     }
 }
+
+extension Mapping {
+    /// A mapping from parallel arrays of keys and values; the keys must be distinct (the YAML parser checks
+    /// duplicates itself), which makes building a large mapping linear.
+    public init(uniqueKeys keys: [String], values: [Value]) {
+        precondition(keys.count == values.count, "Mapping(uniqueKeys:values:) needs as many keys as values")
+        self.init()
+        self.keys = keys
+        self.values = values
+    }
+}
