@@ -28,7 +28,6 @@ let package = Package(
         .target(name: "Project", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Manifests", dependencies: ["Resources"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
-        .target(name: "Manifests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "Project", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
@@ -45,7 +44,6 @@ let package = Package(
                     dependencies: ["Manifests", "Resources", .product(name: "Yams", package: "Yams")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
-        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "Resources"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
     ],

@@ -143,7 +143,7 @@ public struct Kustomization: Sendable {
 
     /// Reads a kustomization from its text; `file` names it in errors.
     public init(text: String, file: String) throws {
-        let doc = try YAML.document(text, file: file)
+        let doc = try YAML.document(text, file: file, lastKeyWins: true)
         try self.init(value: doc, file: file)
     }
 

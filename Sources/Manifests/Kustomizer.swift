@@ -35,14 +35,12 @@ public struct Kustomizer: Sendable {
         }
         let loader = Loader(fs: fileSystem, root: fileSystem.resolvingLinks(absolute),
                             restriction: options.loadRestriction)
-        let target = try Target.load(loader, options: options)
+        let target = try Target.load(loader, options: options, schema: SchemaState())
         let metadata = target.kustomization.buildMetadata
         for option in metadata where !["originAnnotations", "transformerAnnotations", "managedByLabel"].contains(option) {
             throw ManifestsError.message("invalid option in buildMetadata: \(option); expected originAnnotations, transformerAnnotations or managedByLabel")
         }
-        if !target.kustomization.openapi.isEmpty {
-            try OpenAPISchemas.check(target.kustomization.openapi)
-        }
+        try target.schema.apply(target.kustomization.openapi, loader: loader, top: true)
         target.origin = metadata.isEmpty ? nil : Origin()
         let accumulator = try target.accumulate(into: Accumulator())
 
@@ -69,16 +67,15 @@ public struct Kustomizer: Sendable {
 
     /// The build printed as `kubectl kustomize` prints it: one YAML document per resource, separated by `---`.
     public func buildYAML(_ path: String) throws -> String {
-        Self.yaml(try build(path))
+        try Self.yaml(try build(path))
     }
 
-    public static func yaml(_ resources: [Resource]) -> String {
-        var out = ""
-        for (i, r) in resources.enumerated() {
-            if i > 0 { out += "---\n" }
-            out += (try? YAML.emit(r.value)) ?? ""
+    public static func yaml(_ resources: [Resource]) throws -> String {
+        do {
+            return try KustomizeEmitter.string(resources.map(\.value))
+        } catch let error as ResourceError {
+            throw ManifestsError.message("cannot print the build: \(error)")
         }
-        return out
     }
 
     static func currentDirectory() -> String {
@@ -122,11 +119,14 @@ final class Target {
     let kustomization: Kustomization
     let fileName: String
     let options: BuildOptions
+    /// The strategic-merge schema shared by the whole build.
+    let schema: SchemaState
     /// The origin of what this kustomization reads, when buildMetadata asks for it.
     var origin: Origin?
     var buildMetadata: [String]
 
-    init(loader: Loader, kustomization: Kustomization, fileName: String, options: BuildOptions) {
+    init(loader: Loader, kustomization: Kustomization, fileName: String, options: BuildOptions, schema: SchemaState) {
+        self.schema = schema
         self.loader = loader
         self.kustomization = kustomization
         self.fileName = fileName
@@ -135,7 +135,7 @@ final class Target {
     }
 
     /// Stage "load": reads and checks the kustomization file of the loader's directory.
-    static func load(_ loader: Loader, options: BuildOptions) throws -> Target {
+    static func load(_ loader: Loader, options: BuildOptions, schema: SchemaState) throws -> Target {
         let (name, text) = try loader.kustomizationFile()
         let file = Paths.join(loader.root, name)
         let k = try Kustomization(text: text, file: file)
@@ -144,7 +144,7 @@ final class Target {
             throw ManifestsError.unsupported(feature: "helmCharts (in \(file))",
                                              hint: "render the chart with `helm template` and list the output under resources")
         }
-        return Target(loader: loader, kustomization: k, fileName: name, options: options)
+        return Target(loader: loader, kustomization: k, fileName: name, options: options, schema: schema)
     }
 
     /// Builds this kustomization into `accumulator` (a fresh one for a kustomization, the parent's for a component).
@@ -235,15 +235,13 @@ final class Target {
     func accumulateDirectory(_ child: Loader, into accumulator: Accumulator, component: Bool) throws -> Accumulator {
         let sub: Target
         do {
-            sub = try Target.load(child, options: options)
+            sub = try Target.load(child, options: options, schema: schema)
         } catch let error as ManifestsError {
             throw error.within("couldn't make target for path '\(child.root)'")
         }
         sub.buildMetadata = buildMetadata
         sub.origin = origin
-        if !sub.kustomization.openapi.isEmpty {
-            try OpenAPISchemas.check(sub.kustomization.openapi)
-        }
+        try schema.apply(sub.kustomization.openapi, loader: child, top: false)
         if component && sub.kustomization.kind != "Component" {
             throw ManifestsError.message("accumulateDirectory: \"expected kind 'Component' for path '\(child.root)' but got '\(sub.kustomization.kind)'\"")
         }

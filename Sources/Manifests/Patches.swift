@@ -9,6 +9,7 @@ enum Patches {
         var target: Selector?
         var strategic: [Resource] = []
         var json: Value? = nil
+        var jsonWrittenAsJSON = false
 
         init(_ entry: PatchEntry, loader: Loader, jsonOnly: Bool = false) throws {
             target = entry.target
@@ -29,6 +30,7 @@ enum Patches {
             } else {
                 source = "[patch: \(Self.goQuote(text))]"
             }
+            jsonWrittenAsJSON = text.hasPrefix("[")
             if jsonOnly {
                 json = try Self.jsonOperations(text, source: source)
                 if target == nil { throw ManifestsError.message("must specify a target for JSON patch \(source)") }
@@ -86,13 +88,13 @@ enum Patches {
         }
 
         /// Applies the patch; returns the resources it changed.
-        func apply(to list: inout ResourceList) throws -> [Resource] {
+        func apply(to list: inout ResourceList, schema: MergeSchema) throws -> [Resource] {
             if let json {
                 guard let target else { throw ManifestsError.message("must specify a target for JSON patch \(source)") }
                 let selected = try SelectorMatcher(target).select(list)
                 for r in selected {
                     r.storePreviousId()
-                    r.value = try PatchEngine.applyJSON(json, to: r.value, source: source)
+                    r.value = try PatchEngine.applyJSON(json, to: r.value, source: source, writtenAsJSON: jsonWrittenAsJSON)
                 }
                 return selected
             }
@@ -102,7 +104,7 @@ enum Patches {
                 }
                 guard let patch = strategic.first else { return [] }
                 let selected = try SelectorMatcher(target).select(list)
-                return try Patches.applyStrategicMerge(patch, to: selected, list: &list)
+                return try Patches.applyStrategicMerge(patch, to: selected, list: &list, schema: schema, source: source)
             }
             var touched: [Resource] = []
             for patch in strategic {
@@ -112,7 +114,7 @@ enum Patches {
                 } catch let error as ManifestsError {
                     throw ManifestsError.message("no resource matches strategic merge patch \"\(patch.originalId)\": \(error)")
                 }
-                touched += try Patches.applyStrategicMerge(patch, to: [found], list: &list)
+                touched += try Patches.applyStrategicMerge(patch, to: [found], list: &list, schema: schema, source: source)
             }
             return touched
         }
@@ -133,17 +135,18 @@ enum Patches {
         return out
     }
 
-    static func applyStrategicMerge(_ patches: [Resource], to list: inout ResourceList) throws -> [Resource] {
+    static func applyStrategicMerge(_ patches: [Resource], to list: inout ResourceList, schema: MergeSchema) throws -> [Resource] {
         var touched: [Resource] = []
         for patch in patches {
             let target = try list.one(withId: patch.originalId)
-            touched += try applyStrategicMerge(patch, to: [target], list: &list)
+            touched += try applyStrategicMerge(patch, to: [target], list: &list, schema: schema, source: "patchesStrategicMerge")
         }
         return touched
     }
 
     /// Merges one patch into each of `targets` (members of `list`); a patch that deletes a resource removes it.
-    static func applyStrategicMerge(_ patch: Resource, to targets: [Resource], list: inout ResourceList) throws -> [Resource] {
+    static func applyStrategicMerge(_ patch: Resource, to targets: [Resource], list: inout ResourceList,
+                                    schema: MergeSchema, source: String) throws -> [Resource] {
         var removed = false
         for r in targets {
             var patchValue = patch.value
@@ -151,7 +154,7 @@ enum Patches {
             if let kind = patch.value["kind"] { patchValue["kind"] = kind }
             let (name, namespace, kind) = (r.name, r.namespace, r.kind)
             if patch.allowNameChange || patch.allowKindChange { r.storePreviousId() }
-            guard let merged = try PatchEngine.applyStrategic(patchValue, to: r.value, apiVersion: r.apiVersion, kind: kind) else {
+            guard let merged = try PatchEngine.applyStrategic(patchValue, to: r.value, schema: schema, source: source) else {
                 r.value = .mapping(Mapping())
                 removed = true
                 continue

@@ -157,19 +157,19 @@ enum Plugins {
             return try Transformers.replicas(name: replica.name, count: replica.count, specs: try specs(config), list: acc.list)
         case "PatchTransformer":
             let entry = try r.patch(stripped(config), "config", json: false)
-            return try Patches.Patch(entry, loader: target.loader).apply(to: &acc.list)
+            return try Patches.Patch(entry, loader: target.loader).apply(to: &acc.list, schema: target.schema.schema)
         case "PatchJson6902Transformer":
             var entry = PatchEntry()
             entry.path = try string("path")
             entry.patch = try string("jsonOp")
             if let t = v["target"], !t.isNull { entry.target = try r.selector(t, "target") }
-            return try Patches.Patch(entry, loader: target.loader, jsonOnly: true).apply(to: &acc.list)
+            return try Patches.Patch(entry, loader: target.loader, jsonOnly: true).apply(to: &acc.list, schema: target.schema.schema)
         case "PatchStrategicMergeTransformer":
             var texts: [String] = []
             if let paths = v["paths"], !paths.isNull { texts += try r.strings(paths, "paths") }
             if let patches = v["patches"], !patches.isNull { texts.append(try r.string(patches, "patches")) }
             let loaded = try Patches.loadStrategicMerge(texts, loader: target.loader)
-            return try Patches.applyStrategicMerge(loaded, to: &acc.list)
+            return try Patches.applyStrategicMerge(loaded, to: &acc.list, schema: target.schema.schema)
         case "ReplacementTransformer":
             guard let list = v["replacements"], !list.isNull else { return [] }
             let items = try r.list(list, "replacements") { item, _ in item }

@@ -18,13 +18,13 @@ enum Transformers {
         if !k.patchesStrategicMerge.isEmpty {
             try stage("PatchStrategicMergeTransformer") {
                 let patches = try Patches.loadStrategicMerge(k.patchesStrategicMerge, loader: loader)
-                record("PatchStrategicMergeTransformer", try Patches.applyStrategicMerge(patches, to: &acc.list))
+                record("PatchStrategicMergeTransformer", try Patches.applyStrategicMerge(patches, to: &acc.list, schema: target.schema.schema))
             }
         }
         for (i, entry) in k.patches.enumerated() {
             try stage("patches[\(i)]") {
                 let patch = try Patches.Patch(entry, loader: loader)
-                record("PatchTransformer", try patch.apply(to: &acc.list))
+                record("PatchTransformer", try patch.apply(to: &acc.list, schema: target.schema.schema))
             }
         }
         if !k.namespace.isEmpty {
@@ -58,7 +58,7 @@ enum Transformers {
         for (i, entry) in k.patchesJson6902.enumerated() {
             try stage("patchesJson6902[\(i)]") {
                 let patch = try Patches.Patch(entry, loader: loader, jsonOnly: true)
-                record("PatchJson6902Transformer", try patch.apply(to: &acc.list))
+                record("PatchJson6902Transformer", try patch.apply(to: &acc.list, schema: target.schema.schema))
             }
         }
         for replica in k.replicas {

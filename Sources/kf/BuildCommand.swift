@@ -60,14 +60,14 @@ struct BuildCommand: ParsableCommand {
         let options = BuildOptions(loadRestriction: LoadRestriction(rawValue: loadRestrictor) ?? .rootOnly,
                                    warn: { stderr.line($0) })
         let resources = try Kustomizer(options: options).build(directory)
-        let text = output.output == .json ? Rendering.json(resources) + "\n" : Rendering.yaml(resources)
+        let text = output.output == .json ? try Rendering.json(resources) + "\n" : try Rendering.yaml(resources)
         guard let outputPath else {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: outputPath, isDirectory: &isDirectory), isDirectory.boolValue {
-            for (name, content) in Rendering.files(resources, json: output.output == .json) {
+            for (name, content) in try Rendering.files(resources, json: output.output == .json) {
                 try Data(content.utf8).write(to: URL(fileURLWithPath: outputPath).appendingPathComponent(name))
             }
         } else {
