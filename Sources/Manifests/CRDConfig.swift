@@ -19,30 +19,33 @@ enum CRDConfig {
                 guard properties?["kind"] != nil, properties?["apiVersion"] != nil, properties?["metadata"] != nil else { continue }
                 let kind = name.split(separator: ".").last.map(String.init) ?? name
                 var visited = Set<String>()
-                add(GVK(kind: kind), typeName: name, path: [], definitions: definitions, into: &config, visited: &visited)
+                var one = TransformerConfig()
+                try add(GVK(kind: kind), typeName: name, path: [], definitions: definitions, into: &one, visited: &visited)
+                one.sortFields()
+                try config.merge(one)
             }
         }
         return config
     }
 
     private static func add(_ gvk: GVK, typeName: String, path: [String], definitions: [String: Value],
-                            into config: inout TransformerConfig, visited: inout Set<String>) {
+                            into config: inout TransformerConfig, visited: inout Set<String>) throws {
         guard let api = definitions[typeName], visited.insert(typeName + "@" + path.joined(separator: "/")).inserted else { return }
         for (prop, property) in api[path: ["Schema", "properties"]]?.pairsOrEmpty ?? [] {
             let here = path + [prop]
             func spec(_ parts: [String]) -> FieldSpec { FieldSpec(gvk: gvk, path: parts.joined(separator: "/")) }
-            if property["x-kubernetes-annotation"] != nil { Transformers.merge(&config.commonAnnotations, [spec(here)]) }
-            if property["x-kubernetes-label-selector"] != nil { Transformers.merge(&config.commonLabels, [spec(here)]) }
-            if property["x-kubernetes-identity"] != nil { Transformers.merge(&config.namePrefix, [spec(here)]) }
+            if property["x-kubernetes-annotation"] != nil { config.commonAnnotations.append(spec(here)) }
+            if property["x-kubernetes-label-selector"] != nil { config.commonLabels.append(spec(here)) }
+            if property["x-kubernetes-identity"] != nil { config.namePrefix.append(spec(here)) }
             if let version = property["x-kubernetes-object-ref-api-version"]?.text,
                let kind = property["x-kubernetes-object-ref-kind"]?.text {
                 let nameKey = property["x-kubernetes-object-ref-name-key"]?.text ?? "name"
                 var other = TransformerConfig()
                 other.nameReference = [NameBackReference(gvk: GVK(version: version, kind: kind), referrers: [spec(here + [nameKey])])]
-                config.merge(other)
+                try config.merge(other)
             }
             if let ref = property["$ref"]?.text, !ref.isEmpty {
-                add(gvk, typeName: ref, path: here, definitions: definitions, into: &config, visited: &visited)
+                try add(gvk, typeName: ref, path: here, definitions: definitions, into: &config, visited: &visited)
             }
         }
     }

@@ -99,7 +99,7 @@ final class Accumulator {
 
     func merge(_ other: Accumulator) throws {
         try list.append(contentsOf: other.list)
-        config.merge(other.config)
+        try config.merge(other.config)
         try mergeVars(other.vars)
     }
 
@@ -151,18 +151,17 @@ final class Target {
     func accumulate(into accumulator: Accumulator) throws -> Accumulator {
         let k = kustomization
         try stage("accumulating resources") { try accumulateResources(k.resources, into: accumulator) }
-        // kustomize's defaults apply unless this kustomization lists its own configurations, which then replace
-        // them at this level (bases bring their own).
-        if k.configurations.isEmpty {
-            accumulator.config.merge(TransformerConfig.defaults)
-        }
+        // kustomize's defaults plus this kustomization's configurations, merged into what the bases brought.
+        var own = TransformerConfig()
         for path in k.configurations {
             let text = try loader.loadText(path)
-            accumulator.config.merge(try TransformerConfig.parse(text, file: loader.absolute(path)))
+            try own.merge(try TransformerConfig.parse(text, file: loader.absolute(path)))
         }
+        let levelConfig = k.configurations.isEmpty ? TransformerConfig.defaults : try TransformerConfig.defaults.merged(own)
+        try stage("merging config") { try accumulator.config.merge(levelConfig) }
         if !k.crds.isEmpty {
             try stage("loading CRDs \(k.crds)") {
-                accumulator.config.merge(try CRDConfig.load(k.crds, loader: loader))
+                try accumulator.config.merge(try CRDConfig.load(k.crds, loader: loader))
             }
         }
         try Generators.run(self, into: accumulator)

@@ -52,6 +52,16 @@ enum Sorting {
         list.replaceAll(sorted.map(\.element.0))
     }
 
+    /// The position of a kind in kustomize's default legacy order (negative first, positive last, 0 otherwise).
+    static func rank(_ kind: String) -> Int { defaultRanks[kind] ?? 0 }
+
+    static let defaultRanks: [String: Int] = {
+        var rank: [String: Int] = [:]
+        for (i, kind) in defaultFirst.enumerated() { rank[kind] = -defaultFirst.count + i }
+        for (i, kind) in defaultLast.enumerated() { rank[kind] = 1 + i }
+        return rank
+    }()
+
     static func gvkSortKey(_ g: GVK) -> String {
         (g.group.isEmpty ? "~G" : g.group) + "_" + (g.version.isEmpty ? "~V" : g.version) + "_" + (g.kind.isEmpty ? "~K" : g.kind)
     }

@@ -45,6 +45,7 @@ public struct TransformerConfig: Sendable, Equatable {
                                  path: words[3], create: words.count > 4)
             config.add(spec, to: section)
         }
+        config.sortFields()
         return config
     }()
 
@@ -95,32 +96,89 @@ public struct TransformerConfig: Sendable, Equatable {
                 throw ManifestsError.unknownField(file: file, field: key)
             }
         }
+        config.sortFields()
         return config
     }
 
-    /// This configuration with `other`'s specs added (duplicates dropped).
-    mutating func merge(_ other: TransformerConfig) {
-        func mergeSpecs(_ mine: inout [FieldSpec], _ theirs: [FieldSpec]) {
-            for spec in theirs where !mine.contains(where: { $0.gvk == spec.gvk && $0.path == spec.path }) {
-                mine.append(spec)
+    /// kustomize's merge of field-spec lists: an incoming spec is dropped when an existing one with the same path is
+    /// selected by its type (so a specific spec already present absorbs a general one), an error when they differ
+    /// in `create`; otherwise appended.
+    static func merge(_ mine: [FieldSpec], _ theirs: [FieldSpec]) throws -> [FieldSpec] {
+        var result = mine
+        for spec in theirs {
+            if let i = result.firstIndex(where: { $0.path == spec.path && $0.gvk.isSelected(by: spec.gvk) }) {
+                if result[i].create != spec.create {
+                    throw ManifestsError.message("conflicting fieldspecs")
+                }
+                continue
             }
+            result.append(spec)
         }
-        mergeSpecs(&namePrefix, other.namePrefix)
-        mergeSpecs(&nameSuffix, other.nameSuffix)
-        mergeSpecs(&commonLabels, other.commonLabels)
-        mergeSpecs(&templateLabels, other.templateLabels)
-        mergeSpecs(&labels, other.labels)
-        mergeSpecs(&commonAnnotations, other.commonAnnotations)
-        mergeSpecs(&namespace, other.namespace)
-        mergeSpecs(&varReference, other.varReference)
-        mergeSpecs(&images, other.images)
-        mergeSpecs(&replicas, other.replicas)
+        return result
+    }
+
+    /// Orders each list by type, as kustomize sorts its configuration after every merge.
+    mutating func sortFields() {
+        func sorted(_ specs: [FieldSpec]) -> [FieldSpec] {
+            specs.enumerated().sorted { a, b in
+                let (x, y) = (a.element.gvk, b.element.gvk)
+                if x != y && Self.gvkLess(x, y) { return true }
+                if x != y && Self.gvkLess(y, x) { return false }
+                return a.offset < b.offset
+            }.map(\.element)
+        }
+        namePrefix = sorted(namePrefix)
+        nameSuffix = sorted(nameSuffix)
+        namespace = sorted(namespace)
+        commonLabels = sorted(commonLabels)
+        labels = sorted(labels)
+        templateLabels = sorted(templateLabels)
+        commonAnnotations = sorted(commonAnnotations)
+        varReference = sorted(varReference)
+        images = sorted(images)
+        replicas = sorted(replicas)
+        nameReference = nameReference.enumerated().sorted { a, b in
+            let (x, y) = (a.element.gvk, b.element.gvk)
+            if x != y && Self.gvkLess(x, y) { return true }
+            if x != y && Self.gvkLess(y, x) { return false }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// kustomize's order of types: its legacy kind order first, then group, version and kind.
+    static func gvkLess(_ x: GVK, _ y: GVK) -> Bool {
+        let (rx, ry) = (Sorting.rank(x.kind), Sorting.rank(y.kind))
+        if rx != ry { return rx < ry }
+        return Sorting.gvkSortKey(x) < Sorting.gvkSortKey(y)
+    }
+
+    /// This configuration merged with `other`, as kustomize merges configurations (then sorted).
+    func merged(_ other: TransformerConfig) throws -> TransformerConfig {
+        var out = TransformerConfig()
+        out.namePrefix = try Self.merge(namePrefix, other.namePrefix)
+        out.nameSuffix = try Self.merge(nameSuffix, other.nameSuffix)
+        out.namespace = try Self.merge(namespace, other.namespace)
+        out.commonAnnotations = try Self.merge(commonAnnotations, other.commonAnnotations)
+        out.commonLabels = try Self.merge(commonLabels, other.commonLabels)
+        out.labels = try Self.merge(labels, other.labels)
+        out.templateLabels = try Self.merge(templateLabels, other.templateLabels)
+        out.varReference = try Self.merge(varReference, other.varReference)
+        out.nameReference = nameReference
         for back in other.nameReference {
-            if let i = nameReference.firstIndex(where: { $0.gvk == back.gvk }) {
-                mergeSpecs(&nameReference[i].referrers, back.referrers)
-            } else {
-                nameReference.append(back)
+            var found = false
+            for i in out.nameReference.indices where out.nameReference[i].gvk == back.gvk {
+                out.nameReference[i].referrers = try Self.merge(out.nameReference[i].referrers, back.referrers)
+                found = true
             }
+            if !found { out.nameReference.append(back) }
         }
+        out.images = try Self.merge(images, other.images)
+        out.replicas = try Self.merge(replicas, other.replicas)
+        out.sortFields()
+        return out
+    }
+
+    mutating func merge(_ other: TransformerConfig) throws {
+        self = try merged(other)
     }
 }

@@ -40,13 +40,12 @@ enum Transformers {
         }
         if !k.labels.isEmpty || k.commonLabels != nil {
             for entry in k.labels {
-                var specs = entry.fields
-                merge(&specs, config.labels)
+                var specs = try TransformerConfig.merge(entry.fields, config.labels)
                 if entry.includeSelectors {
-                    merge(&specs, config.commonLabels)
+                    specs = try TransformerConfig.merge(specs, config.commonLabels)
                 } else {
-                    if entry.includeTemplates { merge(&specs, config.templateLabels) }
-                    merge(&specs, [FieldSpec(path: "metadata/labels", create: true)])
+                    if entry.includeTemplates { specs = try TransformerConfig.merge(specs, config.templateLabels) }
+                    specs = try TransformerConfig.merge(specs, [FieldSpec(path: "metadata/labels", create: true)])
                 }
                 record("LabelTransformer", try setEntries(entry.pairs, specs: specs, list: acc.list))
             }
@@ -80,13 +79,6 @@ enum Transformers {
         if !target.kustomization.validators.isEmpty {
             throw ManifestsError.unsupported(feature: "validators (in \(Paths.join(target.loader.root, target.fileName)))",
                                              hint: "kf runs no validator plugins; remove the entry and validate the output separately")
-        }
-    }
-
-    /// Appends specs not already present (same type and path).
-    static func merge(_ specs: inout [FieldSpec], _ more: [FieldSpec]) {
-        for spec in more where !specs.contains(where: { $0.gvk == spec.gvk && $0.path == spec.path }) {
-            specs.append(spec)
         }
     }
 
