@@ -340,7 +340,7 @@ final class YAMLReader {
     private func advanceToContent(after what: String) throws -> Int? {
         if pos >= end { return nil }
         let c = p[pos]
-        if c != newline && !isBlank(c) && atLineIndentation() {
+        if c != newline && !isBlank(c) && c != hash && atLineIndentation() {
             // Already at the content of a line (a node ended where the next line's content starts).
             return column
         }
