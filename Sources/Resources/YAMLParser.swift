@@ -1448,7 +1448,10 @@ final class YAMLReader {
             error("cannot decode !!\(YAMLResolver.name(of: resolved)) `\(s.text)` as a \(want)")
         }
         switch tag {
-        case "!", "!!str", "!!timestamp": s.tag = .string
+        case "!", "!!str": s.tag = .string
+        case "!!timestamp":
+            guard YAMLResolver.timestamp(s.text) != nil else { throw mismatch("!!timestamp") }
+            s.tag = .timestamp
         case "!!int":
             guard resolved == .int else { throw mismatch("!!int") }
             s.tag = .int

@@ -7,6 +7,21 @@ import Resources
 import Yams
 
 let arguments = CommandLine.arguments
+// `yaml-bench --emit FILE...`: print the files' documents as kustomize would (a debugging aid).
+if arguments.count > 2 && arguments[1] == "--emit" {
+    var all: [Value] = []
+    do {
+        for path in arguments.dropFirst(2) {
+            guard let data = FileManager.default.contents(atPath: path) else { print("cannot read \(path)"); exit(1) }
+            all += try YAMLParser.parse([UInt8](data), file: path)
+        }
+        FileHandle.standardOutput.write(Data(try KustomizeEmitter.emit(all)))
+    } catch {
+        print("error: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
 let shared = arguments.count > 1 ? arguments[1] : "../shared"
 let tree = shared + "/benchmarks/kubeflow-manifests/tree"
 let exampleOutput = arguments.count > 2 ? arguments[2] : ".build/kubeflow-kustomize-output/example.yaml"
