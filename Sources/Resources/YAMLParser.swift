@@ -482,8 +482,9 @@ final class YAMLReader {
         _ = skipToLineEnd()
         switch name {
         case "YAML":
-            guard args.count == 1, let major = args[0].split(separator: ".").first, major == "1" else {
-                throw error("found incompatible YAML document; expected %YAML 1.x", at: start)
+            // go-yaml accepts only version 1.1 here.
+            guard args.count == 1, args[0] == "1.1" else {
+                throw error("found incompatible YAML document (go-yaml reads only %YAML 1.1)", at: start)
             }
         case "TAG":
             guard args.count == 2, args[0].hasPrefix("!"), args[0].hasSuffix("!") else {
@@ -1300,12 +1301,13 @@ final class YAMLReader {
             var key: Value
             var keyIsPlainMerge = false
             if pos < end && (p[pos] == colon && (isBlankOrEnd(p[pos + 1]) || isFlowIndicator(p[pos + 1]))) {
-                key = .null // `: value` with an empty key
+                if !explicitKey { throw error("did not find expected node content in a flow collection") }
+                key = Self.flowEmpty
             } else if pos < end && (p[pos] == comma || p[pos] == close) {
                 if !explicitKey {
                     throw error("did not find expected node content in a flow collection")
                 }
-                key = .null
+                key = Self.flowEmpty
             } else {
                 let (node, plainMerge) = try parseFlowNode()
                 key = node
@@ -1320,12 +1322,12 @@ final class YAMLReader {
                 pos += 1
                 try skipFlowSpace()
                 if pos < end && (p[pos] == comma || p[pos] == close) {
-                    value = .null
+                    value = Self.flowEmpty
                 } else {
                     value = try parseFlowNode().0
                 }
             } else if explicitKey || !isSequence {
-                value = .null
+                value = Self.flowEmpty
             }
             if isSequence {
                 if let value {
@@ -1336,7 +1338,7 @@ final class YAMLReader {
                 }
             } else {
                 let k = try keyString(key, at: entryStart)
-                try insert(&builder, &merges, key: k, value: value ?? .null, line: entryLine, start: entryStart,
+                try insert(&builder, &merges, key: k, value: value ?? Self.flowEmpty, line: entryLine, start: entryStart,
                            merge: keyIsPlainMerge)
             }
             try skipFlowSpace()
@@ -1351,6 +1353,10 @@ final class YAMLReader {
         return try finishMapping(builder, merges)
     }
 
+    /// An empty node inside a flow collection. go-yaml v3 reads it as null, but kustomize re-encodes each resource
+    /// before converting it, and v3 writes an empty scalar in flow context as `''`: it comes out as "".
+    static let flowEmpty = Value.scalar(Scalar("", tag: .string, style: .plain))
+
     /// A node inside a flow collection. Returns it and whether it is a plain `<<`.
     private func parseFlowNode() throws -> (Value, Bool) {
         let properties = try parseProperties()
@@ -1358,6 +1364,7 @@ final class YAMLReader {
         guard pos < end else { throw error("found unexpected end of stream inside a flow collection") }
         let c = p[pos]
         if c == comma || c == rbracket || c == rbrace || (c == colon && isBlankOrEnd(p[pos + 1])) {
+            if properties.tag == nil { return (register(Self.flowEmpty, properties), false) }
             return (try finishEmpty(properties), false)
         }
         if c == lbracket || c == lbrace {
