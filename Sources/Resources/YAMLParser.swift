@@ -558,9 +558,8 @@ final class YAMLReader {
             let value = try parseBlockScalar(parentIndent: parentIndent, properties: properties)
             return value
         }
-        _ = nodeColumnStart
         return try parseInlineNode(parentIndent: parentIndent, compactAllowed: compactAllowed,
-                                   properties: properties, propertiesOnKeyLine: true)
+                                   properties: properties, propertiesOnKeyLine: true, nodeColumn: nodeColumnStart)
     }
 
     /// A node whose first content byte is at `pos`, the start of a line's content at `indent`.
@@ -597,14 +596,16 @@ final class YAMLReader {
             return try parseBlockScalar(parentIndent: parentIndent, properties: own)
         }
         return try parseInlineNode(parentIndent: parentIndent, compactAllowed: true, properties: own,
-                                   propertiesOnKeyLine: true, outer: properties)
+                                   propertiesOnKeyLine: true, outer: properties, nodeColumn: indent)
     }
 
     /// A node on the current line that is not a block collection indicator or block scalar: a flow collection,
     /// quoted or plain scalar, or alias; when followed by `:` it is the first key of a block mapping.
     private func parseInlineNode(parentIndent: Int, compactAllowed: Bool, properties: Properties,
-                                 propertiesOnKeyLine: Bool, outer: Properties = Properties()) throws -> Value {
-        let keyColumn = column
+                                 propertiesOnKeyLine: Bool, outer: Properties = Properties(),
+                                 nodeColumn: Int? = nil) throws -> Value {
+        // A mapping starting here has its keys at the column where the node (with its properties) starts.
+        let keyColumn = nodeColumn ?? column
         let keyLine = line
         let keyStart = pos
         let c = p[pos]
@@ -782,7 +783,7 @@ final class YAMLReader {
                     pos += 1
                     value = try parseBlockNode(parentIndent: indent, context: .explicitKey)
                 } else {
-                    value = .null
+                    value = .scalar(Scalar("", tag: .null))
                     try insert(&builder, &merges, key: key, value: value, line: keyLine, start: keyStart, merge: false)
                     guard let next = currentIndentIfAtContent(), next == indent, !atDocumentMarker() else {
                         if let next = currentIndentIfAtContent(), next > indent, !atDocumentMarker() {
