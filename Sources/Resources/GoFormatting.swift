@@ -94,8 +94,11 @@ enum GoFloat {
     static func yamlV2AfterJSON(_ d: Double) -> String {
         let a = abs(d)
         if d == d.rounded() && a < 1e21 {
-            if d >= -9223372036854775808.0 && d < 9223372036854775808.0 { return String(Int64(d)) }
-            if d >= 0 && d < 18446744073709551616.0 { return String(UInt64(d)) }
+            // The JSON text is the shortest digits padded with zeros ("-9223372036854776000"); v2 reads it as an
+            // integer only when that text fits int64 or uint64.
+            let text = json(d)
+            if let v = Int64(text) { return String(v) }
+            if let v = UInt64(text) { return String(v) }
         }
         return formatG(d)
     }

@@ -68,7 +68,9 @@ public enum JSONEmitter {
             case .string:
                 quote(s.text, into: &out)
             case let .other(tag):
-                if tag == "!!binary" {
+                if tag == YAMLResolver.timestampTag, let stamp = YAMLResolver.timestamp(s.text) {
+                    quote(stamp.rfc3339, into: &out)
+                } else if tag == "!!binary" {
                     guard let bytes = GoBase64.decode(s.text) else {
                         throw ResourceError.unrepresentable(path: path, problem: "!!binary value contains invalid base64 data")
                     }

@@ -40,7 +40,8 @@ extension Scalar {
     func forKustomizeOutput(path: @autoclosure () -> String) throws -> EmitScalar {
         switch tag {
         case .string:
-            return EmitScalar.string(text)
+            if style == .folded { return try EmitScalar.checked(FoldedRoundTrip.apply(text), path: path()) }
+            return try EmitScalar.checked(text, path: path())
         case .null:
             return EmitScalar(text: "null", request: .plain)
         case .bool:
@@ -57,21 +58,86 @@ extension Scalar {
                 }
                 return EmitScalar(text: GoFloat.yamlV2AfterJSON(d), request: .plain)
             case nil:
-                return EmitScalar.string(text)
+                return try EmitScalar.checked(text, path: path())
             }
         case let .other(t):
+            if t == YAMLResolver.timestampTag, let stamp = YAMLResolver.timestamp(text) {
+                return EmitScalar.string(stamp.rfc3339)
+            }
             if t == "!!binary" {
                 guard let decoded = GoBase64.decode(text) else {
                     throw ResourceError.unrepresentable(path: path(), problem: "!!binary value contains invalid base64 data")
                 }
-                return EmitScalar.string(String(decoding: decoded, as: UTF8.self))
+                return try EmitScalar.checked(String(decoding: decoded, as: UTF8.self), path: path())
             }
-            return EmitScalar.string(text)
+            return try EmitScalar.checked(text, path: path())
         }
     }
 }
 
 extension EmitScalar {
+    /// A string kustomize can output: go-yaml v2 reads kustomize's JSON back and rejects raw control characters
+    /// (DEL, the C1 controls other than NEL, U+FFFE and U+FFFF), which JSON leaves unescaped.
+    static func checked(_ s: String, path: @autoclosure () -> String) throws -> EmitScalar {
+        if hasControlCharacters(s) {
+            throw ResourceError.unrepresentable(
+                path: path(), problem: "yaml: control characters are not allowed (kustomize cannot output this string)")
+        }
+        return string(foldingNextLines(s))
+    }
+
+    /// kustomize's JSON carries NEL (U+0085) raw, and go-yaml v2 reads it there as a line break inside a quoted
+    /// scalar: a run of spaces and NELs becomes one space, or n-1 line feeds for n NELs.
+    static func foldingNextLines(_ s: String) -> String {
+        var s = s
+        return s.withUTF8 { b -> String in
+            let n = b.count
+            var hasNEL = false
+            for i in 0..<n where b[i] == 0xC2 && i + 1 < n && b[i + 1] == 0x85 { hasNEL = true; break }
+            if !hasNEL { return String(decoding: b, as: UTF8.self) }
+            var out: [UInt8] = []
+            var i = 0
+            while i < n {
+                // A run of spaces and NELs.
+                var j = i
+                var breaks = 0
+                while j < n {
+                    if b[j] == 0x20 { j += 1 } else if b[j] == 0xC2 && j + 1 < n && b[j + 1] == 0x85 { breaks += 1; j += 2 } else { break }
+                }
+                if j > i {
+                    if breaks == 0 {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                    } else {
+                        // Spaces before the first break are kept only when no break follows: drop the run.
+                        if breaks == 1 { out.append(0x20) } else { for _ in 1..<breaks { out.append(0x0A) } }
+                    }
+                    i = j
+                    continue
+                }
+                out.append(b[i])
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    static func hasControlCharacters(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { b in
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if c < 0x7F { i += 1; continue }
+                if c == 0x7F { return true }
+                if c == 0xC2, i + 1 < n, b[i + 1] >= 0x80, b[i + 1] <= 0x9F, b[i + 1] != 0x85 { return true }
+                if c == 0xEF, i + 2 < n, b[i + 1] == 0xBF, b[i + 2] == 0xBE || b[i + 2] == 0xBF { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
     static func string(_ s: String) -> EmitScalar {
         var s = s
         let request: Request = s.withUTF8 { b in
@@ -318,7 +384,7 @@ struct EmitWriter {
             for i in order {
                 let key = m.keys[i]
                 writeIndent()
-                let k = EmitScalar.string(key)
+                let k = try EmitScalar.checked(key, path: path())
                 if isSimpleKey(k) {
                     scalar(k, simpleKey: true)
                     writeIndicator(0x3A, needWhitespace: false, isWhitespace: false, isIndention: false)
@@ -719,5 +785,98 @@ enum KeyOrder {
             return p.value < q.value
         }
         return x.count < y.count
+    }
+}
+
+/// kustomize re-encodes each resource with go-yaml v3 before turning it into JSON, keeping every scalar's style,
+/// and reads it back. Only folded scalars (`>`) change on the way: v3's folded writer doubles every line break that
+/// follows text (unless the text starts with a blank), even before a more-indented line, where the reader then keeps
+/// both breaks. This gives the text kustomize ends up with.
+enum FoldedRoundTrip {
+    static func apply(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { b -> String in
+            let n = b.count
+            guard n > 0 else { return String(decoding: b, as: UTF8.self) }
+            // v3 writes a folded scalar only when block style is allowed; otherwise it double-quotes (no change).
+            var trailingSpace = false, spaceBreak = false, special = false
+            var previousSpace = false
+            var i = 0
+            while i < n {
+                let c = b[i]
+                let w = utf8Width(c)
+                if !isPrintable(b, i) { special = true }
+                if c == 0x20 {
+                    if i + w == n { trailingSpace = true }
+                    previousSpace = true
+                } else if isBreak(b, i) {
+                    if previousSpace { spaceBreak = true }
+                    previousSpace = false
+                } else {
+                    previousSpace = false
+                }
+                i += w
+            }
+            if trailingSpace || spaceBreak || special { return String(decoding: b, as: UTF8.self) }
+            // Write it as v3 does, at indentation 2 under a key, then read it back.
+            var out: [UInt8] = Array("k: >".utf8)
+            if b[0] == 0x20 || isBreak(b, 0) { out.append(0x32) }
+            var last = n - 1
+            while last > 0 && b[last] & 0xC0 == 0x80 { last -= 1 }
+            if !isBreak(b, last) {
+                out.append(0x2D)
+            } else if last == 0 {
+                out.append(0x2B)
+            } else {
+                var before = last - 1
+                while before > 0 && b[before] & 0xC0 == 0x80 { before -= 1 }
+                if isBreak(b, before) { out.append(0x2B) }
+            }
+            var column = out.count
+            var indention = false
+            var breaks = true
+            var leadingSpaces = true
+            // Whether the text (after its leading breaks) starts with a blank: v3 looks there, not at the next line.
+            var k = 0
+            while k < n && isBreak(b, k) { k += utf8Width(b[k]) }
+            let startsBlank = k >= n || b[k] == 0x20 || b[k] == 0x09 || isBreak(b, k)
+            i = 0
+            while i < n {
+                if isBreak(b, i) {
+                    if !breaks && !leadingSpaces && b[i] == 0x0A && !startsBlank {
+                        out.append(0x0A)
+                        column = 0
+                        indention = true
+                    }
+                    let w = utf8Width(b[i])
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<min(n, i + w)]))
+                    column = 0
+                    indention = true
+                    i += w
+                    breaks = true
+                } else {
+                    if breaks {
+                        if !indention || column > 2 {
+                            out.append(0x0A)
+                            column = 0
+                        }
+                        while column < 2 { out.append(0x20); column += 1 }
+                        leadingSpaces = b[i] == 0x20 || b[i] == 0x09
+                    }
+                    let w = utf8Width(b[i])
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<min(n, i + w)]))
+                    column += 1
+                    i += w
+                    indention = false
+                    breaks = false
+                }
+            }
+            out.append(0x0A)
+            guard let documents = try? YAMLParser.parse(out, file: "folded scalar"),
+                  case let .mapping(m)? = documents.first, let value = m["k"]?.text else {
+                return String(decoding: b, as: UTF8.self)
+            }
+            return value
+        }
     }
 }

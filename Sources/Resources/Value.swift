@@ -48,8 +48,11 @@ public indirect enum Value: Sendable, Equatable {
 public struct Scalar: Sendable, Equatable {
     public enum Tag: Sendable, Equatable {
         case string, int, float, bool, null
-        /// Any other tag, spelled as written (e.g. "!!binary", "!custom").
+        /// Any other tag, spelled as written (e.g. "!!binary", "!custom"); plain timestamps such as `2024-01-02` are
+        /// "!!timestamp", as go-yaml v3 reads them.
         case other(String)
+
+        public static let timestamp = Tag.other("!!timestamp")
     }
 
     public enum Style: Sendable, Equatable {

@@ -340,7 +340,7 @@ final class YAMLReader {
     private func advanceToContent(after what: String) throws -> Int? {
         if pos >= end { return nil }
         let c = p[pos]
-        if c != newline && !isBlank(c) && atLineIndentation() {
+        if c != newline && !isBlank(c) && c != hash && atLineIndentation() {
             // Already at the content of a line (a node ended where the next line's content starts).
             return column
         }
@@ -482,8 +482,9 @@ final class YAMLReader {
         _ = skipToLineEnd()
         switch name {
         case "YAML":
-            guard args.count == 1, let major = args[0].split(separator: ".").first, major == "1" else {
-                throw error("found incompatible YAML document; expected %YAML 1.x", at: start)
+            // go-yaml accepts only version 1.1 here.
+            guard args.count == 1, args[0] == "1.1" else {
+                throw error("found incompatible YAML document (go-yaml reads only %YAML 1.1)", at: start)
             }
         case "TAG":
             guard args.count == 2, args[0].hasPrefix("!"), args[0].hasSuffix("!") else {
@@ -557,9 +558,8 @@ final class YAMLReader {
             let value = try parseBlockScalar(parentIndent: parentIndent, properties: properties)
             return value
         }
-        _ = nodeColumnStart
         return try parseInlineNode(parentIndent: parentIndent, compactAllowed: compactAllowed,
-                                   properties: properties, propertiesOnKeyLine: true)
+                                   properties: properties, propertiesOnKeyLine: true, nodeColumn: nodeColumnStart)
     }
 
     /// A node whose first content byte is at `pos`, the start of a line's content at `indent`.
@@ -596,14 +596,16 @@ final class YAMLReader {
             return try parseBlockScalar(parentIndent: parentIndent, properties: own)
         }
         return try parseInlineNode(parentIndent: parentIndent, compactAllowed: true, properties: own,
-                                   propertiesOnKeyLine: true, outer: properties)
+                                   propertiesOnKeyLine: true, outer: properties, nodeColumn: indent)
     }
 
     /// A node on the current line that is not a block collection indicator or block scalar: a flow collection,
     /// quoted or plain scalar, or alias; when followed by `:` it is the first key of a block mapping.
     private func parseInlineNode(parentIndent: Int, compactAllowed: Bool, properties: Properties,
-                                 propertiesOnKeyLine: Bool, outer: Properties = Properties()) throws -> Value {
-        let keyColumn = column
+                                 propertiesOnKeyLine: Bool, outer: Properties = Properties(),
+                                 nodeColumn: Int? = nil) throws -> Value {
+        // A mapping starting here has its keys at the column where the node (with its properties) starts.
+        let keyColumn = nodeColumn ?? column
         let keyLine = line
         let keyStart = pos
         let c = p[pos]
@@ -781,7 +783,7 @@ final class YAMLReader {
                     pos += 1
                     value = try parseBlockNode(parentIndent: indent, context: .explicitKey)
                 } else {
-                    value = .null
+                    value = .scalar(Scalar("", tag: .null))
                     try insert(&builder, &merges, key: key, value: value, line: keyLine, start: keyStart, merge: false)
                     guard let next = currentIndentIfAtContent(), next == indent, !atDocumentMarker() else {
                         if let next = currentIndentIfAtContent(), next > indent, !atDocumentMarker() {
@@ -1300,12 +1302,13 @@ final class YAMLReader {
             var key: Value
             var keyIsPlainMerge = false
             if pos < end && (p[pos] == colon && (isBlankOrEnd(p[pos + 1]) || isFlowIndicator(p[pos + 1]))) {
-                key = .null // `: value` with an empty key
+                if !explicitKey { throw error("did not find expected node content in a flow collection") }
+                key = Self.flowEmpty
             } else if pos < end && (p[pos] == comma || p[pos] == close) {
                 if !explicitKey {
                     throw error("did not find expected node content in a flow collection")
                 }
-                key = .null
+                key = Self.flowEmpty
             } else {
                 let (node, plainMerge) = try parseFlowNode()
                 key = node
@@ -1320,12 +1323,12 @@ final class YAMLReader {
                 pos += 1
                 try skipFlowSpace()
                 if pos < end && (p[pos] == comma || p[pos] == close) {
-                    value = .null
+                    value = Self.flowEmpty
                 } else {
                     value = try parseFlowNode().0
                 }
             } else if explicitKey || !isSequence {
-                value = .null
+                value = Self.flowEmpty
             }
             if isSequence {
                 if let value {
@@ -1336,7 +1339,7 @@ final class YAMLReader {
                 }
             } else {
                 let k = try keyString(key, at: entryStart)
-                try insert(&builder, &merges, key: k, value: value ?? .null, line: entryLine, start: entryStart,
+                try insert(&builder, &merges, key: k, value: value ?? Self.flowEmpty, line: entryLine, start: entryStart,
                            merge: keyIsPlainMerge)
             }
             try skipFlowSpace()
@@ -1351,6 +1354,10 @@ final class YAMLReader {
         return try finishMapping(builder, merges)
     }
 
+    /// An empty node inside a flow collection. go-yaml v3 reads it as null, but kustomize re-encodes each resource
+    /// before converting it, and v3 writes an empty scalar in flow context as `''`: it comes out as "".
+    static let flowEmpty = Value.scalar(Scalar("", tag: .string, style: .plain))
+
     /// A node inside a flow collection. Returns it and whether it is a plain `<<`.
     private func parseFlowNode() throws -> (Value, Bool) {
         let properties = try parseProperties()
@@ -1358,6 +1365,7 @@ final class YAMLReader {
         guard pos < end else { throw error("found unexpected end of stream inside a flow collection") }
         let c = p[pos]
         if c == comma || c == rbracket || c == rbrace || (c == colon && isBlankOrEnd(p[pos + 1])) {
+            if properties.tag == nil { return (register(Self.flowEmpty, properties), false) }
             return (try finishEmpty(properties), false)
         }
         if c == lbracket || c == lbrace {
@@ -1448,7 +1456,10 @@ final class YAMLReader {
             error("cannot decode !!\(YAMLResolver.name(of: resolved)) `\(s.text)` as a \(want)")
         }
         switch tag {
-        case "!", "!!str", "!!timestamp": s.tag = .string
+        case "!", "!!str": s.tag = .string
+        case "!!timestamp":
+            guard YAMLResolver.timestamp(s.text) != nil else { throw mismatch("!!timestamp") }
+            s.tag = .timestamp
         case "!!int":
             guard resolved == .int else { throw mismatch("!!int") }
             s.tag = .int

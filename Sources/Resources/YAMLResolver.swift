@@ -3,6 +3,9 @@
 /// kustomize reads with go-yaml v3 (YAML 1.2 core schema words, plus Go's number syntax) and, after a round trip
 /// through JSON, writes with go-yaml v2, which quotes any string that YAML 1.1 would read as another type.
 public enum YAMLResolver {
+    /// The tag of plain scalars go-yaml v3 reads as timestamps (kustomize outputs them in RFC 3339 form).
+    public static let timestampTag = "!!timestamp"
+
     /// A number as Go's YAML libraries decode it.
     public enum Number: Equatable, Sendable {
         case int(Int64)
@@ -30,7 +33,7 @@ public enum YAMLResolver {
             return goParseFloat(s) != nil ? .float : .string
         case 0x2B, 0x2D, 0x30...0x39:
             if isWord(s, ["+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"]) { return .float }
-            if isTimestamp(s) { return .string }
+            if isTimestamp(s) { return .timestamp }
             switch number(digitsOrSign: s) {
             case .int, .uint: return .int
             case .float: return .float
@@ -231,49 +234,97 @@ public enum YAMLResolver {
 
     // MARK: Timestamps (go-yaml's time.Parse formats)
 
-    /// Whether go-yaml would read the text as a timestamp: `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00`
-    /// (or with `t`), or `2006-1-2 15:4:5.999999999`.
-    static func isTimestamp(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// A timestamp as go-yaml reads it with time.Parse.
+    public struct Timestamp: Equatable, Sendable {
+        public var year, month, day, hour, minute, second: Int
+        /// Nanoseconds (Go keeps at most nine fraction digits).
+        public var nanosecond: Int
+        /// The UTC offset in minutes (0 for `Z` and for forms without a zone).
+        public var offsetMinutes: Int
+
+        /// Go's time.Time.MarshalJSON text (RFC 3339 with nanoseconds, trailing zeros dropped; `Z` for UTC).
+        public var rfc3339: String {
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            var s = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
+            s += "-" + two(month) + "-" + two(day) + "T" + two(hour) + ":" + two(minute) + ":" + two(second)
+            if nanosecond > 0 {
+                var fraction = String(nanosecond)
+                fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+                while fraction.hasSuffix("0") { fraction.removeLast() }
+                s += "." + fraction
+            }
+            if offsetMinutes == 0 { return s + "Z" }
+            let a = abs(offsetMinutes)
+            return s + (offsetMinutes < 0 ? "-" : "+") + two(a / 60) + ":" + two(a % 60)
+        }
+    }
+
+    /// The timestamp go-yaml would read from the text: `2006-1-2`, `2006-1-2T15:4:5.999999999Z07:00` (or with
+    /// `t`), or `2006-1-2 15:4:5.999999999`; nil otherwise.
+    public static func timestamp(_ text: String) -> Timestamp? {
+        var text = text
+        return text.withUTF8 { timestamp(bytes: $0) }
+    }
+
+    static func isTimestamp(_ s: UnsafeBufferPointer<UInt8>) -> Bool { timestamp(bytes: s) != nil }
+
+    static func timestamp(bytes s: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         let n = s.count
-        guard n >= 8 else { return false }
-        for k in 0..<4 where !(s[k] >= 0x30 && s[k] <= 0x39) { return false }
-        guard s[4] == 0x2D else { return false }
+        guard n >= 8 else { return nil }
+        for k in 0..<4 where !(s[k] >= 0x30 && s[k] <= 0x39) { return nil }
+        guard s[4] == 0x2D else { return nil }
         var i = 5
-        func num(_ maxDigits: Int = 2) -> Int? {
+        func num() -> Int? {
             guard i < n, s[i] >= 0x30 && s[i] <= 0x39 else { return nil }
             var v = Int(s[i] - 0x30)
             i += 1
-            if maxDigits == 2, i < n, s[i] >= 0x30 && s[i] <= 0x39 {
+            if i < n, s[i] >= 0x30 && s[i] <= 0x39 {
                 v = v * 10 + Int(s[i] - 0x30)
                 i += 1
             }
             return v
         }
         let year = Int(s[0] - 0x30) * 1000 + Int(s[1] - 0x30) * 100 + Int(s[2] - 0x30) * 10 + Int(s[3] - 0x30)
-        guard let month = num(), i < n, s[i] == 0x2D else { return false }
+        guard let month = num(), i < n, s[i] == 0x2D else { return nil }
         i += 1
-        guard let day = num() else { return false }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month, year) else { return false }
-        if i == n { return true }
+        guard let day = num() else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month, year) else { return nil }
+        var t = Timestamp(year: year, month: month, day: day, hour: 0, minute: 0, second: 0, nanosecond: 0,
+                          offsetMinutes: 0)
+        if i == n { return t }
         let separator = s[i]
-        guard separator == 0x54 || separator == 0x74 || separator == 0x20 else { return false }
+        guard separator == 0x54 || separator == 0x74 || separator == 0x20 else { return nil }
         i += 1
-        guard let hour = num(), i < n, s[i] == 0x3A else { return false }
+        guard let hour = num(), i < n, s[i] == 0x3A else { return nil }
         i += 1
-        guard let minute = num(), i < n, s[i] == 0x3A else { return false }
+        guard let minute = num(), i < n, s[i] == 0x3A else { return nil }
         i += 1
-        guard let second = num() else { return false }
-        guard hour < 24, minute < 60, second < 60 else { return false }
+        guard let second = num() else { return nil }
+        guard hour < 24, minute < 60, second < 60 else { return nil }
+        t.hour = hour
+        t.minute = minute
+        t.second = second
         if i + 1 < n, s[i] == 0x2E || s[i] == 0x2C, s[i + 1] >= 0x30 && s[i + 1] <= 0x39 {
             i += 1
-            while i < n && s[i] >= 0x30 && s[i] <= 0x39 { i += 1 }
+            var digits = 0
+            var nanos = 0
+            while i < n && s[i] >= 0x30 && s[i] <= 0x39 {
+                if digits < 9 { nanos = nanos * 10 + Int(s[i] - 0x30); digits += 1 }
+                i += 1
+            }
+            while digits < 9 { nanos *= 10; digits += 1 }
+            t.nanosecond = nanos
         }
-        if separator == 0x20 { return i == n }
-        if i < n && s[i] == 0x5A { return i + 1 == n }
+        if separator == 0x20 { return i == n ? t : nil }
+        if i < n && s[i] == 0x5A { return i + 1 == n ? t : nil }
         // ±hh:mm
-        guard i + 6 == n, s[i] == 0x2B || s[i] == 0x2D, s[i + 3] == 0x3A else { return false }
-        for k in [i + 1, i + 2, i + 4, i + 5] where !(s[k] >= 0x30 && s[k] <= 0x39) { return false }
-        return true
+        guard i + 6 == n, s[i] == 0x2B || s[i] == 0x2D, s[i + 3] == 0x3A else { return nil }
+        for k in [i + 1, i + 2, i + 4, i + 5] where !(s[k] >= 0x30 && s[k] <= 0x39) { return nil }
+        let hh = Int(s[i + 1] - 0x30) * 10 + Int(s[i + 2] - 0x30)
+        let mm = Int(s[i + 4] - 0x30) * 10 + Int(s[i + 5] - 0x30)
+        guard hh <= 24, mm <= 60 else { return nil }
+        t.offsetMinutes = (s[i] == 0x2D ? -1 : 1) * (hh * 60 + mm)
+        return t
     }
 
     private static func daysIn(_ month: Int, _ year: Int) -> Int {
