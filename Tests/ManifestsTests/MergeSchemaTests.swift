@@ -122,6 +122,30 @@ struct MergeSchemaTests {
         }
     }
 
+    @Test func precedence() throws {
+        let document = try YAMLTestInput.value("""
+            definitions:
+              io.k8s.api.core.v1.Volume:
+                properties: {name: {type: string}}
+              x.Kind:
+                properties:
+                  volumes:
+                    type: array
+                    items: {$ref: "#/definitions/io.k8s.api.core.v1.Volume"}
+                x-kubernetes-group-version-kind: [{group: apps, version: v1, kind: Deployment}]
+            """)
+        let mine = try k8s.adding(openAPI: document, file: "s.yaml")
+        let theirs = try k8s.adding(openAPI: document, file: "s.yaml", precedence: .base)
+        let alone = try MergeSchema.empty.adding(openAPI: document, file: "s.yaml")
+        let volume = { (s: MergeSchema) in s.definition("io.k8s.api.core.v1.Volume").map { s[$0].properties.count } }
+        #expect(volume(mine) == 1 && volume(alone) == 1)
+        #expect((volume(theirs) ?? 0) > 20)
+        let deployment = { (s: MergeSchema) in s.root(apiVersion: "apps/v1", kind: "Deployment").map { s[$0].properties.keys.sorted() } }
+        #expect(deployment(mine) == ["volumes"])
+        #expect(deployment(theirs) == ["apiVersion", "kind", "metadata", "spec", "status"])
+        #expect(alone.root(apiVersion: "v1", kind: "Pod") == nil)
+    }
+
     /// The schema file of the conformance corpus's openapi fixtures, applied to its resource and patch.
     @Test func conformanceCustomSchema() throws {
         let dir = TestPaths.shared.appendingPathComponent("conformance/kustomize/fixtures/TestCustomOpenApiFieldBasicUsage")
