@@ -183,6 +183,7 @@ private struct SchemaBuilder {
             }
         }
         let listKeys = MergeSchema.extensionValue(value, "x-kubernetes-list-map-keys")?.sequence?.compactMap(\.text)
+        node.patchMergeKey = MergeSchema.extensionValue(value, "x-kubernetes-patch-merge-key")?.text
         if let strategy = MergeSchema.extensionValue(value, "x-kubernetes-patch-strategy")?.text {
             node.strategy = strategy
             if let listKeys {
@@ -194,6 +195,7 @@ private struct SchemaBuilder {
                   MergeSchema.extensionValue(value, "x-kubernetes-list-type")?.text == "map", let listKeys {
             node.strategy = "merge"
             node.mergeKeys = listKeys
+            if listKeys.count == 1 { node.patchMergeKey = listKeys[0] }
         } else if listTypeMeansMerge, node.isArray,
                   MergeSchema.extensionValue(value, "x-kubernetes-list-type")?.text == "set" {
             node.strategy = "merge"
