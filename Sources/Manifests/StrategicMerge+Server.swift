@@ -171,7 +171,10 @@ struct ServerMerger {
             return
         }
         let (inOrder, serverOnly) = try partition(merged, by: orderList, mergeKey: mergeKey, path: here)
-        let isMap = try elementClass(originalList + patchList, path: here) == .map
+        guard let kind = try elementClass(originalList + patchList, path: here) else {
+            throw fail(here, "no elements in any of the given slices (\(key) with empty lists)")
+        }
+        let isMap = kind == .map
         original[field] = .sequence(try normalizeElementOrder(inOrder, serverOnly, patchOrder: orderList,
                                                               serverOrder: originalList, mergeKey: mergeKey,
                                                               isMap: isMap, path: here))
