@@ -37,6 +37,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (not part of the product): `swift run -c release yaml-bench`.
+        .executableTarget(name: "yaml-bench", dependencies: [
+            "Resources", .product(name: "Yams", package: "Yams"),
+        ], path: "benchmarks/yaml-bench"),
+
         .testTarget(name: "GitTests", dependencies: ["Git"]),
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
