@@ -111,15 +111,17 @@ class Table:
             props.append((name, child, beside if isinstance(beside, str) else ""))
         strategy = schema.get("x-kubernetes-patch-strategy")
         keys = ()
+        merge_key = schema.get("x-kubernetes-patch-merge-key")
+        merge_key = merge_key if isinstance(merge_key, str) else ""
         if isinstance(strategy, str):
             list_keys = schema.get("x-kubernetes-list-map-keys")
             if isinstance(list_keys, list):
                 keys = tuple(str(k) for k in list_keys)
-            elif isinstance(schema.get("x-kubernetes-patch-merge-key"), str):
-                keys = (schema["x-kubernetes-patch-merge-key"],)
+            elif merge_key:
+                keys = (merge_key,)
         else:
             strategy = None
-        return (is_array, strategy, keys, items, additional, tuple(props))
+        return (is_array, strategy, keys, merge_key, items, additional, tuple(props))
 
     def finish(self):
         while self.pending:
@@ -127,16 +129,17 @@ class Table:
             self.rows[index] = self.row(self.definitions[name])
 
 
-EMPTY_ROW = (False, None, (), None, None, ())
+EMPTY_ROW = (False, None, (), "", None, None, ())
 
 
 def encode_row(index, row):
-    is_array, strategy, keys, items, additional, props = row
+    is_array, strategy, keys, merge_key, items, additional, props = row
     fields = [
         str(index),
         "a" if is_array else "",
         strategy or "",
         ",".join(keys),
+        merge_key,
         "" if items is None else str(items),
         "" if additional is None else str(additional),
         " ".join("%s:%d%s" % (name, child, "/" + beside if beside else "") for name, child, beside in props),
@@ -184,7 +187,8 @@ def generate(bundle_path):
         "//\n"
         "// Lines: `K<TAB>apiVersion<TAB>kind<TAB>node` maps a built-in kind to its root schema node;\n"
         "// `D<TAB>definition<TAB>node` names the node of a definition;\n"
-        "// `N<TAB>index<TAB>a(array)<TAB>patch strategy<TAB>merge keys<TAB>items node<TAB>additionalProperties node<TAB>"
+        "// `N<TAB>index<TAB>a(array)<TAB>patch strategy<TAB>merge keys (kyaml)<TAB>x-kubernetes-patch-merge-key<TAB>items node<TAB>"
+        "additionalProperties node<TAB>"
         "name:node[/strategy beside the $ref] ...` describes a node. Node 0 is a schema with nothing to follow.\n"
         "\n"
         "enum MergeFacts {\n"

@@ -3,7 +3,7 @@
 //
 // Lines: `K<TAB>apiVersion<TAB>kind<TAB>node` maps a built-in kind to its root schema node;
 // `D<TAB>definition<TAB>node` names the node of a definition;
-// `N<TAB>index<TAB>a(array)<TAB>patch strategy<TAB>merge keys<TAB>items node<TAB>additionalProperties node<TAB>name:node[/strategy beside the $ref] ...` describes a node. Node 0 is a schema with nothing to follow.
+// `N<TAB>index<TAB>a(array)<TAB>patch strategy<TAB>merge keys (kyaml)<TAB>x-kubernetes-patch-merge-key<TAB>items node<TAB>additionalProperties node<TAB>name:node[/strategy beside the $ref] ...` describes a node. Node 0 is a schema with nothing to follow.
 
 enum MergeFacts {
     static let kubernetesVersion = "v1.21.2"
@@ -895,843 +895,843 @@ D	io.k8s.kube-aggregator.pkg.apis.apiregistration.v1beta1.APIServiceList	171
 D	io.k8s.kube-aggregator.pkg.apis.apiregistration.v1beta1.APIServiceSpec	175
 D	io.k8s.kube-aggregator.pkg.apis.apiregistration.v1beta1.APIServiceStatus	176
 D	io.k8s.kube-aggregator.pkg.apis.apiregistration.v1beta1.ServiceReference	180
-N	1						apiVersion:0 kind:0 metadata:174 webhooks:836
-N	2						apiVersion:0 items:834 kind:0 metadata:173
-N	3						apiVersion:0 kind:0 metadata:174 webhooks:829
-N	4						apiVersion:0 items:827 kind:0 metadata:173
-N	5						apiVersion:0 kind:0 metadata:174 webhooks:826
-N	6						apiVersion:0 items:824 kind:0 metadata:173
-N	7						apiVersion:0 kind:0 metadata:174 webhooks:819
-N	8						apiVersion:0 items:817 kind:0 metadata:173
-N	9						apiVersion:0 data:194 kind:0 metadata:174 revision:0
-N	10						apiVersion:0 items:816 kind:0 metadata:173
-N	11						apiVersion:0 kind:0 metadata:174 spec:810 status:811
-N	12						apiVersion:0 items:809 kind:0 metadata:173
-N	13						apiVersion:0 kind:0 metadata:174 spec:803 status:804
-N	14						apiVersion:0 items:802 kind:0 metadata:173
-N	15						apiVersion:0 kind:0 metadata:174 spec:798 status:799
-N	16						apiVersion:0 items:797 kind:0 metadata:173
-N	17						apiVersion:0 kind:0 metadata:174 spec:791 status:792
-N	18						apiVersion:0 items:790 kind:0 metadata:173
-N	19						apiVersion:0 kind:0 metadata:174 spec:787 status:788
-N	20						apiVersion:0 kind:0 metadata:174 spec:784 status:785
-N	21						apiVersion:0 kind:0 metadata:174 spec:781 status:782
-N	22						apiVersion:0 kind:0 metadata:174 spec:770 status:771
-N	23						apiVersion:0 kind:0 metadata:174 spec:780 status:771
-N	24						apiVersion:0 kind:0 metadata:174 spec:774 status:775
-N	25						apiVersion:0 kind:0 metadata:174 spec:770 status:771
-N	26						apiVersion:0 kind:0 metadata:174 spec:759 status:760
-N	27						apiVersion:0 kind:0 metadata:174 spec:769 status:760
-N	28						apiVersion:0 kind:0 metadata:174 spec:763 status:764
-N	29						apiVersion:0 kind:0 metadata:174 spec:759 status:760
-N	30						apiVersion:0 kind:0 metadata:174 spec:756 status:757
-N	31						apiVersion:0 items:755 kind:0 metadata:173
-N	32						apiVersion:0 kind:0 metadata:174 spec:753 status:754
-N	33						apiVersion:0 kind:0 metadata:174 spec:734 status:735
-N	34						apiVersion:0 items:733 kind:0 metadata:173
-N	35						apiVersion:0 kind:0 metadata:174 spec:707 status:708
-N	36						apiVersion:0 items:706 kind:0 metadata:173
-N	37						apiVersion:0 kind:0 metadata:174 spec:703 status:704
-N	38						apiVersion:0 items:702 kind:0 metadata:173
-N	39						apiVersion:0 kind:0 metadata:174 spec:697 status:699
-N	40						apiVersion:0 items:698 kind:0 metadata:173
-N	41						apiVersion:0 kind:0 metadata:174 spec:693 status:694
-N	42						apiVersion:0 items:692 kind:0 metadata:173
-N	43						apiVersion:0 kind:0 metadata:174 spec:688 status:689
-N	44						apiVersion:0 items:687 kind:0 metadata:173
-N	45						apiVersion:0 kind:0 metadata:174 spec:682 status:683
-N	46						apiVersion:0 items:681 kind:0 metadata:173
-N	47						apiVersion:0 kind:0 metadata:174 spec:680
-N	48						apiVersion:0 items:679 kind:0 metadata:173
-N	49						apiVersion:0 kind:0 metadata:174 spec:678
-N	50						apiVersion:0 items:677 kind:0 metadata:173
-N	51						apiVersion:0 kind:0 metadata:174 target:275
-N	52						apiVersion:0 conditions:676 kind:0 metadata:174
-N	53						apiVersion:0 items:674 kind:0 metadata:173
-N	54						apiVersion:0 binaryData:181 data:181 immutable:0 kind:0 metadata:174
-N	55						apiVersion:0 items:673 kind:0 metadata:173
-N	56						apiVersion:0 kind:0 metadata:174 subsets:668
-N	57						apiVersion:0 items:666 kind:0 metadata:173
-N	58						action:0 apiVersion:0 count:0 eventTime:480 firstTimestamp:179 involvedObject:275 kind:0 lastTimestamp:179 message:0 metadata:174 reason:0 related:275 reportingComponent:0 reportingInstance:0 series:665 source:479 type:0
-N	59						apiVersion:0 items:664 kind:0 metadata:173
-N	60						apiVersion:0 kind:0 metadata:174 spec:661
-N	61						apiVersion:0 items:660 kind:0 metadata:173
-N	62						apiVersion:0 kind:0 metadata:174 spec:656 status:657
-N	63						apiVersion:0 items:655 kind:0 metadata:173
-N	64						apiVersion:0 kind:0 metadata:174 spec:637 status:638
-N	65						apiVersion:0 items:636 kind:0 metadata:173
-N	66						apiVersion:0 kind:0 metadata:174 spec:267 status:635
-N	67						apiVersion:0 kind:0 metadata:174 spec:574 status:632
-N	68						apiVersion:0 items:631 kind:0 metadata:173
-N	69						apiVersion:0 items:630 kind:0 metadata:173
-N	70						apiVersion:0 kind:0 metadata:174 spec:526 status:619
-N	71						apiVersion:0 items:618 kind:0 metadata:173
-N	72						apiVersion:0 kind:0 metadata:174 template:525
-N	73						apiVersion:0 items:617 kind:0 metadata:173
-N	74						apiVersion:0 kind:0 metadata:174 spec:521 status:522
-N	75						apiVersion:0 items:520 kind:0 metadata:173
-N	76						apiVersion:0 kind:0 metadata:174 spec:515 status:516
-N	77						apiVersion:0 items:514 kind:0 metadata:173
-N	78						apiVersion:0 data:181 immutable:0 kind:0 metadata:174 stringData:181 type:0
-N	79						apiVersion:0 items:513 kind:0 metadata:173
-N	80						apiVersion:0 kind:0 metadata:174 spec:507 status:508
-N	81						apiVersion:0 automountServiceAccountToken:0 imagePullSecrets:505 kind:0 metadata:174 secrets:506
-N	82						apiVersion:0 items:503 kind:0 metadata:173
-N	83						apiVersion:0 items:502 kind:0 metadata:173
-N	84						addressType:0 apiVersion:0 endpoints:495 kind:0 metadata:174 ports:497
-N	85						apiVersion:0 items:493 kind:0 metadata:173
-N	86						addressType:0 apiVersion:0 endpoints:486 kind:0 metadata:174 ports:488
-N	87						apiVersion:0 items:484 kind:0 metadata:173
-N	88						action:0 apiVersion:0 deprecatedCount:0 deprecatedFirstTimestamp:179 deprecatedLastTimestamp:179 deprecatedSource:479 eventTime:480 kind:0 metadata:174 note:0 reason:0 regarding:275 related:275 reportingController:0 reportingInstance:0 series:483 type:0
-N	89						apiVersion:0 items:482 kind:0 metadata:173
-N	90						action:0 apiVersion:0 deprecatedCount:0 deprecatedFirstTimestamp:179 deprecatedLastTimestamp:179 deprecatedSource:479 eventTime:480 kind:0 metadata:174 note:0 reason:0 regarding:275 related:275 reportingController:0 reportingInstance:0 series:481 type:0
-N	91						apiVersion:0 items:478 kind:0 metadata:173
-N	92						apiVersion:0 kind:0 metadata:174 spec:468 status:469
-N	93						apiVersion:0 items:467 kind:0 metadata:173
-N	94						apiVersion:0 kind:0 metadata:174 spec:450 status:451
-N	95						apiVersion:0 items:449 kind:0 metadata:173
-N	96						apiVersion:0 kind:0 metadata:174 spec:442 status:443
-N	97						apiVersion:0 items:441 kind:0 metadata:173
-N	98						apiVersion:0 kind:0 metadata:174 spec:429 status:430
-N	99						apiVersion:0 kind:0 metadata:174 spec:427
-N	100						apiVersion:0 items:426 kind:0 metadata:173
-N	101						apiVersion:0 items:425 kind:0 metadata:173
-N	102						apiVersion:0 kind:0 metadata:174 spec:415
-N	103						apiVersion:0 items:414 kind:0 metadata:173
-N	104						apiVersion:0 kind:0 metadata:174 spec:398 status:399
-N	105						apiVersion:0 kind:0 metadata:174 spec:396
-N	106						apiVersion:0 items:395 kind:0 metadata:173
-N	107						apiVersion:0 items:394 kind:0 metadata:173
-N	108						apiVersion:0 handler:0 kind:0 metadata:174 overhead:392 scheduling:393
-N	109						apiVersion:0 items:391 kind:0 metadata:173
-N	110						apiVersion:0 handler:0 kind:0 metadata:174 overhead:387 scheduling:388
-N	111						apiVersion:0 items:386 kind:0 metadata:173
-N	112						apiVersion:0 kind:0 metadata:174 spec:384 status:385
-N	113						apiVersion:0 items:383 kind:0 metadata:173
-N	114						apiVersion:0 deleteOptions:165 kind:0 metadata:174
-N	115						apiVersion:0 kind:0 metadata:174 spec:377 status:378
-N	116						apiVersion:0 items:376 kind:0 metadata:173
-N	117						apiVersion:0 kind:0 metadata:174 spec:358
-N	118						apiVersion:0 items:357 kind:0 metadata:173
-N	119						aggregationRule:356 apiVersion:0 kind:0 metadata:174 rules:353
-N	120						apiVersion:0 kind:0 metadata:174 roleRef:349 subjects:351
-N	121						apiVersion:0 items:355 kind:0 metadata:173
-N	122						apiVersion:0 items:354 kind:0 metadata:173
-N	123						apiVersion:0 kind:0 metadata:174 rules:353
-N	124						apiVersion:0 kind:0 metadata:174 roleRef:349 subjects:351
-N	125						apiVersion:0 items:348 kind:0 metadata:173
-N	126						apiVersion:0 items:347 kind:0 metadata:173
-N	127						aggregationRule:345 apiVersion:0 kind:0 metadata:174 rules:342
-N	128						apiVersion:0 kind:0 metadata:174 roleRef:338 subjects:340
-N	129						apiVersion:0 items:344 kind:0 metadata:173
-N	130						apiVersion:0 items:343 kind:0 metadata:173
-N	131						apiVersion:0 kind:0 metadata:174 rules:342
-N	132						apiVersion:0 kind:0 metadata:174 roleRef:338 subjects:340
-N	133						apiVersion:0 items:337 kind:0 metadata:173
-N	134						apiVersion:0 items:336 kind:0 metadata:173
-N	135						apiVersion:0 description:0 globalDefault:0 kind:0 metadata:174 preemptionPolicy:0 value:0
-N	136						apiVersion:0 items:335 kind:0 metadata:173
-N	137						apiVersion:0 description:0 globalDefault:0 kind:0 metadata:174 preemptionPolicy:0 value:0
-N	138						apiVersion:0 items:334 kind:0 metadata:173
-N	139						apiVersion:0 kind:0 metadata:174 spec:331
-N	140						apiVersion:0 items:330 kind:0 metadata:173
-N	141						apiVersion:0 kind:0 metadata:174 spec:326
-N	142						apiVersion:0 items:325 kind:0 metadata:173
-N	143						allowVolumeExpansion:0 allowedTopologies:302 apiVersion:0 kind:0 metadata:174 mountOptions:198 parameters:181 provisioner:0 reclaimPolicy:0 volumeBindingMode:0
-N	144						apiVersion:0 items:324 kind:0 metadata:173
-N	145						apiVersion:0 kind:0 metadata:174 spec:320 status:321
-N	146						apiVersion:0 items:319 kind:0 metadata:173
-N	147						apiVersion:0 kind:0 metadata:174 spec:316
-N	148						apiVersion:0 items:315 kind:0 metadata:173
-N	149						apiVersion:0 kind:0 metadata:174 spec:311
-N	150						apiVersion:0 items:310 kind:0 metadata:173
-N	151						apiVersion:0 capacity:271 kind:0 maximumVolumeSize:271 metadata:174 nodeTopology:306 storageClassName:0
-N	152						apiVersion:0 items:305 kind:0 metadata:173
-N	153						allowVolumeExpansion:0 allowedTopologies:302 apiVersion:0 kind:0 metadata:174 mountOptions:198 parameters:181 provisioner:0 reclaimPolicy:0 volumeBindingMode:0
-N	154						apiVersion:0 items:300 kind:0 metadata:173
-N	155						apiVersion:0 kind:0 metadata:174 spec:263 status:264
-N	156						apiVersion:0 items:262 kind:0 metadata:173
-N	157						apiVersion:0 kind:0 metadata:174 spec:235 status:236
-N	158						apiVersion:0 items:234 kind:0 metadata:173
-N	159						apiVersion:0 kind:0 metadata:174 spec:208 status:209
-N	160						apiVersion:0 items:207 kind:0 metadata:173
-N	161						apiVersion:0 kind:0 name:0 preferredVersion:205 serverAddressByClientCIDRs:201 versions:206
-N	162						apiVersion:0 groups:204 kind:0
-N	163						apiVersion:0 groupVersion:0 kind:0 resources:203
-N	164						apiVersion:0 kind:0 serverAddressByClientCIDRs:201 versions:198
-N	165						apiVersion:0 dryRun:198 gracePeriodSeconds:0 kind:0 orphanDependents:0 preconditions:199 propagationPolicy:0
-N	166						apiVersion:0 code:0 details:195 kind:0 message:0 metadata:173 reason:0 status:0
-N	167						object:194 type:0
-N	168						apiVersion:0 kind:0 metadata:174 spec:189 status:190
-N	169						apiVersion:0 items:188 kind:0 metadata:173
-N	170						apiVersion:0 kind:0 metadata:174 spec:175 status:176
-N	171						apiVersion:0 items:172 kind:0 metadata:173
-N	172	a			170		
-N	173						continue:0 remainingItemCount:0 resourceVersion:0 selfLink:0
-N	174						annotations:181 clusterName:0 creationTimestamp:179 deletionGracePeriodSeconds:0 deletionTimestamp:179 finalizers:182 generateName:0 generation:0 labels:181 managedFields:184 name:0 namespace:0 ownerReferences:186 resourceVersion:0 selfLink:0 uid:0
-N	175						caBundle:0 group:0 groupPriorityMinimum:0 insecureSkipTLSVerify:0 service:180 version:0 versionPriority:0
-N	176						conditions:178
-N	177						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	178	a	merge	type	177		
-N	179						
-N	180						name:0 namespace:0 port:0
-N	181					0	
-N	182	a	merge		0		
-N	183						apiVersion:0 fieldsType:0 fieldsV1:187 manager:0 operation:0 time:179
-N	184	a			183		
-N	185						apiVersion:0 blockOwnerDeletion:0 controller:0 kind:0 name:0 uid:0
-N	186	a	merge	uid	185		
-N	187						
-N	188	a			168		
-N	189						caBundle:0 group:0 groupPriorityMinimum:0 insecureSkipTLSVerify:0 service:193 version:0 versionPriority:0
-N	190						conditions:192
-N	191						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	192	a	merge	type	191		
-N	193						name:0 namespace:0 port:0
-N	194						
-N	195						causes:197 group:0 kind:0 name:0 retryAfterSeconds:0 uid:0
-N	196						field:0 message:0 reason:0
-N	197	a			196		
-N	198	a			0		
-N	199						resourceVersion:0 uid:0
-N	200						clientCIDR:0 serverAddress:0
-N	201	a			200		
-N	202						categories:198 group:0 kind:0 name:0 namespaced:0 shortNames:198 singularName:0 storageVersionHash:0 verbs:198 version:0
-N	203	a			202		
-N	204	a			161		
-N	205						groupVersion:0 version:0
-N	206	a			205		
-N	207	a			159		
-N	208						additionalPrinterColumns:214 conversion:215 group:0 names:210 preserveUnknownFields:0 scope:0 subresources:216 validation:217 version:0 versions:219
-N	209						acceptedNames:210 conditions:212 storedVersions:198
-N	210						categories:198 kind:0 listKind:0 plural:0 shortNames:198 singular:0
-N	211						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	212	a			211		
-N	213						JSONPath:0 description:0 format:0 name:0 priority:0 type:0
-N	214	a			213		
-N	215						conversionReviewVersions:198 strategy:0 webhookClientConfig:232
-N	216						scale:230 status:231
-N	217						openAPIV3Schema:220
-N	218						additionalPrinterColumns:214 deprecated:0 deprecationWarning:0 name:0 schema:217 served:0 storage:0 subresources:216
-N	219	a			218		
-N	220						$ref:0 $schema:0 additionalItems:221 additionalProperties:221 allOf:222 anyOf:222 default:223 definitions:224 dependencies:226 description:0 enum:227 example:223 exclusiveMaximum:0 exclusiveMinimum:0 externalDocs:228 format:0 id:0 items:229 maxItems:0 maxLength:0 maxProperties:0 maximum:0 minItems:0 minLength:0 minProperties:0 minimum:0 multipleOf:0 not:220 nullable:0 oneOf:222 pattern:0 patternProperties:224 properties:224 required:198 title:0 type:0 uniqueItems:0 x-kubernetes-embedded-resource:0 x-kubernetes-int-or-string:0 x-kubernetes-list-map-keys:198 x-kubernetes-list-type:0 x-kubernetes-map-type:0 x-kubernetes-preserve-unknown-fields:0
-N	221						
-N	222	a			220		
-N	223						
-N	224					220	
-N	225						
-N	226					225	
-N	227	a			223		
-N	228						description:0 url:0
-N	229						
-N	230						labelSelectorPath:0 specReplicasPath:0 statusReplicasPath:0
-N	231						
-N	232						caBundle:0 service:233 url:0
-N	233						name:0 namespace:0 path:0 port:0
-N	234	a			157		
-N	235						conversion:240 group:0 names:237 preserveUnknownFields:0 scope:0 versions:242
-N	236						acceptedNames:237 conditions:239 storedVersions:198
-N	237						categories:198 kind:0 listKind:0 plural:0 shortNames:198 singular:0
-N	238						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	239	a			238		
-N	240						strategy:0 webhook:259
-N	241						additionalPrinterColumns:244 deprecated:0 deprecationWarning:0 name:0 schema:245 served:0 storage:0 subresources:246
-N	242	a			241		
-N	243						description:0 format:0 jsonPath:0 name:0 priority:0 type:0
-N	244	a			243		
-N	245						openAPIV3Schema:249
-N	246						scale:247 status:248
-N	247						labelSelectorPath:0 specReplicasPath:0 statusReplicasPath:0
-N	248						
-N	249						$ref:0 $schema:0 additionalItems:250 additionalProperties:250 allOf:251 anyOf:251 default:252 definitions:253 dependencies:255 description:0 enum:256 example:252 exclusiveMaximum:0 exclusiveMinimum:0 externalDocs:257 format:0 id:0 items:258 maxItems:0 maxLength:0 maxProperties:0 maximum:0 minItems:0 minLength:0 minProperties:0 minimum:0 multipleOf:0 not:249 nullable:0 oneOf:251 pattern:0 patternProperties:253 properties:253 required:198 title:0 type:0 uniqueItems:0 x-kubernetes-embedded-resource:0 x-kubernetes-int-or-string:0 x-kubernetes-list-map-keys:198 x-kubernetes-list-type:0 x-kubernetes-map-type:0 x-kubernetes-preserve-unknown-fields:0
-N	250						
-N	251	a			249		
-N	252						
-N	253					249	
-N	254						
-N	255					254	
-N	256	a			252		
-N	257						description:0 url:0
-N	258						
-N	259						clientConfig:260 conversionReviewVersions:198
-N	260						caBundle:0 service:261 url:0
-N	261						name:0 namespace:0 path:0 port:0
-N	262	a			155		
-N	263						attacher:0 nodeName:0 source:266
-N	264						attachError:265 attached:0 attachmentMetadata:181 detachError:265
-N	265						message:0 time:179
-N	266						inlineVolumeSpec:267 persistentVolumeName:0
-N	267						accessModes:198 awsElasticBlockStore:268 azureDisk:269 azureFile:270 capacity:272 cephfs:273 cinder:274 claimRef:275 csi:276 fc:277 flexVolume:278 flocker:279 gcePersistentDisk:280 glusterfs:281 hostPath:282 iscsi:283 local:284 mountOptions:198 nfs:285 nodeAffinity:286 persistentVolumeReclaimPolicy:0 photonPersistentDisk:287 portworxVolume:288 quobyte:289 rbd:290 scaleIO:291 storageClassName:0 storageos:292 volumeMode:0 vsphereVolume:293
-N	268						fsType:0 partition:0 readOnly:0 volumeID:0
-N	269						cachingMode:0 diskName:0 diskURI:0 fsType:0 kind:0 readOnly:0
-N	270						readOnly:0 secretName:0 secretNamespace:0 shareName:0
-N	271						
-N	272					271	
-N	273						monitors:198 path:0 readOnly:0 secretFile:0 secretRef:294 user:0
-N	274						fsType:0 readOnly:0 secretRef:294 volumeID:0
-N	275						apiVersion:0 fieldPath:0 kind:0 name:0 namespace:0 resourceVersion:0 uid:0
-N	276						controllerExpandSecretRef:294 controllerPublishSecretRef:294 driver:0 fsType:0 nodePublishSecretRef:294 nodeStageSecretRef:294 readOnly:0 volumeAttributes:181 volumeHandle:0
-N	277						fsType:0 lun:0 readOnly:0 targetWWNs:198 wwids:198
-N	278						driver:0 fsType:0 options:181 readOnly:0 secretRef:294
-N	279						datasetName:0 datasetUUID:0
-N	280						fsType:0 partition:0 pdName:0 readOnly:0
-N	281						endpoints:0 endpointsNamespace:0 path:0 readOnly:0
-N	282						path:0 type:0
-N	283						chapAuthDiscovery:0 chapAuthSession:0 fsType:0 initiatorName:0 iqn:0 iscsiInterface:0 lun:0 portals:198 readOnly:0 secretRef:294 targetPortal:0
-N	284						fsType:0 path:0
-N	285						path:0 readOnly:0 server:0
-N	286						required:295
-N	287						fsType:0 pdID:0
-N	288						fsType:0 readOnly:0 volumeID:0
-N	289						group:0 readOnly:0 registry:0 tenant:0 user:0 volume:0
-N	290						fsType:0 image:0 keyring:0 monitors:198 pool:0 readOnly:0 secretRef:294 user:0
-N	291						fsType:0 gateway:0 protectionDomain:0 readOnly:0 secretRef:294 sslEnabled:0 storageMode:0 storagePool:0 system:0 volumeName:0
-N	292						fsType:0 readOnly:0 secretRef:275 volumeName:0 volumeNamespace:0
-N	293						fsType:0 storagePolicyID:0 storagePolicyName:0 volumePath:0
-N	294						name:0 namespace:0
-N	295						nodeSelectorTerms:297
-N	296						matchExpressions:299 matchFields:299
-N	297	a			296		
-N	298						key:0 operator:0 values:198
-N	299	a			298		
-N	300	a			153		
-N	301						matchLabelExpressions:304
-N	302	a			301		
-N	303						key:0 values:198
-N	304	a			303		
-N	305	a			151		
-N	306						matchExpressions:308 matchLabels:181
-N	307						key:309 operator:0 values:198
-N	308	a			307		
-N	309		merge	key			
-N	310	a			149		
-N	311						drivers:313
-N	312						allocatable:314 name:0 nodeID:0 topologyKeys:198
-N	313	a	merge	name	312		
-N	314						count:0
-N	315	a			147		
-N	316						attachRequired:0 fsGroupPolicy:0 podInfoOnMount:0 requiresRepublish:0 storageCapacity:0 tokenRequests:318 volumeLifecycleModes:198
-N	317						audience:0 expirationSeconds:0
-N	318	a			317		
-N	319	a			145		
-N	320						attacher:0 nodeName:0 source:323
-N	321						attachError:322 attached:0 attachmentMetadata:181 detachError:322
-N	322						message:0 time:179
-N	323						inlineVolumeSpec:267 persistentVolumeName:0
-N	324	a			143		
-N	325	a			141		
-N	326						drivers:328
-N	327						allocatable:329 name:0 nodeID:0 topologyKeys:198
-N	328	a	merge	name	327		
-N	329						count:0
-N	330	a			139		
-N	331						attachRequired:0 fsGroupPolicy:0 podInfoOnMount:0 requiresRepublish:0 storageCapacity:0 tokenRequests:333 volumeLifecycleModes:198
-N	332						audience:0 expirationSeconds:0
-N	333	a			332		
-N	334	a			137		
-N	335	a			135		
-N	336	a			131		
-N	337	a			132		
-N	338						apiGroup:0 kind:0 name:0
-N	339						apiGroup:0 kind:0 name:0 namespace:0
-N	340	a			339		
-N	341						apiGroups:198 nonResourceURLs:198 resourceNames:198 resources:198 verbs:198
-N	342	a			341		
-N	343	a			127		
-N	344	a			128		
-N	345						clusterRoleSelectors:346
-N	346	a			306		
-N	347	a			123		
-N	348	a			124		
-N	349						apiGroup:0 kind:0 name:0
-N	350						apiGroup:0 kind:0 name:0 namespace:0
-N	351	a			350		
-N	352						apiGroups:198 nonResourceURLs:198 resourceNames:198 resources:198 verbs:198
-N	353	a			352		
-N	354	a			119		
-N	355	a			120		
-N	356						clusterRoleSelectors:346
-N	357	a			117		
-N	358						allowPrivilegeEscalation:0 allowedCSIDrivers:360 allowedCapabilities:198 allowedFlexVolumes:362 allowedHostPaths:364 allowedProcMountTypes:198 allowedUnsafeSysctls:198 defaultAddCapabilities:198 defaultAllowPrivilegeEscalation:0 forbiddenSysctls:198 fsGroup:365 hostIPC:0 hostNetwork:0 hostPID:0 hostPorts:367 privileged:0 readOnlyRootFilesystem:0 requiredDropCapabilities:198 runAsGroup:368 runAsUser:369 runtimeClass:370 seLinux:371 supplementalGroups:372 volumes:198
-N	359						name:0
-N	360	a			359		
-N	361						driver:0
-N	362	a			361		
-N	363						pathPrefix:0 readOnly:0
-N	364	a			363		
-N	365						ranges:374 rule:0
-N	366						max:0 min:0
-N	367	a			366		
-N	368						ranges:374 rule:0
-N	369						ranges:374 rule:0
-N	370						allowedRuntimeClassNames:198 defaultRuntimeClassName:0
-N	371						rule:0 seLinuxOptions:375
-N	372						ranges:374 rule:0
-N	373						max:0 min:0
-N	374	a			373		
-N	375						level:0 role:0 type:0 user:0
-N	376	a			115		
-N	377						maxUnavailable:382 minAvailable:382 selector:306/replace
-N	378						conditions:380 currentHealthy:0 desiredHealthy:0 disruptedPods:381 disruptionsAllowed:0 expectedPods:0 observedGeneration:0
-N	379						lastTransitionTime:179 message:0 observedGeneration:0 reason:0 status:0 type:0
-N	380	a	merge	type	379		
-N	381					179	
-N	382						
-N	383	a			112		
-N	384						maxUnavailable:382 minAvailable:382 selector:306/replace
-N	385						conditions:380 currentHealthy:0 desiredHealthy:0 disruptedPods:381 disruptionsAllowed:0 expectedPods:0 observedGeneration:0
-N	386	a			110		
-N	387						podFixed:272
-N	388						nodeSelector:181 tolerations:390
-N	389						effect:0 key:0 operator:0 tolerationSeconds:0 value:0
-N	390	a			389		
-N	391	a			108		
-N	392						podFixed:272
-N	393						nodeSelector:181 tolerations:390
-N	394	a			104		
-N	395	a			105		
-N	396						controller:0 parameters:397
-N	397						apiGroup:0 kind:0 name:0 namespace:0 scope:0
-N	398						backend:405 ingressClassName:0 rules:407 tls:409
-N	399						loadBalancer:400
-N	400						ingress:402
-N	401						hostname:0 ip:0 ports:404
-N	402	a			401		
-N	403						error:0 port:0 protocol:0
-N	404	a			403		
-N	405						resource:413 serviceName:0 servicePort:382
-N	406						host:0 http:410
-N	407	a			406		
-N	408						hosts:198 secretName:0
-N	409	a			408		
-N	410						paths:412
-N	411						backend:405 path:0 pathType:0
-N	412	a			411		
-N	413						apiGroup:0 kind:0 name:0
-N	414	a			102		
-N	415						egress:417 ingress:419 podSelector:306 policyTypes:198
-N	416						ports:423 to:421
-N	417	a			416		
-N	418						from:421 ports:423
-N	419	a			418		
-N	420						ipBlock:424 namespaceSelector:306 podSelector:306
-N	421	a			420		
-N	422						endPort:0 port:382 protocol:0
-N	423	a			422		
-N	424						cidr:0 except:198
-N	425	a			98		
-N	426	a			99		
-N	427						controller:0 parameters:428
-N	428						apiGroup:0 kind:0 name:0 namespace:0 scope:0
-N	429						defaultBackend:431 ingressClassName:0 rules:433 tls:435
-N	430						loadBalancer:400
-N	431						resource:413 service:439
-N	432						host:0 http:436
-N	433	a			432		
-N	434						hosts:198 secretName:0
-N	435	a			434		
-N	436						paths:438
-N	437						backend:431 path:0 pathType:0
-N	438	a			437		
-N	439						name:0 port:440
-N	440						name:0 number:0
-N	441	a			96		
-N	442						limited:446 type:0
-N	443						conditions:445
-N	444						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	445	a			444		
-N	446						assuredConcurrencyShares:0 limitResponse:447
-N	447						queuing:448 type:0
-N	448						handSize:0 queueLengthLimit:0 queues:0
-N	449	a			94		
-N	450						distinguisherMethod:454 matchingPrecedence:0 priorityLevelConfiguration:455 rules:457
-N	451						conditions:453
-N	452						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	453	a			452		
-N	454						type:0
-N	455						name:0
-N	456						nonResourceRules:459 resourceRules:461 subjects:463
-N	457	a			456		
-N	458						nonResourceURLs:198 verbs:198
-N	459	a			458		
-N	460						apiGroups:198 clusterScope:0 namespaces:198 resources:198 verbs:198
-N	461	a			460		
-N	462						group:464 kind:0 serviceAccount:465 user:466
-N	463	a			462		
-N	464						name:0
-N	465						name:0 namespace:0
-N	466						name:0
-N	467	a			92		
-N	468						backend:470 ingressClassName:0 rules:472 tls:474
-N	469						loadBalancer:400
-N	470						resource:413 serviceName:0 servicePort:382
-N	471						host:0 http:475
-N	472	a			471		
-N	473						hosts:198 secretName:0
-N	474	a			473		
-N	475						paths:477
-N	476						backend:470 path:0 pathType:0
-N	477	a			476		
-N	478	a			90		
-N	479						component:0 host:0
-N	480						
-N	481						count:0 lastObservedTime:480
-N	482	a			88		
-N	483						count:0 lastObservedTime:480
-N	484	a			86		
-N	485						addresses:198 conditions:489 hints:490 hostname:0 nodeName:0 targetRef:275 topology:181
-N	486	a			485		
-N	487						appProtocol:0 name:0 port:0 protocol:0
-N	488	a			487		
-N	489						ready:0 serving:0 terminating:0
-N	490						forZones:492
-N	491						name:0
-N	492	a			491		
-N	493	a			84		
-N	494						addresses:198 conditions:498 deprecatedTopology:181 hints:499 hostname:0 nodeName:0 targetRef:275 zone:0
-N	495	a			494		
-N	496						appProtocol:0 name:0 port:0 protocol:0
-N	497	a			496		
-N	498						ready:0 serving:0 terminating:0
-N	499						forZones:501
-N	500						name:0
-N	501	a			500		
-N	502	a			80		
-N	503	a			81		
-N	504						name:0
-N	505	a			504		
-N	506	a	merge	name	275		
-N	507						allocateLoadBalancerNodePorts:0 clusterIP:0 clusterIPs:198 externalIPs:198 externalName:0 externalTrafficPolicy:0 healthCheckNodePort:0 internalTrafficPolicy:0 ipFamilies:198 ipFamilyPolicy:0 loadBalancerClass:0 loadBalancerIP:0 loadBalancerSourceRanges:198 ports:510 publishNotReadyAddresses:0 selector:181 sessionAffinity:0 sessionAffinityConfig:511 topologyKeys:198 type:0
-N	508						conditions:380 loadBalancer:400
-N	509						appProtocol:0 name:0 nodePort:0 port:0 protocol:0 targetPort:382
-N	510	a	merge	port,protocol	509		
-N	511						clientIP:512
-N	512						timeoutSeconds:0
-N	513	a			78		
-N	514	a			76		
-N	515						hard:272 scopeSelector:517 scopes:198
-N	516						hard:272 used:272
-N	517						matchExpressions:519
-N	518						operator:0 scopeName:0 values:198
-N	519	a			518		
-N	520	a			74		
-N	521						minReadySeconds:0 replicas:0 selector:181 template:525
-N	522						availableReplicas:0 conditions:524 fullyLabeledReplicas:0 observedGeneration:0 readyReplicas:0 replicas:0
-N	523						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	524	a	merge	type	523		
-N	525						metadata:174 spec:526
-N	526						activeDeadlineSeconds:0 affinity:527 automountServiceAccountToken:0 containers:529 dnsConfig:530 dnsPolicy:0 enableServiceLinks:0 ephemeralContainers:532 hostAliases:534 hostIPC:0 hostNetwork:0 hostPID:0 hostname:0 imagePullSecrets:535 initContainers:529 nodeName:0 nodeSelector:181 overhead:272 preemptionPolicy:0 priority:0 priorityClassName:0 readinessGates:537 restartPolicy:0 runtimeClassName:0 schedulerName:0 securityContext:538 serviceAccount:0 serviceAccountName:0 setHostnameAsFQDN:0 shareProcessNamespace:0 subdomain:0 terminationGracePeriodSeconds:0 tolerations:390 topologySpreadConstraints:540 volumes:542
-N	527						nodeAffinity:608 podAffinity:609 podAntiAffinity:610
-N	528						args:198 command:198 env:581 envFrom:583 image:0 imagePullPolicy:0 lifecycle:584 livenessProbe:585 name:0 ports:607 readinessProbe:585 resources:575 securityContext:588 startupProbe:585 stdin:0 stdinOnce:0 terminationMessagePath:0 terminationMessagePolicy:0 tty:0 volumeDevices:590 volumeMounts:592 workingDir:0
-N	529	a	merge	name	528		
-N	530						nameservers:198 options:606 searches:198
-N	531						args:198 command:198 env:581 envFrom:583 image:0 imagePullPolicy:0 lifecycle:584 livenessProbe:585 name:0 ports:587 readinessProbe:585 resources:575 securityContext:588 startupProbe:585 stdin:0 stdinOnce:0 targetContainerName:0 terminationMessagePath:0 terminationMessagePolicy:0 tty:0 volumeDevices:590 volumeMounts:592 workingDir:0
-N	532	a	merge	name	531		
-N	533						hostnames:198 ip:0
-N	534	a	merge	ip	533		
-N	535	a	merge	name	504		
-N	536						conditionType:0
-N	537	a			536		
-N	538						fsGroup:0 fsGroupChangePolicy:0 runAsGroup:0 runAsNonRoot:0 runAsUser:0 seLinuxOptions:375 seccompProfile:576 supplementalGroups:198 sysctls:578 windowsOptions:579
-N	539						labelSelector:306 maxSkew:0 topologyKey:0 whenUnsatisfiable:0
-N	540	a	merge	topologyKey,whenUnsatisfiable	539		
-N	541						awsElasticBlockStore:268 azureDisk:269 azureFile:543 cephfs:544 cinder:545 configMap:546 csi:547 downwardAPI:548 emptyDir:549 ephemeral:550 fc:277 flexVolume:551 flocker:279 gcePersistentDisk:280 gitRepo:552 glusterfs:553 hostPath:282 iscsi:554 name:0 nfs:285 persistentVolumeClaim:555 photonPersistentDisk:287 portworxVolume:288 projected:556 quobyte:289 rbd:557 scaleIO:558 secret:559 storageos:560 vsphereVolume:293
-N	542	a	merge,retainKeys	name	541		
-N	543						readOnly:0 secretName:0 shareName:0
-N	544						monitors:198 path:0 readOnly:0 secretFile:0 secretRef:504 user:0
-N	545						fsType:0 readOnly:0 secretRef:504 volumeID:0
-N	546						defaultMode:0 items:562 name:0 optional:0
-N	547						driver:0 fsType:0 nodePublishSecretRef:504 readOnly:0 volumeAttributes:181
-N	548						defaultMode:0 items:570
-N	549						medium:0 sizeLimit:271
-N	550						volumeClaimTemplate:573
-N	551						driver:0 fsType:0 options:181 readOnly:0 secretRef:504
-N	552						directory:0 repository:0 revision:0
-N	553						endpoints:0 path:0 readOnly:0
-N	554						chapAuthDiscovery:0 chapAuthSession:0 fsType:0 initiatorName:0 iqn:0 iscsiInterface:0 lun:0 portals:198 readOnly:0 secretRef:504 targetPortal:0
-N	555						claimName:0 readOnly:0
-N	556						defaultMode:0 sources:564
-N	557						fsType:0 image:0 keyring:0 monitors:198 pool:0 readOnly:0 secretRef:504 user:0
-N	558						fsType:0 gateway:0 protectionDomain:0 readOnly:0 secretRef:504 sslEnabled:0 storageMode:0 storagePool:0 system:0 volumeName:0
-N	559						defaultMode:0 items:562 optional:0 secretName:0
-N	560						fsType:0 readOnly:0 secretRef:504 volumeName:0 volumeNamespace:0
-N	561						key:0 mode:0 path:0
-N	562	a			561		
-N	563						configMap:565 downwardAPI:566 secret:567 serviceAccountToken:568
-N	564	a			563		
-N	565						items:562 name:0 optional:0
-N	566						items:570
-N	567						items:562 name:0 optional:0
-N	568						audience:0 expirationSeconds:0 path:0
-N	569						fieldRef:571 mode:0 path:0 resourceFieldRef:572
-N	570	a			569		
-N	571						apiVersion:0 fieldPath:0
-N	572						containerName:0 divisor:271 resource:0
-N	573						metadata:174 spec:574
-N	574						accessModes:198 dataSource:413 resources:575 selector:306 storageClassName:0 volumeMode:0 volumeName:0
-N	575						limits:272 requests:272
-N	576						localhostProfile:0 type:0
-N	577						name:0 value:0
-N	578	a			577		
-N	579						gmsaCredentialSpec:0 gmsaCredentialSpecName:0 runAsUserName:0
-N	580						name:0 value:0 valueFrom:602
-N	581	a	merge	name	580		
-N	582						configMapRef:600 prefix:0 secretRef:601
-N	583	a			582		
-N	584						postStart:599 preStop:599
-N	585						exec:594 failureThreshold:0 httpGet:595 initialDelaySeconds:0 periodSeconds:0 successThreshold:0 tcpSocket:596 terminationGracePeriodSeconds:0 timeoutSeconds:0
-N	586						containerPort:0 hostIP:0 hostPort:0 name:0 protocol:0
-N	587	a			586		
-N	588						allowPrivilegeEscalation:0 capabilities:593 privileged:0 procMount:0 readOnlyRootFilesystem:0 runAsGroup:0 runAsNonRoot:0 runAsUser:0 seLinuxOptions:375 seccompProfile:576 windowsOptions:579
-N	589						devicePath:0 name:0
-N	590	a	merge	devicePath	589		
-N	591						mountPath:0 mountPropagation:0 name:0 readOnly:0 subPath:0 subPathExpr:0
-N	592	a	merge	mountPath	591		
-N	593						add:198 drop:198
-N	594						command:198
-N	595						host:0 httpHeaders:598 path:0 port:382 scheme:0
-N	596						host:0 port:382
-N	597						name:0 value:0
-N	598	a			597		
-N	599						exec:594 httpGet:595 tcpSocket:596
-N	600						name:0 optional:0
-N	601						name:0 optional:0
-N	602						configMapKeyRef:603 fieldRef:571 resourceFieldRef:572 secretKeyRef:604
-N	603						key:0 name:0 optional:0
-N	604						key:0 name:0 optional:0
-N	605						name:0 value:0
-N	606	a			605		
-N	607	a	merge	containerPort,protocol	586		
-N	608						preferredDuringSchedulingIgnoredDuringExecution:616 requiredDuringSchedulingIgnoredDuringExecution:295
-N	609						preferredDuringSchedulingIgnoredDuringExecution:612 requiredDuringSchedulingIgnoredDuringExecution:614
-N	610						preferredDuringSchedulingIgnoredDuringExecution:612 requiredDuringSchedulingIgnoredDuringExecution:614
-N	611						podAffinityTerm:613 weight:0
-N	612	a			611		
-N	613						labelSelector:306 namespaceSelector:306 namespaces:198 topologyKey:0
-N	614	a			613		
-N	615						preference:296 weight:0
-N	616	a			615		
-N	617	a			72		
-N	618	a			70		
-N	619						conditions:621 containerStatuses:623 ephemeralContainerStatuses:623 hostIP:0 initContainerStatuses:623 message:0 nominatedNodeName:0 phase:0 podIP:0 podIPs:625 qosClass:0 reason:0 startTime:179
-N	620						lastProbeTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	621	a	merge	type	620		
-N	622						containerID:0 image:0 imageID:0 lastState:626 name:0 ready:0 restartCount:0 started:0 state:626
-N	623	a			622		
-N	624						ip:0
-N	625	a	merge	ip	624		
-N	626						running:627 terminated:628 waiting:629
-N	627						startedAt:179
-N	628						containerID:0 exitCode:0 finishedAt:179 message:0 reason:0 signal:0 startedAt:179
-N	629						message:0 reason:0
-N	630	a			66		
-N	631	a			67		
-N	632						accessModes:198 capacity:272 conditions:634 phase:0
-N	633						lastProbeTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	634	a	merge	type	633		
-N	635						message:0 phase:0 reason:0
-N	636	a			64		
-N	637						configSource:651 externalID:0 podCIDR:0 podCIDRs:182 providerID:0 taints:654 unschedulable:0
-N	638						addresses:640 allocatable:272 capacity:272 conditions:642 config:643 daemonEndpoints:644 images:646 nodeInfo:647 phase:0 volumesAttached:649 volumesInUse:198
-N	639						address:0 type:0
-N	640	a	merge	type	639		
-N	641						lastHeartbeatTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	642	a	merge	type	641		
-N	643						active:651 assigned:651 error:0 lastKnownGood:651
-N	644						kubeletEndpoint:650
-N	645						names:198 sizeBytes:0
-N	646	a			645		
-N	647						architecture:0 bootID:0 containerRuntimeVersion:0 kernelVersion:0 kubeProxyVersion:0 kubeletVersion:0 machineID:0 operatingSystem:0 osImage:0 systemUUID:0
-N	648						devicePath:0 name:0
-N	649	a			648		
-N	650						Port:0
-N	651						configMap:652
-N	652						kubeletConfigKey:0 name:0 namespace:0 resourceVersion:0 uid:0
-N	653						effect:0 key:0 timeAdded:179 value:0
-N	654	a			653		
-N	655	a			62		
-N	656						finalizers:198
-N	657						conditions:659 phase:0
-N	658						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	659	a	merge	type	658		
-N	660	a			60		
-N	661						limits:663
-N	662						default:272 defaultRequest:272 max:272 maxLimitRequestRatio:272 min:272 type:0
-N	663	a			662		
-N	664	a			58		
-N	665						count:0 lastObservedTime:480
-N	666	a			56		
-N	667						addresses:670 notReadyAddresses:670 ports:672
-N	668	a			667		
-N	669						hostname:0 ip:0 nodeName:0 targetRef:275
-N	670	a			669		
-N	671						appProtocol:0 name:0 port:0 protocol:0
-N	672	a			671		
-N	673	a			54		
-N	674	a			52		
-N	675						error:0 message:0 status:0 type:0
-N	676	a	merge	type	675		
-N	677	a			49		
-N	678						acquireTime:480 holderIdentity:0 leaseDurationSeconds:0 leaseTransitions:0 renewTime:480
-N	679	a			47		
-N	680						acquireTime:480 holderIdentity:0 leaseDurationSeconds:0 leaseTransitions:0 renewTime:480
-N	681	a			45		
-N	682						extra:686 groups:198 request:0 signerName:0 uid:0 usages:198 username:0
-N	683						certificate:0 conditions:685
-N	684						lastTransitionTime:179 lastUpdateTime:179 message:0 reason:0 status:0 type:0
-N	685	a			684		
-N	686					198	
-N	687	a			43		
-N	688						extra:686 groups:198 request:0 signerName:0 uid:0 usages:198 username:0
-N	689						certificate:0 conditions:691
-N	690						lastTransitionTime:179 lastUpdateTime:179 message:0 reason:0 status:0 type:0
-N	691	a			690		
-N	692	a			41		
-N	693						concurrencyPolicy:0 failedJobsHistoryLimit:0 jobTemplate:696 schedule:0 startingDeadlineSeconds:0 successfulJobsHistoryLimit:0 suspend:0
-N	694						active:695 lastScheduleTime:179 lastSuccessfulTime:179
-N	695	a			275		
-N	696						metadata:174 spec:697
-N	697						activeDeadlineSeconds:0 backoffLimit:0 completionMode:0 completions:0 manualSelector:0 parallelism:0 selector:306 suspend:0 template:525 ttlSecondsAfterFinished:0
-N	698	a			39		
-N	699						active:0 completedIndexes:0 completionTime:179 conditions:701 failed:0 startTime:179 succeeded:0
-N	700						lastProbeTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	701	a	merge	type	700		
-N	702	a			37		
-N	703						concurrencyPolicy:0 failedJobsHistoryLimit:0 jobTemplate:705 schedule:0 startingDeadlineSeconds:0 successfulJobsHistoryLimit:0 suspend:0
-N	704						active:695 lastScheduleTime:179 lastSuccessfulTime:179
-N	705						metadata:174 spec:697
-N	706	a			35		
-N	707						behavior:721 maxReplicas:0 metrics:723 minReplicas:0 scaleTargetRef:720
-N	708						conditions:710 currentMetrics:712 currentReplicas:0 desiredReplicas:0 lastScaleTime:179 observedGeneration:0
-N	709						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	710	a			709		
-N	711						containerResource:713 external:714 object:715 pods:716 resource:717 type:0
-N	712	a			711		
-N	713						container:0 current:718 name:0
-N	714						current:718 metric:719
-N	715						current:718 describedObject:720 metric:719
-N	716						current:718 metric:719
-N	717						current:718 name:0
-N	718						averageUtilization:0 averageValue:271 value:271
-N	719						name:0 selector:306
-N	720						apiVersion:0 kind:0 name:0
-N	721						scaleDown:730 scaleUp:730
-N	722						containerResource:724 external:725 object:726 pods:727 resource:728 type:0
-N	723	a			722		
-N	724						container:0 name:0 target:729
-N	725						metric:719 target:729
-N	726						describedObject:720 metric:719 target:729
-N	727						metric:719 target:729
-N	728						name:0 target:729
-N	729						averageUtilization:0 averageValue:271 type:0 value:271
-N	730						policies:732 selectPolicy:0 stabilizationWindowSeconds:0
-N	731						periodSeconds:0 type:0 value:0
-N	732	a			731		
-N	733	a			33		
-N	734						maxReplicas:0 metrics:747 minReplicas:0 scaleTargetRef:745
-N	735						conditions:737 currentMetrics:739 currentReplicas:0 desiredReplicas:0 lastScaleTime:179 observedGeneration:0
-N	736						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	737	a			736		
-N	738						containerResource:740 external:741 object:742 pods:743 resource:744 type:0
-N	739	a			738		
-N	740						container:0 currentAverageUtilization:0 currentAverageValue:271 name:0
-N	741						currentAverageValue:271 currentValue:271 metricName:0 metricSelector:306
-N	742						averageValue:271 currentValue:271 metricName:0 selector:306 target:745
-N	743						currentAverageValue:271 metricName:0 selector:306
-N	744						currentAverageUtilization:0 currentAverageValue:271 name:0
-N	745						apiVersion:0 kind:0 name:0
-N	746						containerResource:748 external:749 object:750 pods:751 resource:752 type:0
-N	747	a			746		
-N	748						container:0 name:0 targetAverageUtilization:0 targetAverageValue:271
-N	749						metricName:0 metricSelector:306 targetAverageValue:271 targetValue:271
-N	750						averageValue:271 metricName:0 selector:306 target:745 targetValue:271
-N	751						metricName:0 selector:306 targetAverageValue:271
-N	752						name:0 targetAverageUtilization:0 targetAverageValue:271
-N	753						replicas:0
-N	754						replicas:0 selector:0
-N	755	a			30		
-N	756						maxReplicas:0 minReplicas:0 scaleTargetRef:758 targetCPUUtilizationPercentage:0
-N	757						currentCPUUtilizationPercentage:0 currentReplicas:0 desiredReplicas:0 lastScaleTime:179 observedGeneration:0
-N	758						apiVersion:0 kind:0 name:0
-N	759						extra:686 group:198 nonResourceAttributes:761 resourceAttributes:762 uid:0 user:0
-N	760						allowed:0 denied:0 evaluationError:0 reason:0
-N	761						path:0 verb:0
-N	762						group:0 name:0 namespace:0 resource:0 subresource:0 verb:0 version:0
-N	763						namespace:0
-N	764						evaluationError:0 incomplete:0 nonResourceRules:766 resourceRules:768
-N	765						nonResourceURLs:198 verbs:198
-N	766	a			765		
-N	767						apiGroups:198 resourceNames:198 resources:198 verbs:198
-N	768	a			767		
-N	769						nonResourceAttributes:761 resourceAttributes:762
-N	770						extra:686 groups:198 nonResourceAttributes:772 resourceAttributes:773 uid:0 user:0
-N	771						allowed:0 denied:0 evaluationError:0 reason:0
-N	772						path:0 verb:0
-N	773						group:0 name:0 namespace:0 resource:0 subresource:0 verb:0 version:0
-N	774						namespace:0
-N	775						evaluationError:0 incomplete:0 nonResourceRules:777 resourceRules:779
-N	776						nonResourceURLs:198 verbs:198
-N	777	a			776		
-N	778						apiGroups:198 resourceNames:198 resources:198 verbs:198
-N	779	a			778		
-N	780						nonResourceAttributes:772 resourceAttributes:773
-N	781						audiences:198 token:0
-N	782						audiences:198 authenticated:0 error:0 user:783
-N	783						extra:686 groups:198 uid:0 username:0
-N	784						audiences:198 token:0
-N	785						audiences:198 authenticated:0 error:0 user:786
-N	786						extra:686 groups:198 uid:0 username:0
-N	787						audiences:198 boundObjectRef:789 expirationSeconds:0
-N	788						expirationTimestamp:179 token:0
-N	789						apiVersion:0 kind:0 name:0 uid:0
-N	790	a			17		
-N	791						podManagementPolicy:0 replicas:0 revisionHistoryLimit:0 selector:306 serviceName:0 template:525 updateStrategy:795 volumeClaimTemplates:631
-N	792						collisionCount:0 conditions:794 currentReplicas:0 currentRevision:0 observedGeneration:0 readyReplicas:0 replicas:0 updateRevision:0 updatedReplicas:0
-N	793						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	794	a	merge	type	793		
-N	795						rollingUpdate:796 type:0
-N	796						partition:0
-N	797	a			15		
-N	798						minReadySeconds:0 replicas:0 selector:306 template:525
-N	799						availableReplicas:0 conditions:801 fullyLabeledReplicas:0 observedGeneration:0 readyReplicas:0 replicas:0
-N	800						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	801	a	merge	type	800		
-N	802	a			13		
-N	803						minReadySeconds:0 paused:0 progressDeadlineSeconds:0 replicas:0 revisionHistoryLimit:0 selector:306 strategy:807/retainKeys template:525
-N	804						availableReplicas:0 collisionCount:0 conditions:806 observedGeneration:0 readyReplicas:0 replicas:0 unavailableReplicas:0 updatedReplicas:0
-N	805						lastTransitionTime:179 lastUpdateTime:179 message:0 reason:0 status:0 type:0
-N	806	a	merge	type	805		
-N	807						rollingUpdate:808 type:0
-N	808						maxSurge:382 maxUnavailable:382
-N	809	a			11		
-N	810						minReadySeconds:0 revisionHistoryLimit:0 selector:306 template:525 updateStrategy:814
-N	811						collisionCount:0 conditions:813 currentNumberScheduled:0 desiredNumberScheduled:0 numberAvailable:0 numberMisscheduled:0 numberReady:0 numberUnavailable:0 observedGeneration:0 updatedNumberScheduled:0
-N	812						lastTransitionTime:179 message:0 reason:0 status:0 type:0
-N	813	a	merge	type	812		
-N	814						rollingUpdate:815 type:0
-N	815						maxSurge:382 maxUnavailable:382
-N	816	a			9		
-N	817	a			7		
-N	818						admissionReviewVersions:198 clientConfig:820 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 rules:822 sideEffects:0 timeoutSeconds:0
-N	819	a	merge	name	818		
-N	820						caBundle:0 service:823 url:0
-N	821						apiGroups:198 apiVersions:198 operations:198 resources:198 scope:0
-N	822	a			821		
-N	823						name:0 namespace:0 path:0 port:0
-N	824	a			5		
-N	825						admissionReviewVersions:198 clientConfig:820 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 reinvocationPolicy:0 rules:822 sideEffects:0 timeoutSeconds:0
-N	826	a	merge	name	825		
-N	827	a			3		
-N	828						admissionReviewVersions:198 clientConfig:830 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 rules:832 sideEffects:0 timeoutSeconds:0
-N	829	a	merge	name	828		
-N	830						caBundle:0 service:833 url:0
-N	831						apiGroups:198 apiVersions:198 operations:198 resources:198 scope:0
-N	832	a			831		
-N	833						name:0 namespace:0 path:0 port:0
-N	834	a			1		
-N	835						admissionReviewVersions:198 clientConfig:830 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 reinvocationPolicy:0 rules:832 sideEffects:0 timeoutSeconds:0
-N	836	a	merge	name	835		
-N	837						
-N	838						buildDate:0 compiler:0 gitCommit:0 gitTreeState:0 gitVersion:0 goVersion:0 major:0 minor:0 platform:0
+N	1							apiVersion:0 kind:0 metadata:174 webhooks:836
+N	2							apiVersion:0 items:834 kind:0 metadata:173
+N	3							apiVersion:0 kind:0 metadata:174 webhooks:829
+N	4							apiVersion:0 items:827 kind:0 metadata:173
+N	5							apiVersion:0 kind:0 metadata:174 webhooks:826
+N	6							apiVersion:0 items:824 kind:0 metadata:173
+N	7							apiVersion:0 kind:0 metadata:174 webhooks:819
+N	8							apiVersion:0 items:817 kind:0 metadata:173
+N	9							apiVersion:0 data:194 kind:0 metadata:174 revision:0
+N	10							apiVersion:0 items:816 kind:0 metadata:173
+N	11							apiVersion:0 kind:0 metadata:174 spec:810 status:811
+N	12							apiVersion:0 items:809 kind:0 metadata:173
+N	13							apiVersion:0 kind:0 metadata:174 spec:803 status:804
+N	14							apiVersion:0 items:802 kind:0 metadata:173
+N	15							apiVersion:0 kind:0 metadata:174 spec:798 status:799
+N	16							apiVersion:0 items:797 kind:0 metadata:173
+N	17							apiVersion:0 kind:0 metadata:174 spec:791 status:792
+N	18							apiVersion:0 items:790 kind:0 metadata:173
+N	19							apiVersion:0 kind:0 metadata:174 spec:787 status:788
+N	20							apiVersion:0 kind:0 metadata:174 spec:784 status:785
+N	21							apiVersion:0 kind:0 metadata:174 spec:781 status:782
+N	22							apiVersion:0 kind:0 metadata:174 spec:770 status:771
+N	23							apiVersion:0 kind:0 metadata:174 spec:780 status:771
+N	24							apiVersion:0 kind:0 metadata:174 spec:774 status:775
+N	25							apiVersion:0 kind:0 metadata:174 spec:770 status:771
+N	26							apiVersion:0 kind:0 metadata:174 spec:759 status:760
+N	27							apiVersion:0 kind:0 metadata:174 spec:769 status:760
+N	28							apiVersion:0 kind:0 metadata:174 spec:763 status:764
+N	29							apiVersion:0 kind:0 metadata:174 spec:759 status:760
+N	30							apiVersion:0 kind:0 metadata:174 spec:756 status:757
+N	31							apiVersion:0 items:755 kind:0 metadata:173
+N	32							apiVersion:0 kind:0 metadata:174 spec:753 status:754
+N	33							apiVersion:0 kind:0 metadata:174 spec:734 status:735
+N	34							apiVersion:0 items:733 kind:0 metadata:173
+N	35							apiVersion:0 kind:0 metadata:174 spec:707 status:708
+N	36							apiVersion:0 items:706 kind:0 metadata:173
+N	37							apiVersion:0 kind:0 metadata:174 spec:703 status:704
+N	38							apiVersion:0 items:702 kind:0 metadata:173
+N	39							apiVersion:0 kind:0 metadata:174 spec:697 status:699
+N	40							apiVersion:0 items:698 kind:0 metadata:173
+N	41							apiVersion:0 kind:0 metadata:174 spec:693 status:694
+N	42							apiVersion:0 items:692 kind:0 metadata:173
+N	43							apiVersion:0 kind:0 metadata:174 spec:688 status:689
+N	44							apiVersion:0 items:687 kind:0 metadata:173
+N	45							apiVersion:0 kind:0 metadata:174 spec:682 status:683
+N	46							apiVersion:0 items:681 kind:0 metadata:173
+N	47							apiVersion:0 kind:0 metadata:174 spec:680
+N	48							apiVersion:0 items:679 kind:0 metadata:173
+N	49							apiVersion:0 kind:0 metadata:174 spec:678
+N	50							apiVersion:0 items:677 kind:0 metadata:173
+N	51							apiVersion:0 kind:0 metadata:174 target:275
+N	52							apiVersion:0 conditions:676 kind:0 metadata:174
+N	53							apiVersion:0 items:674 kind:0 metadata:173
+N	54							apiVersion:0 binaryData:181 data:181 immutable:0 kind:0 metadata:174
+N	55							apiVersion:0 items:673 kind:0 metadata:173
+N	56							apiVersion:0 kind:0 metadata:174 subsets:668
+N	57							apiVersion:0 items:666 kind:0 metadata:173
+N	58							action:0 apiVersion:0 count:0 eventTime:480 firstTimestamp:179 involvedObject:275 kind:0 lastTimestamp:179 message:0 metadata:174 reason:0 related:275 reportingComponent:0 reportingInstance:0 series:665 source:479 type:0
+N	59							apiVersion:0 items:664 kind:0 metadata:173
+N	60							apiVersion:0 kind:0 metadata:174 spec:661
+N	61							apiVersion:0 items:660 kind:0 metadata:173
+N	62							apiVersion:0 kind:0 metadata:174 spec:656 status:657
+N	63							apiVersion:0 items:655 kind:0 metadata:173
+N	64							apiVersion:0 kind:0 metadata:174 spec:637 status:638
+N	65							apiVersion:0 items:636 kind:0 metadata:173
+N	66							apiVersion:0 kind:0 metadata:174 spec:267 status:635
+N	67							apiVersion:0 kind:0 metadata:174 spec:574 status:632
+N	68							apiVersion:0 items:631 kind:0 metadata:173
+N	69							apiVersion:0 items:630 kind:0 metadata:173
+N	70							apiVersion:0 kind:0 metadata:174 spec:526 status:619
+N	71							apiVersion:0 items:618 kind:0 metadata:173
+N	72							apiVersion:0 kind:0 metadata:174 template:525
+N	73							apiVersion:0 items:617 kind:0 metadata:173
+N	74							apiVersion:0 kind:0 metadata:174 spec:521 status:522
+N	75							apiVersion:0 items:520 kind:0 metadata:173
+N	76							apiVersion:0 kind:0 metadata:174 spec:515 status:516
+N	77							apiVersion:0 items:514 kind:0 metadata:173
+N	78							apiVersion:0 data:181 immutable:0 kind:0 metadata:174 stringData:181 type:0
+N	79							apiVersion:0 items:513 kind:0 metadata:173
+N	80							apiVersion:0 kind:0 metadata:174 spec:507 status:508
+N	81							apiVersion:0 automountServiceAccountToken:0 imagePullSecrets:505 kind:0 metadata:174 secrets:506
+N	82							apiVersion:0 items:503 kind:0 metadata:173
+N	83							apiVersion:0 items:502 kind:0 metadata:173
+N	84							addressType:0 apiVersion:0 endpoints:495 kind:0 metadata:174 ports:497
+N	85							apiVersion:0 items:493 kind:0 metadata:173
+N	86							addressType:0 apiVersion:0 endpoints:486 kind:0 metadata:174 ports:488
+N	87							apiVersion:0 items:484 kind:0 metadata:173
+N	88							action:0 apiVersion:0 deprecatedCount:0 deprecatedFirstTimestamp:179 deprecatedLastTimestamp:179 deprecatedSource:479 eventTime:480 kind:0 metadata:174 note:0 reason:0 regarding:275 related:275 reportingController:0 reportingInstance:0 series:483 type:0
+N	89							apiVersion:0 items:482 kind:0 metadata:173
+N	90							action:0 apiVersion:0 deprecatedCount:0 deprecatedFirstTimestamp:179 deprecatedLastTimestamp:179 deprecatedSource:479 eventTime:480 kind:0 metadata:174 note:0 reason:0 regarding:275 related:275 reportingController:0 reportingInstance:0 series:481 type:0
+N	91							apiVersion:0 items:478 kind:0 metadata:173
+N	92							apiVersion:0 kind:0 metadata:174 spec:468 status:469
+N	93							apiVersion:0 items:467 kind:0 metadata:173
+N	94							apiVersion:0 kind:0 metadata:174 spec:450 status:451
+N	95							apiVersion:0 items:449 kind:0 metadata:173
+N	96							apiVersion:0 kind:0 metadata:174 spec:442 status:443
+N	97							apiVersion:0 items:441 kind:0 metadata:173
+N	98							apiVersion:0 kind:0 metadata:174 spec:429 status:430
+N	99							apiVersion:0 kind:0 metadata:174 spec:427
+N	100							apiVersion:0 items:426 kind:0 metadata:173
+N	101							apiVersion:0 items:425 kind:0 metadata:173
+N	102							apiVersion:0 kind:0 metadata:174 spec:415
+N	103							apiVersion:0 items:414 kind:0 metadata:173
+N	104							apiVersion:0 kind:0 metadata:174 spec:398 status:399
+N	105							apiVersion:0 kind:0 metadata:174 spec:396
+N	106							apiVersion:0 items:395 kind:0 metadata:173
+N	107							apiVersion:0 items:394 kind:0 metadata:173
+N	108							apiVersion:0 handler:0 kind:0 metadata:174 overhead:392 scheduling:393
+N	109							apiVersion:0 items:391 kind:0 metadata:173
+N	110							apiVersion:0 handler:0 kind:0 metadata:174 overhead:387 scheduling:388
+N	111							apiVersion:0 items:386 kind:0 metadata:173
+N	112							apiVersion:0 kind:0 metadata:174 spec:384 status:385
+N	113							apiVersion:0 items:383 kind:0 metadata:173
+N	114							apiVersion:0 deleteOptions:165 kind:0 metadata:174
+N	115							apiVersion:0 kind:0 metadata:174 spec:377 status:378
+N	116							apiVersion:0 items:376 kind:0 metadata:173
+N	117							apiVersion:0 kind:0 metadata:174 spec:358
+N	118							apiVersion:0 items:357 kind:0 metadata:173
+N	119							aggregationRule:356 apiVersion:0 kind:0 metadata:174 rules:353
+N	120							apiVersion:0 kind:0 metadata:174 roleRef:349 subjects:351
+N	121							apiVersion:0 items:355 kind:0 metadata:173
+N	122							apiVersion:0 items:354 kind:0 metadata:173
+N	123							apiVersion:0 kind:0 metadata:174 rules:353
+N	124							apiVersion:0 kind:0 metadata:174 roleRef:349 subjects:351
+N	125							apiVersion:0 items:348 kind:0 metadata:173
+N	126							apiVersion:0 items:347 kind:0 metadata:173
+N	127							aggregationRule:345 apiVersion:0 kind:0 metadata:174 rules:342
+N	128							apiVersion:0 kind:0 metadata:174 roleRef:338 subjects:340
+N	129							apiVersion:0 items:344 kind:0 metadata:173
+N	130							apiVersion:0 items:343 kind:0 metadata:173
+N	131							apiVersion:0 kind:0 metadata:174 rules:342
+N	132							apiVersion:0 kind:0 metadata:174 roleRef:338 subjects:340
+N	133							apiVersion:0 items:337 kind:0 metadata:173
+N	134							apiVersion:0 items:336 kind:0 metadata:173
+N	135							apiVersion:0 description:0 globalDefault:0 kind:0 metadata:174 preemptionPolicy:0 value:0
+N	136							apiVersion:0 items:335 kind:0 metadata:173
+N	137							apiVersion:0 description:0 globalDefault:0 kind:0 metadata:174 preemptionPolicy:0 value:0
+N	138							apiVersion:0 items:334 kind:0 metadata:173
+N	139							apiVersion:0 kind:0 metadata:174 spec:331
+N	140							apiVersion:0 items:330 kind:0 metadata:173
+N	141							apiVersion:0 kind:0 metadata:174 spec:326
+N	142							apiVersion:0 items:325 kind:0 metadata:173
+N	143							allowVolumeExpansion:0 allowedTopologies:302 apiVersion:0 kind:0 metadata:174 mountOptions:198 parameters:181 provisioner:0 reclaimPolicy:0 volumeBindingMode:0
+N	144							apiVersion:0 items:324 kind:0 metadata:173
+N	145							apiVersion:0 kind:0 metadata:174 spec:320 status:321
+N	146							apiVersion:0 items:319 kind:0 metadata:173
+N	147							apiVersion:0 kind:0 metadata:174 spec:316
+N	148							apiVersion:0 items:315 kind:0 metadata:173
+N	149							apiVersion:0 kind:0 metadata:174 spec:311
+N	150							apiVersion:0 items:310 kind:0 metadata:173
+N	151							apiVersion:0 capacity:271 kind:0 maximumVolumeSize:271 metadata:174 nodeTopology:306 storageClassName:0
+N	152							apiVersion:0 items:305 kind:0 metadata:173
+N	153							allowVolumeExpansion:0 allowedTopologies:302 apiVersion:0 kind:0 metadata:174 mountOptions:198 parameters:181 provisioner:0 reclaimPolicy:0 volumeBindingMode:0
+N	154							apiVersion:0 items:300 kind:0 metadata:173
+N	155							apiVersion:0 kind:0 metadata:174 spec:263 status:264
+N	156							apiVersion:0 items:262 kind:0 metadata:173
+N	157							apiVersion:0 kind:0 metadata:174 spec:235 status:236
+N	158							apiVersion:0 items:234 kind:0 metadata:173
+N	159							apiVersion:0 kind:0 metadata:174 spec:208 status:209
+N	160							apiVersion:0 items:207 kind:0 metadata:173
+N	161							apiVersion:0 kind:0 name:0 preferredVersion:205 serverAddressByClientCIDRs:201 versions:206
+N	162							apiVersion:0 groups:204 kind:0
+N	163							apiVersion:0 groupVersion:0 kind:0 resources:203
+N	164							apiVersion:0 kind:0 serverAddressByClientCIDRs:201 versions:198
+N	165							apiVersion:0 dryRun:198 gracePeriodSeconds:0 kind:0 orphanDependents:0 preconditions:199 propagationPolicy:0
+N	166							apiVersion:0 code:0 details:195 kind:0 message:0 metadata:173 reason:0 status:0
+N	167							object:194 type:0
+N	168							apiVersion:0 kind:0 metadata:174 spec:189 status:190
+N	169							apiVersion:0 items:188 kind:0 metadata:173
+N	170							apiVersion:0 kind:0 metadata:174 spec:175 status:176
+N	171							apiVersion:0 items:172 kind:0 metadata:173
+N	172	a				170		
+N	173							continue:0 remainingItemCount:0 resourceVersion:0 selfLink:0
+N	174							annotations:181 clusterName:0 creationTimestamp:179 deletionGracePeriodSeconds:0 deletionTimestamp:179 finalizers:182 generateName:0 generation:0 labels:181 managedFields:184 name:0 namespace:0 ownerReferences:186 resourceVersion:0 selfLink:0 uid:0
+N	175							caBundle:0 group:0 groupPriorityMinimum:0 insecureSkipTLSVerify:0 service:180 version:0 versionPriority:0
+N	176							conditions:178
+N	177							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	178	a	merge	type	type	177		
+N	179							
+N	180							name:0 namespace:0 port:0
+N	181						0	
+N	182	a	merge			0		
+N	183							apiVersion:0 fieldsType:0 fieldsV1:187 manager:0 operation:0 time:179
+N	184	a				183		
+N	185							apiVersion:0 blockOwnerDeletion:0 controller:0 kind:0 name:0 uid:0
+N	186	a	merge	uid	uid	185		
+N	187							
+N	188	a				168		
+N	189							caBundle:0 group:0 groupPriorityMinimum:0 insecureSkipTLSVerify:0 service:193 version:0 versionPriority:0
+N	190							conditions:192
+N	191							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	192	a	merge	type	type	191		
+N	193							name:0 namespace:0 port:0
+N	194							
+N	195							causes:197 group:0 kind:0 name:0 retryAfterSeconds:0 uid:0
+N	196							field:0 message:0 reason:0
+N	197	a				196		
+N	198	a				0		
+N	199							resourceVersion:0 uid:0
+N	200							clientCIDR:0 serverAddress:0
+N	201	a				200		
+N	202							categories:198 group:0 kind:0 name:0 namespaced:0 shortNames:198 singularName:0 storageVersionHash:0 verbs:198 version:0
+N	203	a				202		
+N	204	a				161		
+N	205							groupVersion:0 version:0
+N	206	a				205		
+N	207	a				159		
+N	208							additionalPrinterColumns:214 conversion:215 group:0 names:210 preserveUnknownFields:0 scope:0 subresources:216 validation:217 version:0 versions:219
+N	209							acceptedNames:210 conditions:212 storedVersions:198
+N	210							categories:198 kind:0 listKind:0 plural:0 shortNames:198 singular:0
+N	211							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	212	a				211		
+N	213							JSONPath:0 description:0 format:0 name:0 priority:0 type:0
+N	214	a				213		
+N	215							conversionReviewVersions:198 strategy:0 webhookClientConfig:232
+N	216							scale:230 status:231
+N	217							openAPIV3Schema:220
+N	218							additionalPrinterColumns:214 deprecated:0 deprecationWarning:0 name:0 schema:217 served:0 storage:0 subresources:216
+N	219	a				218		
+N	220							$ref:0 $schema:0 additionalItems:221 additionalProperties:221 allOf:222 anyOf:222 default:223 definitions:224 dependencies:226 description:0 enum:227 example:223 exclusiveMaximum:0 exclusiveMinimum:0 externalDocs:228 format:0 id:0 items:229 maxItems:0 maxLength:0 maxProperties:0 maximum:0 minItems:0 minLength:0 minProperties:0 minimum:0 multipleOf:0 not:220 nullable:0 oneOf:222 pattern:0 patternProperties:224 properties:224 required:198 title:0 type:0 uniqueItems:0 x-kubernetes-embedded-resource:0 x-kubernetes-int-or-string:0 x-kubernetes-list-map-keys:198 x-kubernetes-list-type:0 x-kubernetes-map-type:0 x-kubernetes-preserve-unknown-fields:0
+N	221							
+N	222	a				220		
+N	223							
+N	224						220	
+N	225							
+N	226						225	
+N	227	a				223		
+N	228							description:0 url:0
+N	229							
+N	230							labelSelectorPath:0 specReplicasPath:0 statusReplicasPath:0
+N	231							
+N	232							caBundle:0 service:233 url:0
+N	233							name:0 namespace:0 path:0 port:0
+N	234	a				157		
+N	235							conversion:240 group:0 names:237 preserveUnknownFields:0 scope:0 versions:242
+N	236							acceptedNames:237 conditions:239 storedVersions:198
+N	237							categories:198 kind:0 listKind:0 plural:0 shortNames:198 singular:0
+N	238							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	239	a				238		
+N	240							strategy:0 webhook:259
+N	241							additionalPrinterColumns:244 deprecated:0 deprecationWarning:0 name:0 schema:245 served:0 storage:0 subresources:246
+N	242	a				241		
+N	243							description:0 format:0 jsonPath:0 name:0 priority:0 type:0
+N	244	a				243		
+N	245							openAPIV3Schema:249
+N	246							scale:247 status:248
+N	247							labelSelectorPath:0 specReplicasPath:0 statusReplicasPath:0
+N	248							
+N	249							$ref:0 $schema:0 additionalItems:250 additionalProperties:250 allOf:251 anyOf:251 default:252 definitions:253 dependencies:255 description:0 enum:256 example:252 exclusiveMaximum:0 exclusiveMinimum:0 externalDocs:257 format:0 id:0 items:258 maxItems:0 maxLength:0 maxProperties:0 maximum:0 minItems:0 minLength:0 minProperties:0 minimum:0 multipleOf:0 not:249 nullable:0 oneOf:251 pattern:0 patternProperties:253 properties:253 required:198 title:0 type:0 uniqueItems:0 x-kubernetes-embedded-resource:0 x-kubernetes-int-or-string:0 x-kubernetes-list-map-keys:198 x-kubernetes-list-type:0 x-kubernetes-map-type:0 x-kubernetes-preserve-unknown-fields:0
+N	250							
+N	251	a				249		
+N	252							
+N	253						249	
+N	254							
+N	255						254	
+N	256	a				252		
+N	257							description:0 url:0
+N	258							
+N	259							clientConfig:260 conversionReviewVersions:198
+N	260							caBundle:0 service:261 url:0
+N	261							name:0 namespace:0 path:0 port:0
+N	262	a				155		
+N	263							attacher:0 nodeName:0 source:266
+N	264							attachError:265 attached:0 attachmentMetadata:181 detachError:265
+N	265							message:0 time:179
+N	266							inlineVolumeSpec:267 persistentVolumeName:0
+N	267							accessModes:198 awsElasticBlockStore:268 azureDisk:269 azureFile:270 capacity:272 cephfs:273 cinder:274 claimRef:275 csi:276 fc:277 flexVolume:278 flocker:279 gcePersistentDisk:280 glusterfs:281 hostPath:282 iscsi:283 local:284 mountOptions:198 nfs:285 nodeAffinity:286 persistentVolumeReclaimPolicy:0 photonPersistentDisk:287 portworxVolume:288 quobyte:289 rbd:290 scaleIO:291 storageClassName:0 storageos:292 volumeMode:0 vsphereVolume:293
+N	268							fsType:0 partition:0 readOnly:0 volumeID:0
+N	269							cachingMode:0 diskName:0 diskURI:0 fsType:0 kind:0 readOnly:0
+N	270							readOnly:0 secretName:0 secretNamespace:0 shareName:0
+N	271							
+N	272						271	
+N	273							monitors:198 path:0 readOnly:0 secretFile:0 secretRef:294 user:0
+N	274							fsType:0 readOnly:0 secretRef:294 volumeID:0
+N	275							apiVersion:0 fieldPath:0 kind:0 name:0 namespace:0 resourceVersion:0 uid:0
+N	276							controllerExpandSecretRef:294 controllerPublishSecretRef:294 driver:0 fsType:0 nodePublishSecretRef:294 nodeStageSecretRef:294 readOnly:0 volumeAttributes:181 volumeHandle:0
+N	277							fsType:0 lun:0 readOnly:0 targetWWNs:198 wwids:198
+N	278							driver:0 fsType:0 options:181 readOnly:0 secretRef:294
+N	279							datasetName:0 datasetUUID:0
+N	280							fsType:0 partition:0 pdName:0 readOnly:0
+N	281							endpoints:0 endpointsNamespace:0 path:0 readOnly:0
+N	282							path:0 type:0
+N	283							chapAuthDiscovery:0 chapAuthSession:0 fsType:0 initiatorName:0 iqn:0 iscsiInterface:0 lun:0 portals:198 readOnly:0 secretRef:294 targetPortal:0
+N	284							fsType:0 path:0
+N	285							path:0 readOnly:0 server:0
+N	286							required:295
+N	287							fsType:0 pdID:0
+N	288							fsType:0 readOnly:0 volumeID:0
+N	289							group:0 readOnly:0 registry:0 tenant:0 user:0 volume:0
+N	290							fsType:0 image:0 keyring:0 monitors:198 pool:0 readOnly:0 secretRef:294 user:0
+N	291							fsType:0 gateway:0 protectionDomain:0 readOnly:0 secretRef:294 sslEnabled:0 storageMode:0 storagePool:0 system:0 volumeName:0
+N	292							fsType:0 readOnly:0 secretRef:275 volumeName:0 volumeNamespace:0
+N	293							fsType:0 storagePolicyID:0 storagePolicyName:0 volumePath:0
+N	294							name:0 namespace:0
+N	295							nodeSelectorTerms:297
+N	296							matchExpressions:299 matchFields:299
+N	297	a				296		
+N	298							key:0 operator:0 values:198
+N	299	a				298		
+N	300	a				153		
+N	301							matchLabelExpressions:304
+N	302	a				301		
+N	303							key:0 values:198
+N	304	a				303		
+N	305	a				151		
+N	306							matchExpressions:308 matchLabels:181
+N	307							key:309 operator:0 values:198
+N	308	a				307		
+N	309		merge	key	key			
+N	310	a				149		
+N	311							drivers:313
+N	312							allocatable:314 name:0 nodeID:0 topologyKeys:198
+N	313	a	merge	name	name	312		
+N	314							count:0
+N	315	a				147		
+N	316							attachRequired:0 fsGroupPolicy:0 podInfoOnMount:0 requiresRepublish:0 storageCapacity:0 tokenRequests:318 volumeLifecycleModes:198
+N	317							audience:0 expirationSeconds:0
+N	318	a				317		
+N	319	a				145		
+N	320							attacher:0 nodeName:0 source:323
+N	321							attachError:322 attached:0 attachmentMetadata:181 detachError:322
+N	322							message:0 time:179
+N	323							inlineVolumeSpec:267 persistentVolumeName:0
+N	324	a				143		
+N	325	a				141		
+N	326							drivers:328
+N	327							allocatable:329 name:0 nodeID:0 topologyKeys:198
+N	328	a	merge	name	name	327		
+N	329							count:0
+N	330	a				139		
+N	331							attachRequired:0 fsGroupPolicy:0 podInfoOnMount:0 requiresRepublish:0 storageCapacity:0 tokenRequests:333 volumeLifecycleModes:198
+N	332							audience:0 expirationSeconds:0
+N	333	a				332		
+N	334	a				137		
+N	335	a				135		
+N	336	a				131		
+N	337	a				132		
+N	338							apiGroup:0 kind:0 name:0
+N	339							apiGroup:0 kind:0 name:0 namespace:0
+N	340	a				339		
+N	341							apiGroups:198 nonResourceURLs:198 resourceNames:198 resources:198 verbs:198
+N	342	a				341		
+N	343	a				127		
+N	344	a				128		
+N	345							clusterRoleSelectors:346
+N	346	a				306		
+N	347	a				123		
+N	348	a				124		
+N	349							apiGroup:0 kind:0 name:0
+N	350							apiGroup:0 kind:0 name:0 namespace:0
+N	351	a				350		
+N	352							apiGroups:198 nonResourceURLs:198 resourceNames:198 resources:198 verbs:198
+N	353	a				352		
+N	354	a				119		
+N	355	a				120		
+N	356							clusterRoleSelectors:346
+N	357	a				117		
+N	358							allowPrivilegeEscalation:0 allowedCSIDrivers:360 allowedCapabilities:198 allowedFlexVolumes:362 allowedHostPaths:364 allowedProcMountTypes:198 allowedUnsafeSysctls:198 defaultAddCapabilities:198 defaultAllowPrivilegeEscalation:0 forbiddenSysctls:198 fsGroup:365 hostIPC:0 hostNetwork:0 hostPID:0 hostPorts:367 privileged:0 readOnlyRootFilesystem:0 requiredDropCapabilities:198 runAsGroup:368 runAsUser:369 runtimeClass:370 seLinux:371 supplementalGroups:372 volumes:198
+N	359							name:0
+N	360	a				359		
+N	361							driver:0
+N	362	a				361		
+N	363							pathPrefix:0 readOnly:0
+N	364	a				363		
+N	365							ranges:374 rule:0
+N	366							max:0 min:0
+N	367	a				366		
+N	368							ranges:374 rule:0
+N	369							ranges:374 rule:0
+N	370							allowedRuntimeClassNames:198 defaultRuntimeClassName:0
+N	371							rule:0 seLinuxOptions:375
+N	372							ranges:374 rule:0
+N	373							max:0 min:0
+N	374	a				373		
+N	375							level:0 role:0 type:0 user:0
+N	376	a				115		
+N	377							maxUnavailable:382 minAvailable:382 selector:306/replace
+N	378							conditions:380 currentHealthy:0 desiredHealthy:0 disruptedPods:381 disruptionsAllowed:0 expectedPods:0 observedGeneration:0
+N	379							lastTransitionTime:179 message:0 observedGeneration:0 reason:0 status:0 type:0
+N	380	a	merge	type	type	379		
+N	381						179	
+N	382							
+N	383	a				112		
+N	384							maxUnavailable:382 minAvailable:382 selector:306/replace
+N	385							conditions:380 currentHealthy:0 desiredHealthy:0 disruptedPods:381 disruptionsAllowed:0 expectedPods:0 observedGeneration:0
+N	386	a				110		
+N	387							podFixed:272
+N	388							nodeSelector:181 tolerations:390
+N	389							effect:0 key:0 operator:0 tolerationSeconds:0 value:0
+N	390	a				389		
+N	391	a				108		
+N	392							podFixed:272
+N	393							nodeSelector:181 tolerations:390
+N	394	a				104		
+N	395	a				105		
+N	396							controller:0 parameters:397
+N	397							apiGroup:0 kind:0 name:0 namespace:0 scope:0
+N	398							backend:405 ingressClassName:0 rules:407 tls:409
+N	399							loadBalancer:400
+N	400							ingress:402
+N	401							hostname:0 ip:0 ports:404
+N	402	a				401		
+N	403							error:0 port:0 protocol:0
+N	404	a				403		
+N	405							resource:413 serviceName:0 servicePort:382
+N	406							host:0 http:410
+N	407	a				406		
+N	408							hosts:198 secretName:0
+N	409	a				408		
+N	410							paths:412
+N	411							backend:405 path:0 pathType:0
+N	412	a				411		
+N	413							apiGroup:0 kind:0 name:0
+N	414	a				102		
+N	415							egress:417 ingress:419 podSelector:306 policyTypes:198
+N	416							ports:423 to:421
+N	417	a				416		
+N	418							from:421 ports:423
+N	419	a				418		
+N	420							ipBlock:424 namespaceSelector:306 podSelector:306
+N	421	a				420		
+N	422							endPort:0 port:382 protocol:0
+N	423	a				422		
+N	424							cidr:0 except:198
+N	425	a				98		
+N	426	a				99		
+N	427							controller:0 parameters:428
+N	428							apiGroup:0 kind:0 name:0 namespace:0 scope:0
+N	429							defaultBackend:431 ingressClassName:0 rules:433 tls:435
+N	430							loadBalancer:400
+N	431							resource:413 service:439
+N	432							host:0 http:436
+N	433	a				432		
+N	434							hosts:198 secretName:0
+N	435	a				434		
+N	436							paths:438
+N	437							backend:431 path:0 pathType:0
+N	438	a				437		
+N	439							name:0 port:440
+N	440							name:0 number:0
+N	441	a				96		
+N	442							limited:446 type:0
+N	443							conditions:445
+N	444							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	445	a				444		
+N	446							assuredConcurrencyShares:0 limitResponse:447
+N	447							queuing:448 type:0
+N	448							handSize:0 queueLengthLimit:0 queues:0
+N	449	a				94		
+N	450							distinguisherMethod:454 matchingPrecedence:0 priorityLevelConfiguration:455 rules:457
+N	451							conditions:453
+N	452							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	453	a				452		
+N	454							type:0
+N	455							name:0
+N	456							nonResourceRules:459 resourceRules:461 subjects:463
+N	457	a				456		
+N	458							nonResourceURLs:198 verbs:198
+N	459	a				458		
+N	460							apiGroups:198 clusterScope:0 namespaces:198 resources:198 verbs:198
+N	461	a				460		
+N	462							group:464 kind:0 serviceAccount:465 user:466
+N	463	a				462		
+N	464							name:0
+N	465							name:0 namespace:0
+N	466							name:0
+N	467	a				92		
+N	468							backend:470 ingressClassName:0 rules:472 tls:474
+N	469							loadBalancer:400
+N	470							resource:413 serviceName:0 servicePort:382
+N	471							host:0 http:475
+N	472	a				471		
+N	473							hosts:198 secretName:0
+N	474	a				473		
+N	475							paths:477
+N	476							backend:470 path:0 pathType:0
+N	477	a				476		
+N	478	a				90		
+N	479							component:0 host:0
+N	480							
+N	481							count:0 lastObservedTime:480
+N	482	a				88		
+N	483							count:0 lastObservedTime:480
+N	484	a				86		
+N	485							addresses:198 conditions:489 hints:490 hostname:0 nodeName:0 targetRef:275 topology:181
+N	486	a				485		
+N	487							appProtocol:0 name:0 port:0 protocol:0
+N	488	a				487		
+N	489							ready:0 serving:0 terminating:0
+N	490							forZones:492
+N	491							name:0
+N	492	a				491		
+N	493	a				84		
+N	494							addresses:198 conditions:498 deprecatedTopology:181 hints:499 hostname:0 nodeName:0 targetRef:275 zone:0
+N	495	a				494		
+N	496							appProtocol:0 name:0 port:0 protocol:0
+N	497	a				496		
+N	498							ready:0 serving:0 terminating:0
+N	499							forZones:501
+N	500							name:0
+N	501	a				500		
+N	502	a				80		
+N	503	a				81		
+N	504							name:0
+N	505	a				504		
+N	506	a	merge	name	name	275		
+N	507							allocateLoadBalancerNodePorts:0 clusterIP:0 clusterIPs:198 externalIPs:198 externalName:0 externalTrafficPolicy:0 healthCheckNodePort:0 internalTrafficPolicy:0 ipFamilies:198 ipFamilyPolicy:0 loadBalancerClass:0 loadBalancerIP:0 loadBalancerSourceRanges:198 ports:510 publishNotReadyAddresses:0 selector:181 sessionAffinity:0 sessionAffinityConfig:511 topologyKeys:198 type:0
+N	508							conditions:380 loadBalancer:400
+N	509							appProtocol:0 name:0 nodePort:0 port:0 protocol:0 targetPort:382
+N	510	a	merge	port,protocol	port	509		
+N	511							clientIP:512
+N	512							timeoutSeconds:0
+N	513	a				78		
+N	514	a				76		
+N	515							hard:272 scopeSelector:517 scopes:198
+N	516							hard:272 used:272
+N	517							matchExpressions:519
+N	518							operator:0 scopeName:0 values:198
+N	519	a				518		
+N	520	a				74		
+N	521							minReadySeconds:0 replicas:0 selector:181 template:525
+N	522							availableReplicas:0 conditions:524 fullyLabeledReplicas:0 observedGeneration:0 readyReplicas:0 replicas:0
+N	523							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	524	a	merge	type	type	523		
+N	525							metadata:174 spec:526
+N	526							activeDeadlineSeconds:0 affinity:527 automountServiceAccountToken:0 containers:529 dnsConfig:530 dnsPolicy:0 enableServiceLinks:0 ephemeralContainers:532 hostAliases:534 hostIPC:0 hostNetwork:0 hostPID:0 hostname:0 imagePullSecrets:535 initContainers:529 nodeName:0 nodeSelector:181 overhead:272 preemptionPolicy:0 priority:0 priorityClassName:0 readinessGates:537 restartPolicy:0 runtimeClassName:0 schedulerName:0 securityContext:538 serviceAccount:0 serviceAccountName:0 setHostnameAsFQDN:0 shareProcessNamespace:0 subdomain:0 terminationGracePeriodSeconds:0 tolerations:390 topologySpreadConstraints:540 volumes:542
+N	527							nodeAffinity:608 podAffinity:609 podAntiAffinity:610
+N	528							args:198 command:198 env:581 envFrom:583 image:0 imagePullPolicy:0 lifecycle:584 livenessProbe:585 name:0 ports:607 readinessProbe:585 resources:575 securityContext:588 startupProbe:585 stdin:0 stdinOnce:0 terminationMessagePath:0 terminationMessagePolicy:0 tty:0 volumeDevices:590 volumeMounts:592 workingDir:0
+N	529	a	merge	name	name	528		
+N	530							nameservers:198 options:606 searches:198
+N	531							args:198 command:198 env:581 envFrom:583 image:0 imagePullPolicy:0 lifecycle:584 livenessProbe:585 name:0 ports:587 readinessProbe:585 resources:575 securityContext:588 startupProbe:585 stdin:0 stdinOnce:0 targetContainerName:0 terminationMessagePath:0 terminationMessagePolicy:0 tty:0 volumeDevices:590 volumeMounts:592 workingDir:0
+N	532	a	merge	name	name	531		
+N	533							hostnames:198 ip:0
+N	534	a	merge	ip	ip	533		
+N	535	a	merge	name	name	504		
+N	536							conditionType:0
+N	537	a				536		
+N	538							fsGroup:0 fsGroupChangePolicy:0 runAsGroup:0 runAsNonRoot:0 runAsUser:0 seLinuxOptions:375 seccompProfile:576 supplementalGroups:198 sysctls:578 windowsOptions:579
+N	539							labelSelector:306 maxSkew:0 topologyKey:0 whenUnsatisfiable:0
+N	540	a	merge	topologyKey,whenUnsatisfiable	topologyKey	539		
+N	541							awsElasticBlockStore:268 azureDisk:269 azureFile:543 cephfs:544 cinder:545 configMap:546 csi:547 downwardAPI:548 emptyDir:549 ephemeral:550 fc:277 flexVolume:551 flocker:279 gcePersistentDisk:280 gitRepo:552 glusterfs:553 hostPath:282 iscsi:554 name:0 nfs:285 persistentVolumeClaim:555 photonPersistentDisk:287 portworxVolume:288 projected:556 quobyte:289 rbd:557 scaleIO:558 secret:559 storageos:560 vsphereVolume:293
+N	542	a	merge,retainKeys	name	name	541		
+N	543							readOnly:0 secretName:0 shareName:0
+N	544							monitors:198 path:0 readOnly:0 secretFile:0 secretRef:504 user:0
+N	545							fsType:0 readOnly:0 secretRef:504 volumeID:0
+N	546							defaultMode:0 items:562 name:0 optional:0
+N	547							driver:0 fsType:0 nodePublishSecretRef:504 readOnly:0 volumeAttributes:181
+N	548							defaultMode:0 items:570
+N	549							medium:0 sizeLimit:271
+N	550							volumeClaimTemplate:573
+N	551							driver:0 fsType:0 options:181 readOnly:0 secretRef:504
+N	552							directory:0 repository:0 revision:0
+N	553							endpoints:0 path:0 readOnly:0
+N	554							chapAuthDiscovery:0 chapAuthSession:0 fsType:0 initiatorName:0 iqn:0 iscsiInterface:0 lun:0 portals:198 readOnly:0 secretRef:504 targetPortal:0
+N	555							claimName:0 readOnly:0
+N	556							defaultMode:0 sources:564
+N	557							fsType:0 image:0 keyring:0 monitors:198 pool:0 readOnly:0 secretRef:504 user:0
+N	558							fsType:0 gateway:0 protectionDomain:0 readOnly:0 secretRef:504 sslEnabled:0 storageMode:0 storagePool:0 system:0 volumeName:0
+N	559							defaultMode:0 items:562 optional:0 secretName:0
+N	560							fsType:0 readOnly:0 secretRef:504 volumeName:0 volumeNamespace:0
+N	561							key:0 mode:0 path:0
+N	562	a				561		
+N	563							configMap:565 downwardAPI:566 secret:567 serviceAccountToken:568
+N	564	a				563		
+N	565							items:562 name:0 optional:0
+N	566							items:570
+N	567							items:562 name:0 optional:0
+N	568							audience:0 expirationSeconds:0 path:0
+N	569							fieldRef:571 mode:0 path:0 resourceFieldRef:572
+N	570	a				569		
+N	571							apiVersion:0 fieldPath:0
+N	572							containerName:0 divisor:271 resource:0
+N	573							metadata:174 spec:574
+N	574							accessModes:198 dataSource:413 resources:575 selector:306 storageClassName:0 volumeMode:0 volumeName:0
+N	575							limits:272 requests:272
+N	576							localhostProfile:0 type:0
+N	577							name:0 value:0
+N	578	a				577		
+N	579							gmsaCredentialSpec:0 gmsaCredentialSpecName:0 runAsUserName:0
+N	580							name:0 value:0 valueFrom:602
+N	581	a	merge	name	name	580		
+N	582							configMapRef:600 prefix:0 secretRef:601
+N	583	a				582		
+N	584							postStart:599 preStop:599
+N	585							exec:594 failureThreshold:0 httpGet:595 initialDelaySeconds:0 periodSeconds:0 successThreshold:0 tcpSocket:596 terminationGracePeriodSeconds:0 timeoutSeconds:0
+N	586							containerPort:0 hostIP:0 hostPort:0 name:0 protocol:0
+N	587	a				586		
+N	588							allowPrivilegeEscalation:0 capabilities:593 privileged:0 procMount:0 readOnlyRootFilesystem:0 runAsGroup:0 runAsNonRoot:0 runAsUser:0 seLinuxOptions:375 seccompProfile:576 windowsOptions:579
+N	589							devicePath:0 name:0
+N	590	a	merge	devicePath	devicePath	589		
+N	591							mountPath:0 mountPropagation:0 name:0 readOnly:0 subPath:0 subPathExpr:0
+N	592	a	merge	mountPath	mountPath	591		
+N	593							add:198 drop:198
+N	594							command:198
+N	595							host:0 httpHeaders:598 path:0 port:382 scheme:0
+N	596							host:0 port:382
+N	597							name:0 value:0
+N	598	a				597		
+N	599							exec:594 httpGet:595 tcpSocket:596
+N	600							name:0 optional:0
+N	601							name:0 optional:0
+N	602							configMapKeyRef:603 fieldRef:571 resourceFieldRef:572 secretKeyRef:604
+N	603							key:0 name:0 optional:0
+N	604							key:0 name:0 optional:0
+N	605							name:0 value:0
+N	606	a				605		
+N	607	a	merge	containerPort,protocol	containerPort	586		
+N	608							preferredDuringSchedulingIgnoredDuringExecution:616 requiredDuringSchedulingIgnoredDuringExecution:295
+N	609							preferredDuringSchedulingIgnoredDuringExecution:612 requiredDuringSchedulingIgnoredDuringExecution:614
+N	610							preferredDuringSchedulingIgnoredDuringExecution:612 requiredDuringSchedulingIgnoredDuringExecution:614
+N	611							podAffinityTerm:613 weight:0
+N	612	a				611		
+N	613							labelSelector:306 namespaceSelector:306 namespaces:198 topologyKey:0
+N	614	a				613		
+N	615							preference:296 weight:0
+N	616	a				615		
+N	617	a				72		
+N	618	a				70		
+N	619							conditions:621 containerStatuses:623 ephemeralContainerStatuses:623 hostIP:0 initContainerStatuses:623 message:0 nominatedNodeName:0 phase:0 podIP:0 podIPs:625 qosClass:0 reason:0 startTime:179
+N	620							lastProbeTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	621	a	merge	type	type	620		
+N	622							containerID:0 image:0 imageID:0 lastState:626 name:0 ready:0 restartCount:0 started:0 state:626
+N	623	a				622		
+N	624							ip:0
+N	625	a	merge	ip	ip	624		
+N	626							running:627 terminated:628 waiting:629
+N	627							startedAt:179
+N	628							containerID:0 exitCode:0 finishedAt:179 message:0 reason:0 signal:0 startedAt:179
+N	629							message:0 reason:0
+N	630	a				66		
+N	631	a				67		
+N	632							accessModes:198 capacity:272 conditions:634 phase:0
+N	633							lastProbeTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	634	a	merge	type	type	633		
+N	635							message:0 phase:0 reason:0
+N	636	a				64		
+N	637							configSource:651 externalID:0 podCIDR:0 podCIDRs:182 providerID:0 taints:654 unschedulable:0
+N	638							addresses:640 allocatable:272 capacity:272 conditions:642 config:643 daemonEndpoints:644 images:646 nodeInfo:647 phase:0 volumesAttached:649 volumesInUse:198
+N	639							address:0 type:0
+N	640	a	merge	type	type	639		
+N	641							lastHeartbeatTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	642	a	merge	type	type	641		
+N	643							active:651 assigned:651 error:0 lastKnownGood:651
+N	644							kubeletEndpoint:650
+N	645							names:198 sizeBytes:0
+N	646	a				645		
+N	647							architecture:0 bootID:0 containerRuntimeVersion:0 kernelVersion:0 kubeProxyVersion:0 kubeletVersion:0 machineID:0 operatingSystem:0 osImage:0 systemUUID:0
+N	648							devicePath:0 name:0
+N	649	a				648		
+N	650							Port:0
+N	651							configMap:652
+N	652							kubeletConfigKey:0 name:0 namespace:0 resourceVersion:0 uid:0
+N	653							effect:0 key:0 timeAdded:179 value:0
+N	654	a				653		
+N	655	a				62		
+N	656							finalizers:198
+N	657							conditions:659 phase:0
+N	658							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	659	a	merge	type	type	658		
+N	660	a				60		
+N	661							limits:663
+N	662							default:272 defaultRequest:272 max:272 maxLimitRequestRatio:272 min:272 type:0
+N	663	a				662		
+N	664	a				58		
+N	665							count:0 lastObservedTime:480
+N	666	a				56		
+N	667							addresses:670 notReadyAddresses:670 ports:672
+N	668	a				667		
+N	669							hostname:0 ip:0 nodeName:0 targetRef:275
+N	670	a				669		
+N	671							appProtocol:0 name:0 port:0 protocol:0
+N	672	a				671		
+N	673	a				54		
+N	674	a				52		
+N	675							error:0 message:0 status:0 type:0
+N	676	a	merge	type	type	675		
+N	677	a				49		
+N	678							acquireTime:480 holderIdentity:0 leaseDurationSeconds:0 leaseTransitions:0 renewTime:480
+N	679	a				47		
+N	680							acquireTime:480 holderIdentity:0 leaseDurationSeconds:0 leaseTransitions:0 renewTime:480
+N	681	a				45		
+N	682							extra:686 groups:198 request:0 signerName:0 uid:0 usages:198 username:0
+N	683							certificate:0 conditions:685
+N	684							lastTransitionTime:179 lastUpdateTime:179 message:0 reason:0 status:0 type:0
+N	685	a				684		
+N	686						198	
+N	687	a				43		
+N	688							extra:686 groups:198 request:0 signerName:0 uid:0 usages:198 username:0
+N	689							certificate:0 conditions:691
+N	690							lastTransitionTime:179 lastUpdateTime:179 message:0 reason:0 status:0 type:0
+N	691	a				690		
+N	692	a				41		
+N	693							concurrencyPolicy:0 failedJobsHistoryLimit:0 jobTemplate:696 schedule:0 startingDeadlineSeconds:0 successfulJobsHistoryLimit:0 suspend:0
+N	694							active:695 lastScheduleTime:179 lastSuccessfulTime:179
+N	695	a				275		
+N	696							metadata:174 spec:697
+N	697							activeDeadlineSeconds:0 backoffLimit:0 completionMode:0 completions:0 manualSelector:0 parallelism:0 selector:306 suspend:0 template:525 ttlSecondsAfterFinished:0
+N	698	a				39		
+N	699							active:0 completedIndexes:0 completionTime:179 conditions:701 failed:0 startTime:179 succeeded:0
+N	700							lastProbeTime:179 lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	701	a	merge	type	type	700		
+N	702	a				37		
+N	703							concurrencyPolicy:0 failedJobsHistoryLimit:0 jobTemplate:705 schedule:0 startingDeadlineSeconds:0 successfulJobsHistoryLimit:0 suspend:0
+N	704							active:695 lastScheduleTime:179 lastSuccessfulTime:179
+N	705							metadata:174 spec:697
+N	706	a				35		
+N	707							behavior:721 maxReplicas:0 metrics:723 minReplicas:0 scaleTargetRef:720
+N	708							conditions:710 currentMetrics:712 currentReplicas:0 desiredReplicas:0 lastScaleTime:179 observedGeneration:0
+N	709							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	710	a				709		
+N	711							containerResource:713 external:714 object:715 pods:716 resource:717 type:0
+N	712	a				711		
+N	713							container:0 current:718 name:0
+N	714							current:718 metric:719
+N	715							current:718 describedObject:720 metric:719
+N	716							current:718 metric:719
+N	717							current:718 name:0
+N	718							averageUtilization:0 averageValue:271 value:271
+N	719							name:0 selector:306
+N	720							apiVersion:0 kind:0 name:0
+N	721							scaleDown:730 scaleUp:730
+N	722							containerResource:724 external:725 object:726 pods:727 resource:728 type:0
+N	723	a				722		
+N	724							container:0 name:0 target:729
+N	725							metric:719 target:729
+N	726							describedObject:720 metric:719 target:729
+N	727							metric:719 target:729
+N	728							name:0 target:729
+N	729							averageUtilization:0 averageValue:271 type:0 value:271
+N	730							policies:732 selectPolicy:0 stabilizationWindowSeconds:0
+N	731							periodSeconds:0 type:0 value:0
+N	732	a				731		
+N	733	a				33		
+N	734							maxReplicas:0 metrics:747 minReplicas:0 scaleTargetRef:745
+N	735							conditions:737 currentMetrics:739 currentReplicas:0 desiredReplicas:0 lastScaleTime:179 observedGeneration:0
+N	736							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	737	a				736		
+N	738							containerResource:740 external:741 object:742 pods:743 resource:744 type:0
+N	739	a				738		
+N	740							container:0 currentAverageUtilization:0 currentAverageValue:271 name:0
+N	741							currentAverageValue:271 currentValue:271 metricName:0 metricSelector:306
+N	742							averageValue:271 currentValue:271 metricName:0 selector:306 target:745
+N	743							currentAverageValue:271 metricName:0 selector:306
+N	744							currentAverageUtilization:0 currentAverageValue:271 name:0
+N	745							apiVersion:0 kind:0 name:0
+N	746							containerResource:748 external:749 object:750 pods:751 resource:752 type:0
+N	747	a				746		
+N	748							container:0 name:0 targetAverageUtilization:0 targetAverageValue:271
+N	749							metricName:0 metricSelector:306 targetAverageValue:271 targetValue:271
+N	750							averageValue:271 metricName:0 selector:306 target:745 targetValue:271
+N	751							metricName:0 selector:306 targetAverageValue:271
+N	752							name:0 targetAverageUtilization:0 targetAverageValue:271
+N	753							replicas:0
+N	754							replicas:0 selector:0
+N	755	a				30		
+N	756							maxReplicas:0 minReplicas:0 scaleTargetRef:758 targetCPUUtilizationPercentage:0
+N	757							currentCPUUtilizationPercentage:0 currentReplicas:0 desiredReplicas:0 lastScaleTime:179 observedGeneration:0
+N	758							apiVersion:0 kind:0 name:0
+N	759							extra:686 group:198 nonResourceAttributes:761 resourceAttributes:762 uid:0 user:0
+N	760							allowed:0 denied:0 evaluationError:0 reason:0
+N	761							path:0 verb:0
+N	762							group:0 name:0 namespace:0 resource:0 subresource:0 verb:0 version:0
+N	763							namespace:0
+N	764							evaluationError:0 incomplete:0 nonResourceRules:766 resourceRules:768
+N	765							nonResourceURLs:198 verbs:198
+N	766	a				765		
+N	767							apiGroups:198 resourceNames:198 resources:198 verbs:198
+N	768	a				767		
+N	769							nonResourceAttributes:761 resourceAttributes:762
+N	770							extra:686 groups:198 nonResourceAttributes:772 resourceAttributes:773 uid:0 user:0
+N	771							allowed:0 denied:0 evaluationError:0 reason:0
+N	772							path:0 verb:0
+N	773							group:0 name:0 namespace:0 resource:0 subresource:0 verb:0 version:0
+N	774							namespace:0
+N	775							evaluationError:0 incomplete:0 nonResourceRules:777 resourceRules:779
+N	776							nonResourceURLs:198 verbs:198
+N	777	a				776		
+N	778							apiGroups:198 resourceNames:198 resources:198 verbs:198
+N	779	a				778		
+N	780							nonResourceAttributes:772 resourceAttributes:773
+N	781							audiences:198 token:0
+N	782							audiences:198 authenticated:0 error:0 user:783
+N	783							extra:686 groups:198 uid:0 username:0
+N	784							audiences:198 token:0
+N	785							audiences:198 authenticated:0 error:0 user:786
+N	786							extra:686 groups:198 uid:0 username:0
+N	787							audiences:198 boundObjectRef:789 expirationSeconds:0
+N	788							expirationTimestamp:179 token:0
+N	789							apiVersion:0 kind:0 name:0 uid:0
+N	790	a				17		
+N	791							podManagementPolicy:0 replicas:0 revisionHistoryLimit:0 selector:306 serviceName:0 template:525 updateStrategy:795 volumeClaimTemplates:631
+N	792							collisionCount:0 conditions:794 currentReplicas:0 currentRevision:0 observedGeneration:0 readyReplicas:0 replicas:0 updateRevision:0 updatedReplicas:0
+N	793							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	794	a	merge	type	type	793		
+N	795							rollingUpdate:796 type:0
+N	796							partition:0
+N	797	a				15		
+N	798							minReadySeconds:0 replicas:0 selector:306 template:525
+N	799							availableReplicas:0 conditions:801 fullyLabeledReplicas:0 observedGeneration:0 readyReplicas:0 replicas:0
+N	800							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	801	a	merge	type	type	800		
+N	802	a				13		
+N	803							minReadySeconds:0 paused:0 progressDeadlineSeconds:0 replicas:0 revisionHistoryLimit:0 selector:306 strategy:807/retainKeys template:525
+N	804							availableReplicas:0 collisionCount:0 conditions:806 observedGeneration:0 readyReplicas:0 replicas:0 unavailableReplicas:0 updatedReplicas:0
+N	805							lastTransitionTime:179 lastUpdateTime:179 message:0 reason:0 status:0 type:0
+N	806	a	merge	type	type	805		
+N	807							rollingUpdate:808 type:0
+N	808							maxSurge:382 maxUnavailable:382
+N	809	a				11		
+N	810							minReadySeconds:0 revisionHistoryLimit:0 selector:306 template:525 updateStrategy:814
+N	811							collisionCount:0 conditions:813 currentNumberScheduled:0 desiredNumberScheduled:0 numberAvailable:0 numberMisscheduled:0 numberReady:0 numberUnavailable:0 observedGeneration:0 updatedNumberScheduled:0
+N	812							lastTransitionTime:179 message:0 reason:0 status:0 type:0
+N	813	a	merge	type	type	812		
+N	814							rollingUpdate:815 type:0
+N	815							maxSurge:382 maxUnavailable:382
+N	816	a				9		
+N	817	a				7		
+N	818							admissionReviewVersions:198 clientConfig:820 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 rules:822 sideEffects:0 timeoutSeconds:0
+N	819	a	merge	name	name	818		
+N	820							caBundle:0 service:823 url:0
+N	821							apiGroups:198 apiVersions:198 operations:198 resources:198 scope:0
+N	822	a				821		
+N	823							name:0 namespace:0 path:0 port:0
+N	824	a				5		
+N	825							admissionReviewVersions:198 clientConfig:820 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 reinvocationPolicy:0 rules:822 sideEffects:0 timeoutSeconds:0
+N	826	a	merge	name	name	825		
+N	827	a				3		
+N	828							admissionReviewVersions:198 clientConfig:830 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 rules:832 sideEffects:0 timeoutSeconds:0
+N	829	a	merge	name	name	828		
+N	830							caBundle:0 service:833 url:0
+N	831							apiGroups:198 apiVersions:198 operations:198 resources:198 scope:0
+N	832	a				831		
+N	833							name:0 namespace:0 path:0 port:0
+N	834	a				1		
+N	835							admissionReviewVersions:198 clientConfig:830 failurePolicy:0 matchPolicy:0 name:0 namespaceSelector:306 objectSelector:306 reinvocationPolicy:0 rules:832 sideEffects:0 timeoutSeconds:0
+N	836	a	merge	name	name	835		
+N	837							
+N	838							buildDate:0 compiler:0 gitCommit:0 gitTreeState:0 gitVersion:0 goVersion:0 major:0 minor:0 platform:0
 """
 }

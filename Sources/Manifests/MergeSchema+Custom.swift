@@ -8,7 +8,17 @@ extension MergeSchema {
     /// document declares replaces the same kind here.
     ///
     /// kustomize reads the file as JSON when it starts with `{` and as YAML otherwise; pass its parsed content.
-    public func adding(openAPI document: Value, file: String) throws -> MergeSchema {
+    ///
+    /// Which schema to extend, for output identical to kustomize v5.8.1 (its global OpenAPI state):
+    /// - the `openapi: path:` of the top kustomization, or of the first nested kustomization to name one when no
+    ///   resource of a kind outside kustomize's precomputed namespace-scope list was read before it:
+    ///   `MergeSchema.empty.adding(openAPI:file:)` (the built-in kinds are then unknown: their lists are replaced);
+    /// - a nested kustomization's (or component's) `openapi: path:` read after such a resource:
+    ///   `MergeSchema.kubernetes.adding(openAPI:file:precedence: .base)` (kustomize loads the built-ins after the
+    ///   document, so built-in definitions and kinds win over the document's of the same name).
+    /// Only the first `openapi:` of a build counts; the top kustomization's always wins.
+    public func adding(openAPI document: Value, file: String,
+                       precedence: DefinitionPrecedence = .document) throws -> MergeSchema {
         guard let root = document.mapping else {
             throw MergeError.invalidSchema(file: file, problem: "the document is not a mapping; expected `definitions:`")
         }
@@ -16,7 +26,7 @@ extension MergeSchema {
         guard let definitions = definitionsValue.mapping else {
             throw MergeError.invalidSchema(file: file, problem: "`definitions` is not a mapping of definition names")
         }
-        var builder = SchemaBuilder(schema: self, file: file, local: definitions)
+        var builder = SchemaBuilder(schema: self, file: file, local: definitions, baseWins: precedence == .base)
         try builder.addAll()
         for (name, body) in definitions.pairs {
             guard let gvks = Self.extensionValue(body, "x-kubernetes-group-version-kind")?.sequence,
@@ -25,7 +35,9 @@ extension MergeSchema {
                 guard let kind = entry["kind"]?.text, let version = entry["version"]?.text else { continue }
                 let group = entry["group"]?.text ?? ""
                 let apiVersion = group.isEmpty ? version : group + "/" + version
-                builder.schema.kinds[Self.kindKey(apiVersion, kind)] = index
+                let key = Self.kindKey(apiVersion, kind)
+                if precedence == .base && kinds[key] != nil { continue }
+                builder.schema.kinds[key] = index
             }
         }
         return builder.schema
@@ -44,7 +56,7 @@ extension MergeSchema {
         guard let group = spec["group"]?.text, let kind = spec["names"]?["kind"]?.text else {
             throw MergeError.invalidSchema(file: file, problem: "`spec.group` and `spec.names.kind` are required")
         }
-        var builder = SchemaBuilder(schema: self, file: file, local: Mapping())
+        var builder = SchemaBuilder(schema: self, file: file, local: Mapping(), baseWins: false)
         var versions: [(String, Value?)] = []
         if let list = spec["versions"]?.sequence {
             for entry in list {
@@ -64,6 +76,14 @@ extension MergeSchema {
         return builder.schema
     }
 
+    /// Which definitions win when a custom document and the schema it extends define the same name or kind.
+    public enum DefinitionPrecedence: Sendable {
+        /// The document's (kustomize when the custom schema is all it loaded, or when it loaded it last).
+        case document
+        /// The extended schema's (kustomize when it loaded the built-in schema after the document).
+        case base
+    }
+
     /// An `x-` extension of a schema, matched without regard to case (as the OpenAPI reader stores them lowercased).
     static func extensionValue(_ schema: Value, _ name: String) -> Value? {
         guard let mapping = schema.mapping else { return nil }
@@ -78,13 +98,17 @@ private struct SchemaBuilder {
     var schema: MergeSchema
     let file: String
     let local: Mapping
+    let baseWins: Bool
+    let baseDefinitions: [String: Int]
     var localIndex: [String: Int] = [:]
     var resolving: Set<String> = []
 
-    init(schema: MergeSchema, file: String, local: Mapping) {
+    init(schema: MergeSchema, file: String, local: Mapping, baseWins: Bool) {
         self.schema = schema
         self.file = file
         self.local = local
+        self.baseWins = baseWins
+        self.baseDefinitions = schema.definitions
     }
 
     mutating func addAll() throws {
@@ -94,7 +118,8 @@ private struct SchemaBuilder {
     /// The node of a definition of the document, else of the schema being extended; nil when neither has it.
     mutating func definitionIndex(_ name: String) throws -> Int? {
         if let index = localIndex[name] { return index }
-        guard let body = local[name] else { return schema.definitions[name] }
+        if baseWins, let index = baseDefinitions[name] { return index }
+        guard let body = local[name] else { return baseDefinitions[name] }
         if let ref = body["$ref"] {
             // A definition that only refers to another one is that one.
             guard !resolving.contains(name) else { return nil }
@@ -109,7 +134,7 @@ private struct SchemaBuilder {
         localIndex[name] = index
         let node = try build(body, listTypeMeansMerge: false)
         schema.nodes[index] = node
-        schema.definitions[name] = index
+        if !(baseWins && baseDefinitions[name] != nil) { schema.definitions[name] = index }
         return index
     }
 
@@ -158,6 +183,7 @@ private struct SchemaBuilder {
             }
         }
         let listKeys = MergeSchema.extensionValue(value, "x-kubernetes-list-map-keys")?.sequence?.compactMap(\.text)
+        node.patchMergeKey = MergeSchema.extensionValue(value, "x-kubernetes-patch-merge-key")?.text
         if let strategy = MergeSchema.extensionValue(value, "x-kubernetes-patch-strategy")?.text {
             node.strategy = strategy
             if let listKeys {
@@ -169,6 +195,7 @@ private struct SchemaBuilder {
                   MergeSchema.extensionValue(value, "x-kubernetes-list-type")?.text == "map", let listKeys {
             node.strategy = "merge"
             node.mergeKeys = listKeys
+            if listKeys.count == 1 { node.patchMergeKey = listKeys[0] }
         } else if listTypeMeansMerge, node.isArray,
                   MergeSchema.extensionValue(value, "x-kubernetes-list-type")?.text == "set" {
             node.strategy = "merge"

@@ -10,6 +10,8 @@ public struct MergeSchemaNode: Sendable, Equatable {
     /// The merge keys: `x-kubernetes-list-map-keys` when given, else `x-kubernetes-patch-merge-key` (only when a
     /// strategy is given, as kyaml reads them).
     public var mergeKeys: [String] = []
+    /// `x-kubernetes-patch-merge-key` alone: the one key the API server's strategic merge uses.
+    public var patchMergeKey: String?
     public var items: Int?
     public var additionalProperties: Int?
     public var properties: [String: Int] = [:]
@@ -91,15 +93,16 @@ public struct MergeSchema: Sendable {
                 if let index = Int(f[3]) { schema.kinds[kindKey(f[1], f[2])] = index }
             case "D" where f.count == 3:
                 if let index = Int(f[2]) { schema.definitions[f[1]] = index }
-            case "N" where f.count == 8:
+            case "N" where f.count == 9:
                 guard let index = Int(f[1]) else { continue }
                 var node = MergeSchemaNode()
                 node.isArray = f[2] == "a"
                 node.strategy = f[3].isEmpty ? nil : f[3]
                 node.mergeKeys = f[4].isEmpty ? [] : f[4].split(separator: ",").map(String.init)
-                node.items = Int(f[5])
-                node.additionalProperties = Int(f[6])
-                for entry in f[7].split(separator: " ") {
+                node.patchMergeKey = f[5].isEmpty ? nil : f[5]
+                node.items = Int(f[6])
+                node.additionalProperties = Int(f[7])
+                for entry in f[8].split(separator: " ") {
                     guard let colon = entry.firstIndex(of: ":") else { continue }
                     let name = String(entry[..<colon])
                     let rest = entry[entry.index(after: colon)...]

@@ -8,6 +8,8 @@ import Testing
 struct StrategicMergeDifferentialTests {
     struct Generator {
         var state: UInt64
+        /// Only values the Go types accept (kubectl patch --local decodes into them).
+        var typedOnly = false
 
         mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -51,7 +53,7 @@ struct StrategicMergeDifferentialTests {
             var items: [Value] = []
             for _ in 0..<int(4) {
                 items.append(sprinkle(map([
-                    ("containerPort", chance(92) ? pick([.int(80), .int(8080), .string("80")]) : nil),
+                    ("containerPort", chance(92) ? pick(typedOnly ? [.int(80), .int(8080)] : [.int(80), .int(8080), .string("80")]) : nil),
                     ("protocol", chance(60) ? .string(pick(["TCP", "UDP"])) : nil),
                     ("name", chance(50) ? .string(pick(["http", "alt"])) : nil),
                 ]), patch: patch))
