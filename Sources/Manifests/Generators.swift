@@ -66,7 +66,8 @@ enum Generators {
         for (key, bytes) in pairs.sorted(by: { $0.0 < $1.0 }) {
             data[key] = .string(base64Lines(bytes))
         }
-        if !data.isEmpty { value["data"] = .mapping(data) }
+        // kustomize always gives a generated Secret its data mapping, empty or not.
+        value["data"] = .mapping(data)
         return finish(value, args: args, options: options)
     }
 

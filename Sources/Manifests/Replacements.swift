@@ -176,7 +176,7 @@ enum Replacements {
         switch v {
         case let .mapping(m): return m.isEmpty
         case let .sequence(s): return s.isEmpty
-        case let .scalar(s): return s.tag == .null && (s.text.isEmpty || s.text == "null" || s.text == "~") || s.text.isEmpty
+        case let .scalar(s): return s.tag == .null
         }
     }
 
@@ -234,23 +234,33 @@ enum Replacements {
 }
 
 extension FieldPaths {
-    /// kustomize's "smarter" splitter: dots split the path except inside `[...]`.
+    /// kustomize's "smarter" splitter: split on dots, then a run of parts from one starting with `[` to one
+    /// ending with `]` is joined back; without `=` inside, the brackets are dropped (`[a.b/c]` is the key `a.b/c`).
     static func splitSmart(_ path: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        for ch in path {
-            if ch == "[" { depth += 1 }
-            if ch == "]" { depth = max(0, depth - 1) }
-            if ch == "." && depth == 0 {
-                parts.append(current)
-                current = ""
+        let split = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var result: [String] = []
+        var i = 0
+        while i < split.count {
+            let element = split[i]
+            if element.hasPrefix("[") && !element.hasSuffix("]") {
+                var bracketed = [element]
+                while i < split.count - 1 {
+                    i += 1
+                    bracketed.append(split[i])
+                    if split[i].hasSuffix("]") { break }
+                }
+                let joined = bracketed.joined(separator: ".")
+                if joined.contains("=") {
+                    result.append(joined)
+                } else {
+                    result.append(joined.trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
+                }
             } else {
-                current.append(ch)
+                result.append(element)
             }
+            i += 1
         }
-        parts.append(current)
-        return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return result.filter { !$0.isEmpty }
     }
 }
 
