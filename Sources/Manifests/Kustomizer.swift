@@ -71,11 +71,26 @@ public struct Kustomizer: Sendable {
     }
 
     public static func yaml(_ resources: [Resource]) throws -> String {
-        do {
-            return try KustomizeEmitter.string(resources.map(\.value))
-        } catch let error as ResourceError {
-            throw ManifestsError.message("cannot print the build: \(error)")
+        String(decoding: try yamlBytes(resources), as: UTF8.self)
+    }
+
+    /// The YAML stream as bytes; documents are printed on all cores, then joined in order.
+    public static func yamlBytes(_ resources: [Resource]) throws -> [UInt8] {
+        let values = resources.map(\.value)
+        let results = Parallel.map(values) { value -> Result<[UInt8], ManifestsError> in
+            do {
+                return .success(try KustomizeEmitter.emit([value]))
+            } catch {
+                return .failure(ManifestsError.message("cannot print the build: \(error)"))
+            }
         }
+        var out: [UInt8] = []
+        out.reserveCapacity(results.reduce(0) { $0 + ((try? $1.get().count) ?? 0) + 4 })
+        for (i, result) in results.enumerated() {
+            if i > 0 { out.append(contentsOf: [0x2D, 0x2D, 0x2D, 0x0A]) }
+            out.append(contentsOf: try result.get())
+        }
+        return out
     }
 
     static func currentDirectory() -> String {
@@ -210,10 +225,8 @@ final class Target {
         let resources = try ResourceParsing.resources(fromText: text, file: full)
         let fileOrigin = origin?.appending(path)
         var fresh = ResourceList()
-        for r in resources {
-            r.origin = fileOrigin
-            try fresh.append(r)
-        }
+        for r in resources { r.origin = fileOrigin }
+        try fresh.append(contentsOf: ResourceList(unchecked: resources))
         try stage("merging resources from '\(path)'") { try accumulator.list.append(contentsOf: fresh) }
     }
 

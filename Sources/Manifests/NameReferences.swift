@@ -28,15 +28,19 @@ enum NameReferences {
         for referrer in order {
             let candidates = try candidatesReachable(from: referrer, in: resources)
             let context = Context(referrer: referrer, id: referrer.id, roleRef: roleRefGVK(referrer), ids: ids, previous: previous)
+            let gvk = referrer.gvk
+            var value = referrer.value
+            referrer.value = .null
+            defer { referrer.value = value }
             for (spec, target) in filters[ObjectIdentifier(referrer)] ?? [] {
                 var fieldSpec = spec
-                fieldSpec.gvk = referrer.gvk
+                fieldSpec.gvk = gvk
                 do {
-                    try FieldPath.apply(fieldSpec, to: referrer, createKind: .none) { node in
+                    try FieldPath.apply(fieldSpec, to: &value, gvk: gvk, createKind: .none) { node in
                         try update(&node, context: context, spec: spec, target: target, candidates: candidates)
                     }
                 } catch let error as ManifestsError {
-                    throw error.within("updating name reference in '\(spec.path)' field of '\(referrer.id)'")
+                    throw error.within("updating name reference in '\(spec.path)' field of '\(context.id)'")
                 }
             }
         }

@@ -55,8 +55,11 @@ public enum GeneratorBehavior: String, Sendable {
 /// One Kubernetes object in a build: its value plus what the build knows about it (earlier ids, prefixes and
 /// suffixes applied, who refers to it, how it was generated, where it came from).
 public final class Resource: @unchecked Sendable {
-    /// The object, a mapping.
-    public var value: Value
+    /// The object, a mapping. (The observer does not read the old value, so edits stay in place.)
+    public var value: Value {
+        didSet { cachedId = nil }
+    }
+    private var cachedId: ResourceId?
     /// Earlier (name, namespace, kind) triples, oldest first; the namespace is the effective one.
     var previous: [(name: String, namespace: String, kind: String)] = []
     var prefixes: [String] = []
@@ -101,7 +104,15 @@ public final class Resource: @unchecked Sendable {
     public var gvk: GVK { GVK(apiVersion: apiVersion, kind: kind) }
 
     /// The id the resource has now.
-    public var id: ResourceId { ResourceId(gvk: gvk, name: name, namespace: namespace) }
+    public var id: ResourceId {
+        if let cachedId { return cachedId }
+        let made = ResourceId(gvk: gvk, name: name, namespace: namespace)
+        cachedId = made
+        return made
+    }
+
+    /// A key equal for two resources exactly when kustomize sees their current ids as the same.
+    var idKey: IdKey { IdKey(id) }
 
     /// The ids it had before renames, oldest first.
     public var previousIds: [ResourceId] {

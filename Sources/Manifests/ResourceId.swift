@@ -112,3 +112,16 @@ public struct ResourceId: Hashable, Sendable, CustomStringConvertible {
             && gvk.isSelected(by: selector.gvk)
     }
 }
+
+/// Type, name and effective namespace: what makes two ids "the same" for kustomize.
+struct IdKey: Hashable {
+    let gvk: GVK
+    let name: String
+    let namespace: String
+
+    init(_ id: ResourceId) {
+        gvk = id.gvk
+        name = id.name
+        namespace = id.effectiveNamespace
+    }
+}

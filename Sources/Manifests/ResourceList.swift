@@ -10,13 +10,17 @@ public struct ResourceList {
         for r in resources { try append(r) }
     }
 
+    init(unchecked resources: [Resource]) {
+        self.resources = resources
+    }
+
     public var count: Int { resources.count }
 
     /// Adds a resource; its current id must be new.
     public mutating func append(_ resource: Resource) throws {
-        let id = resource.id
-        if resources.contains(where: { $0.id.matches(id) }) {
-            throw ManifestsError.duplicateId(id: id.description)
+        let key = resource.idKey
+        if resources.contains(where: { $0.idKey == key }) {
+            throw ManifestsError.duplicateId(id: resource.id.description)
         }
         resources.append(resource)
     }
@@ -24,7 +28,14 @@ public struct ResourceList {
     mutating func appendUnchecked(_ resource: Resource) { resources.append(resource) }
 
     public mutating func append(contentsOf other: ResourceList) throws {
-        for r in other.resources { try append(r) }
+        var seen = Set<IdKey>(minimumCapacity: resources.count + other.count)
+        for r in resources { seen.insert(r.idKey) }
+        for r in other.resources {
+            guard seen.insert(r.idKey).inserted else {
+                throw ManifestsError.duplicateId(id: r.id.description)
+            }
+            resources.append(r)
+        }
     }
 
     mutating func replaceAll(_ list: [Resource]) { resources = list }

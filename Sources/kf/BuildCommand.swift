@@ -60,11 +60,15 @@ struct BuildCommand: ParsableCommand {
         let options = BuildOptions(loadRestriction: LoadRestriction(rawValue: loadRestrictor) ?? .rootOnly,
                                    warn: { stderr.line($0) })
         let resources = try Kustomizer(options: options).build(directory)
-        let text = output.output == .json ? try Rendering.json(resources) + "\n" : try Rendering.yaml(resources)
         guard let outputPath else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            if output.output == .json {
+                FileHandle.standardOutput.write(Data((try Rendering.json(resources) + "\n").utf8))
+            } else {
+                FileHandle.standardOutput.write(Data(try Kustomizer.yamlBytes(resources)))
+            }
             return
         }
+        let text = output.output == .json ? try Rendering.json(resources) + "\n" : try Rendering.yaml(resources)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: outputPath, isDirectory: &isDirectory), isDirectory.boolValue {
             for (name, content) in try Rendering.files(resources, json: output.output == .json) {
