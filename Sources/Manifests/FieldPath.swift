@@ -54,6 +54,7 @@ enum FieldPath {
     static func apply(_ spec: FieldSpec, to r: Resource, createKind: CreateKind,
                       _ visit: (inout Value) throws -> Void) throws {
         let gvk = r.gvk
+        guard matches(spec, gvk) else { return }
         var value = r.value
         r.value = .null
         defer { r.value = value }

@@ -9,9 +9,19 @@ enum NameReferences {
         let originalIds = resources.map(\.originalId)
         var ids: [ObjectIdentifier: ResourceId] = [:]
         var previous: [ObjectIdentifier: [ResourceId]] = [:]
+        var byPreviousName: [String: [Resource]] = [:]
         for r in resources {
             ids[ObjectIdentifier(r)] = r.id
-            previous[ObjectIdentifier(r)] = r.previousIds
+            let earlier = r.previousIds
+            previous[ObjectIdentifier(r)] = earlier
+            var names = Set<String>()
+            for id in earlier where names.insert(id.name).inserted { byPreviousName[id.name, default: []].append(r) }
+        }
+        var reachableCache: [String: Set<ObjectIdentifier>] = [:]
+        var byOriginalNamespace: [String: [Resource]] = [:]
+        for r in resources {
+            let original = previous[ObjectIdentifier(r)]?.first ?? r.id
+            if !original.gvk.isClusterScoped { byOriginalNamespace[original.effectiveNamespace, default: []].append(r) }
         }
         // Filters per referrer, in kustomize's order: by back reference, then referrer spec, then resource.
         var filters: [ObjectIdentifier: [(spec: FieldSpec, target: GVK)]] = [:]
@@ -26,8 +36,20 @@ enum NameReferences {
             }
         }
         for referrer in order {
-            let candidates = try candidatesReachable(from: referrer, in: resources)
-            let context = Context(referrer: referrer, id: referrer.id, roleRef: roleRefGVK(referrer), ids: ids, previous: previous)
+            // Referrers in one namespace (other than RoleBindings) see the same candidates.
+            let referrerId = referrer.id
+            let cacheKey = referrer.kind == "RoleBinding" ? nil
+                : (referrerId.gvk.isClusterScoped ? "\u{0}cluster" : referrerId.effectiveNamespace)
+            let reachable: Set<ObjectIdentifier>
+            if let cacheKey, let cached = reachableCache[cacheKey] {
+                reachable = cached
+            } else {
+                reachable = Set(try candidatesReachable(from: referrer, in: resources).map(ObjectIdentifier.init))
+                if let cacheKey { reachableCache[cacheKey] = reachable }
+            }
+            let candidates = Candidates(reachable: reachable, byPreviousName: byPreviousName,
+                                        byOriginalNamespace: byOriginalNamespace)
+            let context = Context(referrer: referrer, id: referrerId, roleRef: roleRefGVK(referrer), ids: ids, previous: previous)
             let gvk = referrer.gvk
             var value = referrer.value
             referrer.value = .null
@@ -71,7 +93,7 @@ enum NameReferences {
     }
 
     static func update(_ node: inout Value, context: Context, spec: FieldSpec, target: GVK,
-                       candidates: [Resource]) throws {
+                       candidates: Candidates) throws {
         switch node {
         case .scalar:
             if node.isNull { return }
@@ -95,9 +117,9 @@ enum NameReferences {
     }
 
     private static func setScalar(_ node: inout Value, context: Context, spec: FieldSpec, target: GVK,
-                                  candidates: [Resource]) throws {
+                                  candidates: Candidates) throws {
         guard let old = node.text else { return }
-        guard let referral = try select(old, candidates: candidates, context: context, spec: spec, target: target,
+        guard let referral = try select(old, candidates: candidates.named(old), context: context, spec: spec, target: target,
                                         identical: { rs in rs.allSatisfy { context.id(of: $0).name == context.id(of: rs[0]).name } }) else { return }
         referral.referencedBy.append(context.id)
         let newName = context.id(of: referral).name
@@ -106,18 +128,20 @@ enum NameReferences {
     }
 
     private static func setMapping(_ node: inout Value, context: Context, spec: FieldSpec, target: GVK,
-                                   candidates: [Resource]) throws {
+                                   candidates all: Candidates) throws {
         guard let nameNode = node["name"] else {
             throw ManifestsError.message("path config error; no 'name' field in node")
         }
+        let old = nameNode.text ?? ""
+        let candidates = all.named(old)
         var pool = candidates
         if let nsNode = node["namespace"] {
             let ns = nsNode.text ?? ""
             let byOriginal = candidates.filter {
-                let id = $0.originalId
+                let id = context.previousIds(of: $0).first ?? context.id(of: $0)
                 return !id.gvk.isClusterScoped && id.effectiveNamespace == ns
             }
-            if !byOriginal.isEmpty {
+            if all.hasOriginal(namespace: ns) {
                 pool = byOriginal
             } else {
                 pool = candidates.filter {
@@ -126,7 +150,6 @@ enum NameReferences {
                 }
             }
         }
-        let old = nameNode.text ?? ""
         guard let referral = try select(old, candidates: pool, context: context, spec: spec, target: target,
                                         identical: { rs in rs.allSatisfy { context.id(of: $0) == context.id(of: rs[0]) } })
         else { return }
@@ -137,6 +160,26 @@ enum NameReferences {
         if !target.namespace.isEmpty {
             node["namespace"] = .string(target.namespace)
         }
+    }
+
+    /// The resources a referrer can see, looked up by an earlier name.
+    struct Candidates {
+        let reachable: Set<ObjectIdentifier>
+        let byPreviousName: [String: [Resource]]
+        let byOriginalNamespace: [String: [Resource]]
+
+        /// Whether some reachable resource was first read in this (effective) namespace.
+        func hasOriginal(namespace: String) -> Bool {
+            (byOriginalNamespace[namespace] ?? []).contains { reachable.contains(ObjectIdentifier($0)) }
+        }
+
+        /// Reachable resources that once had this name, in build order.
+        func named(_ name: String) -> [Resource] {
+            (byPreviousName[name] ?? []).filter { reachable.contains(ObjectIdentifier($0)) }
+        }
+
+        /// Reachable resources among `list`.
+        func filter(_ list: [Resource]) -> [Resource] { list.filter { reachable.contains(ObjectIdentifier($0)) } }
     }
 
     /// What the filters know of the referrer, read before its object is edited.

@@ -35,12 +35,28 @@ enum ResourceParsing {
             if name.isEmpty {
                 throw ManifestsError.invalidResource(file: file, problem: "missing metadata.name in object \(summary(m))")
             }
-            if let path = nilEntryPath(doc, []) {
+            if hasNilEntry(doc), let path = nilEntryPath(doc, []) {
                 throw ManifestsError.invalidResource(file: file, problem: "empty item at \(path) in object \(summary(m))")
             }
             out.append(Resource(doc))
         }
         return out
+    }
+
+    /// Whether a list anywhere in the value holds a null item (checked without building paths).
+    private static func hasNilEntry(_ v: Value) -> Bool {
+        switch v {
+        case let .mapping(m):
+            for child in m.values where hasNilEntry(child) { return true }
+            return false
+        case let .sequence(items):
+            for child in items {
+                if child.isNull || hasNilEntry(child) { return true }
+            }
+            return false
+        case .scalar:
+            return false
+        }
     }
 
     private static func nilEntryPath(_ v: Value, _ path: [String]) -> String? {
