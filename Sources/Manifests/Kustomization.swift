@@ -298,7 +298,7 @@ struct FieldReader {
                 if out[known] == nil { out[known] = value }
                 continue
             }
-            if strict { throw ManifestsError.unknownField(file: file, field: field + "." + key) }
+            if strict { throw ManifestsError.unknownField(file: file, field: field.isEmpty ? key : field + "." + key) }
         }
         m = out
     }

@@ -188,9 +188,10 @@ struct BuildStageTests {
                 """,
             "/app/d.yaml": Self.deployment,
         ])
+        // Checked against kubectl: the generated name, with its hash, is what the Deployment refers to.
         #expect(yaml.contains("  name: p-web-s\n  namespace: prod\n"))
-        #expect(yaml.contains("name: p-settings-s-"))
-        #expect(yaml.contains("configMapRef:\n                name: p-settings-s-"))
+        #expect(yaml.contains("  name: p-settings-s-h29d89cmmt\n  namespace: prod\n"))
+        #expect(yaml.contains("        - configMapRef:\n            name: p-settings-s-h29d89cmmt\n"))
     }
 
     @Test func labelsWithAndWithoutSelectors() throws {
@@ -332,7 +333,7 @@ struct BuildStageTests {
                       value: 5
 
                 """,
-            "/app/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    tier: front\n",
+            "/app/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    tier: front\nspec:\n  replicas: 1\n",
         ])
         #expect(resources[0].value[path: ["spec", "paused"]]?.text == "true")
         #expect(resources[0].value[path: ["spec", "minReadySeconds"]] == nil)
