@@ -35,7 +35,9 @@ public struct Kustomizer: Sendable {
         }
         let loader = Loader(fs: fileSystem, root: fileSystem.resolvingLinks(absolute),
                             restriction: options.loadRestriction)
-        let target = try Target.load(loader, options: options, schema: SchemaState())
+        let cache = ParseCache()
+        cache.prefetch(from: loader)
+        let target = try Target.load(loader, options: options, schema: SchemaState(), cache: cache)
         let metadata = target.kustomization.buildMetadata
         for option in metadata where !["originAnnotations", "transformerAnnotations", "managedByLabel"].contains(option) {
             throw ManifestsError.message("invalid option in buildMetadata: \(option); expected originAnnotations, transformerAnnotations or managedByLabel")
@@ -136,12 +138,16 @@ final class Target {
     let options: BuildOptions
     /// The strategic-merge schema shared by the whole build.
     let schema: SchemaState
+    /// Resource files parsed ahead of time, on all cores.
+    let cache: ParseCache
     /// The origin of what this kustomization reads, when buildMetadata asks for it.
     var origin: Origin?
     var buildMetadata: [String]
 
-    init(loader: Loader, kustomization: Kustomization, fileName: String, options: BuildOptions, schema: SchemaState) {
+    init(loader: Loader, kustomization: Kustomization, fileName: String, options: BuildOptions, schema: SchemaState,
+         cache: ParseCache) {
         self.schema = schema
+        self.cache = cache
         self.loader = loader
         self.kustomization = kustomization
         self.fileName = fileName
@@ -150,7 +156,7 @@ final class Target {
     }
 
     /// Stage "load": reads and checks the kustomization file of the loader's directory.
-    static func load(_ loader: Loader, options: BuildOptions, schema: SchemaState) throws -> Target {
+    static func load(_ loader: Loader, options: BuildOptions, schema: SchemaState, cache: ParseCache) throws -> Target {
         let (name, text) = try loader.kustomizationFile()
         let file = Paths.join(loader.root, name)
         let k = try Kustomization(text: text, file: file)
@@ -159,7 +165,7 @@ final class Target {
             throw ManifestsError.unsupported(feature: "helmCharts (in \(file))",
                                              hint: "render the chart with `helm template` and list the output under resources")
         }
-        return Target(loader: loader, kustomization: k, fileName: name, options: options, schema: schema)
+        return Target(loader: loader, kustomization: k, fileName: name, options: options, schema: schema, cache: cache)
     }
 
     /// Builds this kustomization into `accumulator` (a fresh one for a kustomization, the parent's for a component).
@@ -221,8 +227,14 @@ final class Target {
         if !loader.fs.isFile(full) {
             throw ManifestsError.message("accumulation err='accumulating resources from '\(path)': open \(full): no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '\(full)' : lstat \(full): no such file or directory")
         }
-        let text = try loader.loadText(path)
-        let resources = try ResourceParsing.resources(fromText: text, file: full)
+        let checked = try loader.checkedPath(path)
+        let documents: [Value]
+        if let parsed = cache.take(checked) {
+            documents = parsed
+        } else {
+            documents = try YAML.documents(try loader.fs.read(checked), file: full)
+        }
+        let resources = try ResourceParsing.resources(fromDocuments: documents, file: full)
         let fileOrigin = origin?.appending(path)
         var fresh = ResourceList()
         for r in resources { r.origin = fileOrigin }
@@ -247,7 +259,7 @@ final class Target {
     func accumulateDirectory(_ child: Loader, into accumulator: Accumulator, component: Bool) throws -> Accumulator {
         let sub: Target
         do {
-            sub = try Target.load(child, options: options, schema: schema)
+            sub = try Target.load(child, options: options, schema: schema, cache: cache)
         } catch let error as ManifestsError {
             throw error.within("couldn't make target for path '\(child.root)'")
         }

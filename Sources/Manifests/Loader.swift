@@ -38,6 +38,11 @@ struct Loader: Sendable {
 
     /// The bytes of a file, relative to the root.
     func load(_ path: String) throws -> [UInt8] {
+        try fs.read(try checkedPath(path))
+    }
+
+    /// The absolute path of a file this kustomization may read (the load restriction enforced).
+    func checkedPath(_ path: String) throws -> String {
         if Self.isRemote(path) { throw ManifestsError.remoteBase(url: path) }
         let full = absolute(path)
         if restriction == .rootOnly {
@@ -52,7 +57,7 @@ struct Loader: Sendable {
                 throw ManifestsError.outsideRoot(file: full, root: root)
             }
         }
-        return try fs.read(full)
+        return full
     }
 
     /// The text of a file, relative to the root.
