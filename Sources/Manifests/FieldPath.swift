@@ -61,6 +61,20 @@ enum FieldPath {
         try apply(spec, to: &value, gvk: gvk, createKind: createKind, visit)
     }
 
+    /// Visits the nodes of every spec (of those selecting the resource's type) in one edit of its object.
+    static func apply(_ specs: [FieldSpec], to r: Resource, createKind: CreateKind,
+                      _ visit: (FieldSpec, inout Value) throws -> Void) throws {
+        let gvk = r.gvk
+        let selected = specs.filter { matches($0, gvk) }
+        if selected.isEmpty { return }
+        var value = r.value
+        r.value = .null
+        defer { r.value = value }
+        for spec in selected {
+            try apply(spec, to: &value, gvk: gvk, createKind: createKind) { try visit(spec, &$0) }
+        }
+    }
+
     static func walk(_ node: inout Value, _ path: ArraySlice<String>, create: CreateKind,
                      _ visit: (inout Value) throws -> Void) throws {
         guard let first = path.first else {

@@ -152,8 +152,18 @@ public struct TransformerConfig: Sendable, Equatable {
         return Sorting.gvkSortKey(x) < Sorting.gvkSortKey(y)
     }
 
+    /// The defaults merged into an empty configuration (what every kustomization without bases starts from).
+    static let defaultsAlone: TransformerConfig = (try? TransformerConfig().slowMerged(.defaults)) ?? .defaults
+
     /// This configuration merged with `other`, as kustomize merges configurations (then sorted).
     func merged(_ other: TransformerConfig) throws -> TransformerConfig {
+        // Merging a sorted configuration with itself changes nothing; the defaults alone are computed once.
+        if other == self { return self }
+        if other == .defaults && self == TransformerConfig() { return Self.defaultsAlone }
+        return try slowMerged(other)
+    }
+
+    private func slowMerged(_ other: TransformerConfig) throws -> TransformerConfig {
         var out = TransformerConfig()
         out.namePrefix = try Self.merge(namePrefix, other.namePrefix)
         out.nameSuffix = try Self.merge(nameSuffix, other.nameSuffix)

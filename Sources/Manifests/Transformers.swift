@@ -180,19 +180,16 @@ enum Transformers {
         let sortedPairs = pairs.sorted { $0.0 < $1.0 }
         var touched: [Resource] = []
         for r in list.resources {
-            let gvk = r.gvk
             var changed = false
-            for spec in specs {
-                try FieldPath.apply(spec, to: r, createKind: .mapping) { node in
-                    if node.isNull { node = .mapping(Mapping()) }
-                    guard case .mapping = node else {
-                        throw ManifestsError.message("wrong node kind: expected MappingNode")
-                    }
-                    node.editMapping { m in
-                        for (k, v) in sortedPairs { m[k] = .string(v) }
-                    }
-                    changed = true
+            try FieldPath.apply(specs, to: r, createKind: .mapping) { _, node in
+                if node.isNull { node = .mapping(Mapping()) }
+                guard case .mapping = node else {
+                    throw ManifestsError.message("wrong node kind: expected MappingNode")
                 }
+                node.editMapping { m in
+                    for (k, v) in sortedPairs { m[k] = .string(v) }
+                }
+                changed = true
             }
             if changed { touched.append(r) }
         }

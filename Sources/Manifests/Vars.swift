@@ -35,8 +35,8 @@ enum Vars {
             values[v.name] = value
         }
         for r in acc.list.resources {
-            for spec in acc.config.varReference {
-                try FieldPath.apply(spec, to: r, createKind: .none) { node in
+            do {
+                try FieldPath.apply(acc.config.varReference, to: r, createKind: .none) { _, node in
                     switch node {
                     case .scalar:
                         if node.isNull { return }
@@ -66,6 +66,7 @@ enum Vars {
 
     /// `$(NAME)` replaced by the var's value (keeping its type when it is the whole string), `$$` kept as one `$`.
     static func replace(_ input: String, _ values: [String: Value]) -> Value {
+        if !input.utf8.contains(UInt8(ascii: "$")) { return .string(input) }
         let chars = Array(input.utf8)
         var out: [UInt8] = []
         var i = 0
