@@ -445,3 +445,27 @@ final class WarningBox: @unchecked Sendable {
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
     func add(_ line: String) { lock.lock(); storage.append(line); lock.unlock() }
 }
+
+/// The loader on the real filesystem: a symbolic link that leads out of the kustomization's root is refused.
+struct DiskLoaderTests {
+    @Test func symlinkEscapingTheRootIsRefused() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("kf-loader-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let app = base.appendingPathComponent("app")
+        try FileManager.default.createDirectory(at: app, withIntermediateDirectories: true)
+        let outside = base.appendingPathComponent("secret.yaml")
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked\n".write(to: outside, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: app.appendingPathComponent("cm.yaml"), withDestinationURL: outside)
+        try "resources:\n- cm.yaml\n".write(to: app.appendingPathComponent("kustomization.yaml"), atomically: true,
+                                           encoding: .utf8)
+        var message = ""
+        do {
+            _ = try Kustomizer().build(app.path)
+        } catch {
+            message = "\(error)"
+        }
+        #expect(message.contains("is not in or below"))
+        let relaxed = try Kustomizer(options: BuildOptions(loadRestriction: .none)).buildYAML(app.path)
+        #expect(relaxed.contains("name: leaked"))
+    }
+}
