@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures of the build engine. Each message says what failed and where; `wrapped` adds the stage or file in which
 /// an inner failure happened, the way kustomize prefixes its errors ("accumulating resources: ...").
 public indirect enum ManifestsError: Error, CustomStringConvertible, Equatable {
@@ -30,7 +32,18 @@ public indirect enum ManifestsError: Error, CustomStringConvertible, Equatable {
     /// Any other failure, already phrased as a whole message.
     case message(String)
 
+    /// The message on one line (line breaks inside quoted YAML or nested errors become spaces), so a failed build
+    /// prints exactly one line after `error:`.
     public var description: String {
+        let text = multiLineDescription
+        guard text.contains("\n") else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: " ")
+    }
+
+    private var multiLineDescription: String {
         switch self {
         case let .wrapped(context, inner):
             return "\(context): \(inner.description)"

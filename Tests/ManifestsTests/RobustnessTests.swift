@@ -75,6 +75,7 @@ struct RobustnessTests {
                 built += 1
             } catch let error as ManifestsError {
                 #expect(!error.description.isEmpty)
+                #expect(!error.description.contains("\n"), "\(name): a multi-line error: \(error)")
                 failed += 1
             } catch {
                 Issue.record("\(name): a failure that is not an engine error: \(error)")
