@@ -63,57 +63,62 @@ struct YAMLInput {
     init(_ bytes: UnsafeRawBufferPointer, file: String) throws {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count - start + 4)
-        var line = 1
-        var lineStart = start
-        var i = start
-        let n = bytes.count
-        // Copy in runs of ordinary bytes; stop on anything that needs a look (control bytes, CR, non-ASCII).
-        while i < n {
-            var j = i
-            while j < n {
-                let b = bytes[j]
-                if b >= 0x20 && b < 0x7F || b == 0x0A || b == 0x09 { j += 1 } else { break }
+        let n = bytes.count - start
+        var out = [UInt8](repeating: 0, count: n + 4)
+        var carriageReturns = false
+        try out.withUnsafeMutableBufferPointer { dest in
+            guard n > 0, let source = bytes.baseAddress, let target = dest.baseAddress else { return }
+            target.update(from: source.assumingMemoryBound(to: UInt8.self) + start, count: n)
+            // Check every byte: printable ASCII, TAB, LF, CR or valid UTF-8 that YAML accepts.
+            var i = 0
+            while i < n {
+                let b = target[i]
+                if b >= 0x20 && b < 0x7F || b == 0x0A || b == 0x09 { i += 1; continue }
+                if b == 0x0D { carriageReturns = true; i += 1; continue }
+                if b < 0x80 {
+                    var line = 1, lineStart = 0
+                    Self.locate(target, i, &line, &lineStart)
+                    throw ResourceError.invalidYAML(file: file, line: line, column: i - lineStart + 1,
+                        problem: "control characters are not allowed (byte 0x\(String(b, radix: 16)))")
+                }
+                let length = Self.utf8Length(target, n, i)
+                if length == 0 {
+                    var line = 1, lineStart = 0
+                    Self.locate(target, i, &line, &lineStart)
+                    throw ResourceError.invalidYAML(file: file, line: line, column: i - lineStart + 1,
+                                                    problem: "invalid UTF-8 byte sequence; the file must be UTF-8 text")
+                }
+                i += length
             }
-            if j > i {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<j]))
-                // Count lines only for error positions; cheap enough on the slow path below.
-            }
-            if j >= n { break }
-            let b = bytes[j]
-            if b == 0x0D {
-                out.append(0x0A)
-                j += 1
-                if j < n, bytes[j] == 0x0A { j += 1 }
-                i = j
-                continue
-            }
-            if b < 0x80 {
-                // A control character other than TAB and LF (or DEL).
-                Self.locate(bytes, start, j, &line, &lineStart)
-                throw ResourceError.invalidYAML(file: file, line: line, column: j - lineStart + 1,
-                                                problem: "control characters are not allowed (byte 0x\(String(b, radix: 16)))")
-            }
-            let length = Self.utf8Length(bytes, j)
-            if length == 0 {
-                Self.locate(bytes, start, j, &line, &lineStart)
-                throw ResourceError.invalidYAML(file: file, line: line, column: j - lineStart + 1,
-                                                problem: "invalid UTF-8 byte sequence; the file must be UTF-8 text")
-            }
-            for k in j..<(j + length) { out.append(bytes[k]) }
-            i = j + length
         }
-        count = out.count
-        out.append(contentsOf: [0, 0, 0, 0])
+        if carriageReturns {
+            // CRLF and lone CR become LF.
+            var w = 0
+            var r = 0
+            while r < n {
+                let b = out[r]
+                if b == 0x0D {
+                    out[w] = 0x0A
+                    r += (r + 1 < n && out[r + 1] == 0x0A) ? 2 : 1
+                } else {
+                    out[w] = b
+                    r += 1
+                }
+                w += 1
+            }
+            out.removeSubrange(w..<n)
+            count = w
+        } else {
+            count = n
+        }
         storage = out
     }
 
-    private static func locate(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ at: Int, _ line: inout Int,
+    private static func locate(_ bytes: UnsafeMutablePointer<UInt8>, _ at: Int, _ line: inout Int,
                                _ lineStart: inout Int) {
         line = 1
-        lineStart = start
-        var k = start
+        lineStart = 0
+        var k = 0
         while k < at {
             if bytes[k] == 0x0A { line += 1; lineStart = k + 1 }
             k += 1
@@ -121,8 +126,7 @@ struct YAMLInput {
     }
 
     /// The length of the valid UTF-8 sequence at `i` that YAML accepts as printable, or 0.
-    private static func utf8Length(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Int {
-        let n = bytes.count
+    private static func utf8Length(_ bytes: UnsafeMutablePointer<UInt8>, _ n: Int, _ i: Int) -> Int {
         let b0 = bytes[i]
         func cont(_ k: Int) -> UInt32? {
             guard k < n else { return nil }
@@ -187,30 +191,11 @@ private struct Properties {
     var isEmpty: Bool { anchor == nil && tag == nil }
 }
 
-/// A mapping under construction: keys in order, duplicates checked with a hash set once it grows.
+/// A mapping under construction. Its entries live on the reader's shared stacks from `base` up, so building a
+/// mapping allocates only its final arrays; a hash index checks duplicates once it grows.
 private struct MappingBuilder {
-    var keys: [String] = []
-    var values: [Value] = []
-    var lines: [Int] = []
+    let base: Int
     var index: [String: Int]? = nil
-
-    func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
-    }
-
-    mutating func append(_ key: String, _ value: Value, line: Int) {
-        keys.append(key)
-        values.append(value)
-        lines.append(line)
-        if index != nil {
-            index![key] = keys.count - 1
-        } else if keys.count > 12 {
-            var built = [String: Int](minimumCapacity: keys.count * 2)
-            for (i, k) in keys.enumerated() { built[k] = i }
-            index = built
-        }
-    }
 }
 
 final class YAMLReader {
@@ -222,6 +207,11 @@ final class YAMLReader {
     private var line = 1
     private var lineStart = 0
     private var anchors: [String: Value] = [:]
+    // Shared stacks for collections under construction (nested ones push above their parents).
+    private var keyStack: [String] = []
+    private var valueStack: [Value] = []
+    private var lineStack: [Int] = []
+    private var itemStack: [Value] = []
     private var tagHandles: [String: String] = [:]
     private var depth = 0
     private static let maxDepth = 256
@@ -756,7 +746,7 @@ final class YAMLReader {
     private func parseBlockMapping(indent: Int, firstKey: FirstKey?) throws -> Value {
         try enter()
         defer { depth -= 1 }
-        var builder = MappingBuilder()
+        var builder = MappingBuilder(base: keyStack.count)
         var merges: [(Value, Int)] = []
         var pending = firstKey
         while true {
@@ -868,23 +858,50 @@ final class YAMLReader {
             merges.append((value, start))
             return
         }
-        if let existing = builder.position(of: key) {
+        if let existing = position(of: key, in: builder) {
             switch duplicateKeys {
             case .reject:
-                throw error("mapping key \"\(key)\" already defined at line \(builder.lines[existing])", at: start)
+                throw error("mapping key \"\(key)\" already defined at line \(lineStack[existing])", at: start)
             case .lastWins:
-                builder.values[existing] = value
+                valueStack[existing] = value
                 return
             }
         }
-        builder.append(key, value, line: keyLine)
+        keyStack.append(key)
+        valueStack.append(value)
+        lineStack.append(keyLine)
+        let count = keyStack.count - builder.base
+        if builder.index != nil {
+            builder.index![key] = keyStack.count - 1
+        } else if count > 12 {
+            var built = [String: Int](minimumCapacity: count * 2)
+            for i in builder.base..<keyStack.count { built[keyStack[i]] = i }
+            builder.index = built
+        }
+    }
+
+    /// The stack position of `key` among the builder's entries.
+    private func position(of key: String, in builder: MappingBuilder) -> Int? {
+        if let index = builder.index { return index[key] }
+        var i = builder.base
+        let top = keyStack.count
+        while i < top {
+            if keyStack[i] == key { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// Applies `<<` merges the way kustomize's reader does: keys written in the mapping win, then earlier merge
     /// sources win over later ones; merged keys not already present are appended.
     private func finishMapping(_ builder: MappingBuilder, _ merges: [(Value, Int)]) throws -> Value {
+        let ownKeys = Array(keyStack[builder.base...])
+        let ownValues = Array(valueStack[builder.base...])
+        keyStack.removeSubrange(builder.base...)
+        valueStack.removeSubrange(builder.base...)
+        lineStack.removeSubrange(builder.base...)
         guard let (mergeValue, start) = merges.first else {
-            return .mapping(Mapping(uniqueKeys: builder.keys, values: builder.values))
+            return .mapping(Mapping(uniqueKeys: ownKeys, values: ownValues))
         }
         var sources: [Mapping] = []
         switch mergeValue {
@@ -899,8 +916,8 @@ final class YAMLReader {
         default:
             throw error("map merge requires map or sequence of maps as the value", at: start)
         }
-        var keys = builder.keys
-        var values = builder.values
+        var keys = ownKeys
+        var values = ownValues
         var present = Set(keys)
         // Later sources first so earlier ones overwrite them; keys written in the mapping are never replaced.
         var mergedPositions: [String: Int] = [:]
@@ -920,16 +937,19 @@ final class YAMLReader {
     private func parseBlockSequence(indent: Int) throws -> Value {
         try enter()
         defer { depth -= 1 }
-        var items: [Value] = []
+        let base = itemStack.count
         while true {
             pos += 1 // '-'
-            items.append(try parseBlockNode(parentIndent: indent, context: .sequenceEntry))
+            let item = try parseBlockNode(parentIndent: indent, context: .sequenceEntry)
+            itemStack.append(item)
             guard let next = try advanceToContent(after: "a sequence entry") else { break }
             if atDocumentMarker() || (atSeparatorLine() && next == 0) { break }
             if next < indent { break }
             if next > indent { throw error("did not find expected '-' indicator (bad indentation of a sequence entry)") }
             if !(p[pos] == dash && isBlankOrEnd(p[pos + 1])) { break }
         }
+        let items = Array(itemStack[base...])
+        itemStack.removeSubrange(base...)
         return .sequence(items)
     }
 
@@ -1282,8 +1302,8 @@ final class YAMLReader {
         let isSequence = p[pos] == lbracket
         let close = isSequence ? rbracket : rbrace
         pos += 1
-        var items: [Value] = []
-        var builder = MappingBuilder()
+        let itemBase = itemStack.count
+        var builder = MappingBuilder(base: keyStack.count)
         var merges: [(Value, Int)] = []
         while true {
             try skipFlowSpace()
@@ -1333,9 +1353,9 @@ final class YAMLReader {
             if isSequence {
                 if let value {
                     let k = try keyString(key, at: entryStart)
-                    items.append(.mapping(Mapping(uniqueKeys: [k], values: [value])))
+                    itemStack.append(.mapping(Mapping(uniqueKeys: [k], values: [value])))
                 } else {
-                    items.append(key)
+                    itemStack.append(key)
                 }
             } else {
                 let k = try keyString(key, at: entryStart)
@@ -1350,7 +1370,11 @@ final class YAMLReader {
             if p[pos] == close { pos += 1; break }
             throw error("did not find expected ',' or '\(isSequence ? "]" : "}")'")
         }
-        if isSequence { return .sequence(items) }
+        if isSequence {
+            let items = Array(itemStack[itemBase...])
+            itemStack.removeSubrange(itemBase...)
+            return .sequence(items)
+        }
         return try finishMapping(builder, merges)
     }
 

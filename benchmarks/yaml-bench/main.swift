@@ -22,6 +22,18 @@ if arguments.count > 2 && arguments[1] == "--emit" {
     }
     exit(0)
 }
+// `yaml-bench --loop parse|emit FILE N`: repeat one operation (for a profiler).
+if arguments.count > 4 && arguments[1] == "--loop" {
+    let data = [UInt8](FileManager.default.contents(atPath: arguments[3]) ?? Data())
+    let n = Int(arguments[4]) ?? 10
+    let values = try YAMLParser.parse(data, file: arguments[3])
+    var total = 0
+    for _ in 0..<n {
+        if arguments[2] == "parse" { total += try YAMLParser.parse(data, file: arguments[3]).count } else { total += try KustomizeEmitter.emit(values).count }
+    }
+    print(total)
+    exit(0)
+}
 let shared = arguments.count > 1 ? arguments[1] : "../shared"
 let tree = shared + "/benchmarks/kubeflow-manifests/tree"
 let exampleOutput = arguments.count > 2 ? arguments[2] : ".build/kubeflow-kustomize-output/example.yaml"
