@@ -38,7 +38,7 @@ public struct YAMLParser: Sendable {
         let input = try YAMLInput(bytes, file: file)
         return try input.storage.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return [] }
-            let reader = YAMLReader(base: base, count: input.count, file: file, duplicateKeys: duplicateKeys)
+            var reader = YAMLReader(base: base, count: input.count, file: file, duplicateKeys: duplicateKeys)
             return try reader.parseStream()
         }
     }
@@ -198,7 +198,7 @@ private struct MappingBuilder {
     var index: [String: Int]? = nil
 }
 
-final class YAMLReader {
+struct YAMLReader {
     private let p: UnsafePointer<UInt8>
     private let end: Int
     private let file: String
@@ -225,7 +225,7 @@ final class YAMLReader {
 
     // MARK: Errors and positions
 
-    private func error(_ problem: String, at position: Int? = nil) -> ResourceError {
+    private mutating func error(_ problem: String, at position: Int? = nil) -> ResourceError {
         let position = position ?? pos
         // Find the line of `position` (it may precede the current line).
         var lineNumber = line
@@ -253,25 +253,25 @@ final class YAMLReader {
     @inline(__always) private var atEnd: Bool { pos >= end }
 
     /// Consumes a line break at `pos`.
-    @inline(__always) private func consumeNewline() {
+    @inline(__always) private mutating func consumeNewline() {
         pos += 1
         line += 1
         lineStart = pos
     }
 
-    private func text(_ from: Int, _ to: Int) -> String {
+    private mutating func text(_ from: Int, _ to: Int) -> String {
         String(decoding: UnsafeBufferPointer(start: p + from, count: to - from), as: UTF8.self)
     }
 
     /// True when only spaces precede `pos` on its line.
-    private func atLineIndentation() -> Bool {
+    private mutating func atLineIndentation() -> Bool {
         var k = lineStart
         while k < pos { if p[k] != space { return false }; k += 1 }
         return true
     }
 
     /// `---` or `...` at the start of a line, followed by a blank, a line break or the end.
-    private func atDocumentMarker() -> Bool {
+    private mutating func atDocumentMarker() -> Bool {
         guard pos == lineStart, pos + 3 <= end else { return false }
         let c = p[pos]
         guard (c == dash || c == dot), p[pos + 1] == c, p[pos + 2] == c else { return false }
@@ -279,14 +279,14 @@ final class YAMLReader {
     }
 
     /// A line that kustomize's splitter reads as a document separator: any line starting with `---`.
-    private func atSeparatorLine() -> Bool {
+    private mutating func atSeparatorLine() -> Bool {
         pos == lineStart && pos + 3 <= end && p[pos] == dash && p[pos + 1] == dash && p[pos + 2] == dash
     }
 
     // MARK: Whitespace and comments
 
     /// Skips blanks and a comment on the current line. Returns true when the line then ends.
-    private func skipToLineEnd() -> Bool {
+    private mutating func skipToLineEnd() -> Bool {
         while pos < end && isBlank(p[pos]) { pos += 1 }
         if pos < end && p[pos] == hash {
             while pos < end && p[pos] != newline { pos += 1 }
@@ -296,7 +296,7 @@ final class YAMLReader {
 
     /// From the end of a line, moves over blank and comment lines to the first content byte of the next line with
     /// content. Returns its indentation, or nil at the end of input.
-    private func nextContentLine() throws -> Int? {
+    private mutating func nextContentLine() throws -> Int? {
         while true {
             if pos >= end { return nil }
             if p[pos] == newline { consumeNewline() } else if !skipToLineEnd() {
@@ -327,7 +327,7 @@ final class YAMLReader {
     }
 
     /// After a node, moves to the next content line, checking that nothing but a comment is left on this one.
-    private func advanceToContent(after what: String) throws -> Int? {
+    private mutating func advanceToContent(after what: String) throws -> Int? {
         if pos >= end { return nil }
         let c = p[pos]
         if c != newline && !isBlank(c) && c != hash && atLineIndentation() {
@@ -341,7 +341,7 @@ final class YAMLReader {
     }
 
     /// Skips spaces, tabs, line breaks and comments inside a flow collection.
-    private func skipFlowSpace() throws {
+    private mutating func skipFlowSpace() throws {
         while pos < end {
             let c = p[pos]
             if c == space || c == tab { pos += 1 } else if c == newline {
@@ -356,7 +356,7 @@ final class YAMLReader {
 
     // MARK: Stream and documents
 
-    func parseStream() throws -> [Value] {
+    mutating func parseStream() throws -> [Value] {
         var documents: [Value] = []
         var firstLine = true
         while true {
@@ -410,10 +410,10 @@ final class YAMLReader {
         }
     }
 
-    private func firstLineOfInput() -> Bool { lineStart == 0 }
+    private mutating func firstLineOfInput() -> Bool { lineStart == 0 }
 
     /// Positions at the first content of the stream (first call) or of the next line with content.
-    private func nextContentLineOrStart(_ first: Bool) throws -> Int? {
+    private mutating func nextContentLineOrStart(_ first: Bool) throws -> Int? {
         if pos >= end { return nil }
         if pos == lineStart {
             // At a line start: measure this line too.
@@ -430,13 +430,13 @@ final class YAMLReader {
         return try nextContentLine()
     }
 
-    private func advanceToContentOrEnd() throws -> Bool {
+    private mutating func advanceToContentOrEnd() throws -> Bool {
         guard let _ = try advanceToContent(after: "the document's root node") else { return false }
         return true
     }
 
     /// kustomize splits documents on any line starting with `---` and accepts only a comment after it.
-    private func checkSeparator() throws {
+    private mutating func checkSeparator() throws {
         var k = pos + 3
         while k < end && isBlank(p[k]) { k += 1 }
         let sticks = !(pos + 3 >= end || isBlankOrEnd(p[pos + 3]))
@@ -450,14 +450,14 @@ final class YAMLReader {
     }
 
     /// After `...`, kustomize's reader decodes nothing more until the next `---` line.
-    private func skipIgnoredDocuments() throws {
+    private mutating func skipIgnoredDocuments() throws {
         while pos < end {
             if p[pos] == newline { consumeNewline() } else { pos += 1; continue }
             if atSeparatorLine() { return }
         }
     }
 
-    private func parseDirective() throws {
+    private mutating func parseDirective() throws {
         let start = pos
         while pos < end && !isBlankOrEnd(p[pos]) { pos += 1 }
         let name = text(start + 1, pos)
@@ -486,7 +486,7 @@ final class YAMLReader {
         }
     }
 
-    private func parseDocumentRoot(explicit: Bool) throws -> Value? {
+    private mutating func parseDocumentRoot(explicit: Bool) throws -> Value? {
         if explicit {
             // Content may follow `---` on the same line.
             if skipToLineEnd() {
@@ -502,14 +502,14 @@ final class YAMLReader {
 
     // MARK: Block nodes
 
-    private func enter() throws {
+    private mutating func enter() throws {
         depth += 1
         if depth > Self.maxDepth { throw error("exceeded max depth of \(Self.maxDepth) nested collections") }
     }
 
     /// Parses a block node starting at `pos` (blanks allowed before it on the line). The node belongs to a
     /// collection at `parentIndent`.
-    private func parseBlockNode(parentIndent: Int, context: BlockContext) throws -> Value {
+    private mutating func parseBlockNode(parentIndent: Int, context: BlockContext) throws -> Value {
         while pos < end && isBlank(p[pos]) { pos += 1 }
         let nodeColumnStart = column
         let startedAtLineIndentation = atLineIndentation()
@@ -553,7 +553,7 @@ final class YAMLReader {
     }
 
     /// A node whose first content byte is at `pos`, the start of a line's content at `indent`.
-    private func parseBlockNodeAtLineStart(indent: Int, parentIndent: Int, properties: Properties) throws -> Value {
+    private mutating func parseBlockNodeAtLineStart(indent: Int, parentIndent: Int, properties: Properties) throws -> Value {
         let c = p[pos]
         if c == dash && isBlankOrEnd(p[pos + 1]) {
             return register(try parseBlockSequence(indent: indent), properties)
@@ -591,7 +591,7 @@ final class YAMLReader {
 
     /// A node on the current line that is not a block collection indicator or block scalar: a flow collection,
     /// quoted or plain scalar, or alias; when followed by `:` it is the first key of a block mapping.
-    private func parseInlineNode(parentIndent: Int, compactAllowed: Bool, properties: Properties,
+    private mutating func parseInlineNode(parentIndent: Int, compactAllowed: Bool, properties: Properties,
                                  propertiesOnKeyLine: Bool, outer: Properties = Properties(),
                                  nodeColumn: Int? = nil) throws -> Value {
         // A mapping starting here has its keys at the column where the node (with its properties) starts.
@@ -650,28 +650,28 @@ final class YAMLReader {
         return register(node, properties)
     }
 
-    private func isMergeKey(_ key: Value, _ plain: Bool) -> Bool {
+    private mutating func isMergeKey(_ key: Value, _ plain: Bool) -> Bool {
         plain && key.scalar?.text == "<<"
     }
 
     /// After a key: blanks, then `:` followed by a blank or the end of the line.
-    private func followedByValueIndicator() -> Bool {
+    private mutating func followedByValueIndicator() -> Bool {
         var k = pos
         while k < end && isBlank(p[k]) { k += 1 }
         return k < end && p[k] == colon && isBlankOrEnd(p[k + 1])
     }
 
-    private func register(_ value: Value, _ properties: Properties) -> Value {
+    private mutating func register(_ value: Value, _ properties: Properties) -> Value {
         if let anchor = properties.anchor { anchors[anchor] = value }
         return value
     }
 
-    private func finishEmpty(_ properties: Properties) throws -> Value {
+    private mutating func finishEmpty(_ properties: Properties) throws -> Value {
         let value = try makeScalar("", style: .plain, tag: properties.tag)
         return register(value, properties)
     }
 
-    private func parseProperties() throws -> Properties {
+    private mutating func parseProperties() throws -> Properties {
         var properties = Properties()
         properties.line = line
         while pos < end {
@@ -695,7 +695,7 @@ final class YAMLReader {
     }
 
     /// A tag, resolved to its full name ("!!str" stays short; "!x" stays local).
-    private func parseTag() throws -> String {
+    private mutating func parseTag() throws -> String {
         let start = pos
         pos += 1
         if pos < end && p[pos] == 0x3C { // !<verbatim>
@@ -728,7 +728,7 @@ final class YAMLReader {
         return written
     }
 
-    private func parseAlias() throws -> Value {
+    private mutating func parseAlias() throws -> Value {
         let start = pos
         pos += 1
         let s = pos
@@ -743,7 +743,7 @@ final class YAMLReader {
 
     private typealias FirstKey = (key: String, line: Int, start: Int, merge: Bool)
 
-    private func parseBlockMapping(indent: Int, firstKey: FirstKey?) throws -> Value {
+    private mutating func parseBlockMapping(indent: Int, firstKey: FirstKey?) throws -> Value {
         try enter()
         defer { depth -= 1 }
         var builder = MappingBuilder(base: keyStack.count)
@@ -803,13 +803,13 @@ final class YAMLReader {
         return try finishMapping(builder, merges)
     }
 
-    private func currentIndentIfAtContent() -> Int? {
+    private mutating func currentIndentIfAtContent() -> Int? {
         guard pos < end, atLineIndentation() else { return nil }
         return column
     }
 
     /// An implicit key on the current line and the `:` after it. Returns the key and whether it is `<<`.
-    private func parseImplicitKey() throws -> (String, Bool) {
+    private mutating func parseImplicitKey() throws -> (String, Bool) {
         let keyStart = pos
         let properties = try parseProperties()
         let c = p[pos]
@@ -843,7 +843,7 @@ final class YAMLReader {
         return (key, isMergeKey(keyValue, plain) && properties.tag == nil)
     }
 
-    private func keyString(_ key: Value, at start: Int) throws -> String {
+    private mutating func keyString(_ key: Value, at start: Int) throws -> String {
         guard case let .scalar(s) = key else {
             throw error("a mapping key must be a scalar; kustomize cannot use a collection as a key", at: start)
         }
@@ -851,7 +851,7 @@ final class YAMLReader {
         return s.text
     }
 
-    private func insert(_ builder: inout MappingBuilder, _ merges: inout [(Value, Int)], key: String, value: Value,
+    private mutating func insert(_ builder: inout MappingBuilder, _ merges: inout [(Value, Int)], key: String, value: Value,
                         line keyLine: Int, start: Int, merge: Bool) throws {
         if merge {
             if !merges.isEmpty { throw error("duplicate merge key", at: start) }
@@ -881,7 +881,7 @@ final class YAMLReader {
     }
 
     /// The stack position of `key` among the builder's entries.
-    private func position(of key: String, in builder: MappingBuilder) -> Int? {
+    private mutating func position(of key: String, in builder: MappingBuilder) -> Int? {
         if let index = builder.index { return index[key] }
         var i = builder.base
         let top = keyStack.count
@@ -894,7 +894,7 @@ final class YAMLReader {
 
     /// Applies `<<` merges the way kustomize's reader does: keys written in the mapping win, then earlier merge
     /// sources win over later ones; merged keys not already present are appended.
-    private func finishMapping(_ builder: MappingBuilder, _ merges: [(Value, Int)]) throws -> Value {
+    private mutating func finishMapping(_ builder: MappingBuilder, _ merges: [(Value, Int)]) throws -> Value {
         let ownKeys = Array(keyStack[builder.base...])
         let ownValues = Array(valueStack[builder.base...])
         keyStack.removeSubrange(builder.base...)
@@ -934,7 +934,7 @@ final class YAMLReader {
         return .mapping(Mapping(uniqueKeys: keys, values: values))
     }
 
-    private func parseBlockSequence(indent: Int) throws -> Value {
+    private mutating func parseBlockSequence(indent: Int) throws -> Value {
         try enter()
         defer { depth -= 1 }
         let base = itemStack.count
@@ -955,7 +955,7 @@ final class YAMLReader {
 
     // MARK: Plain scalars
 
-    private func checkPlainStart() throws {
+    private mutating func checkPlainStart() throws {
         let c = p[pos]
         switch c {
         case comma, lbracket, rbracket, lbrace, rbrace, hash, amp, star, bang, pipe, greater, squote, dquote,
@@ -972,7 +972,7 @@ final class YAMLReader {
 
     /// Scans the first line of a block plain scalar. Returns its text (trailing blanks trimmed) and whether a `:`
     /// followed by a blank ends it, which makes it a mapping key.
-    private func scanPlainFirstLine() throws -> (String, Bool) {
+    private mutating func scanPlainFirstLine() throws -> (String, Bool) {
         let start = pos
         var k = pos
         var isKey = false
@@ -990,7 +990,7 @@ final class YAMLReader {
     }
 
     /// Continues a block plain scalar over the following lines while they are indented more than `parentIndent`.
-    private func continuePlain(first: String, parentIndent: Int) throws -> String {
+    private mutating func continuePlain(first: String, parentIndent: Int) throws -> String {
         // Fast path: the line ends (or a comment follows) and the next content line does not continue it.
         var result: [UInt8]? = nil
         while true {
@@ -1057,14 +1057,14 @@ final class YAMLReader {
         }
     }
 
-    private func finish(_ result: [UInt8]?, _ first: String) -> String {
+    private mutating func finish(_ result: [UInt8]?, _ first: String) -> String {
         result.map { String(decoding: $0, as: UTF8.self) } ?? first
     }
 
     // MARK: Quoted scalars
 
     /// Parses a quoted scalar at `pos`. Returns its value and whether it spanned lines.
-    private func parseQuoted(double: Bool) throws -> (String, Bool) {
+    private mutating func parseQuoted(double: Bool) throws -> (String, Bool) {
         let open = pos
         pos += 1
         let quote = double ? dquote : squote
@@ -1169,13 +1169,13 @@ final class YAMLReader {
         return (String(decoding: out, as: UTF8.self), multiline)
     }
 
-    private func checkQuotedLineStart(_ open: Int) throws {
+    private mutating func checkQuotedLineStart(_ open: Int) throws {
         if atDocumentMarker() {
             throw error("found unexpected document indicator while scanning a quoted scalar")
         }
     }
 
-    private func hexValue(_ c: UInt8) -> UInt8? {
+    private mutating func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
         case 0x41...0x46: return c - 0x41 + 10
@@ -1184,7 +1184,7 @@ final class YAMLReader {
         }
     }
 
-    private func appendScalar(_ out: inout [UInt8], _ v: UInt32) {
+    private mutating func appendScalar(_ out: inout [UInt8], _ v: UInt32) {
         if v < 0x80 {
             out.append(UInt8(v))
         } else if v < 0x800 {
@@ -1204,7 +1204,7 @@ final class YAMLReader {
 
     // MARK: Block scalars
 
-    private func parseBlockScalar(parentIndent: Int, properties: Properties) throws -> Value {
+    private mutating func parseBlockScalar(parentIndent: Int, properties: Properties) throws -> Value {
         let literal = p[pos] == pipe
         pos += 1
         var chomp = 0 // -1 strip, 0 clip, +1 keep
@@ -1295,7 +1295,7 @@ final class YAMLReader {
 
     // MARK: Flow collections
 
-    private func parseFlowCollection() throws -> Value {
+    private mutating func parseFlowCollection() throws -> Value {
         try enter()
         defer { depth -= 1 }
         let open = pos
@@ -1383,7 +1383,7 @@ final class YAMLReader {
     static let flowEmpty = Value.scalar(Scalar("", tag: .string, style: .plain))
 
     /// A node inside a flow collection. Returns it and whether it is a plain `<<`.
-    private func parseFlowNode() throws -> (Value, Bool) {
+    private mutating func parseFlowNode() throws -> (Value, Bool) {
         let properties = try parseProperties()
         try skipFlowSpace()
         guard pos < end else { throw error("found unexpected end of stream inside a flow collection") }
@@ -1411,7 +1411,7 @@ final class YAMLReader {
     }
 
     /// A plain scalar inside a flow collection, possibly over several lines.
-    private func scanPlainFlow() throws -> String {
+    private mutating func scanPlainFlow() throws -> String {
         var out: [UInt8]? = nil
         var segmentStart = pos
         var k = pos
@@ -1456,7 +1456,7 @@ final class YAMLReader {
         }
     }
 
-    private func finishFlow(_ out: [UInt8]?, _ s: Int, _ e: Int) -> String {
+    private mutating func finishFlow(_ out: [UInt8]?, _ s: Int, _ e: Int) -> String {
         guard var out else { return text(s, e) }
         out.append(contentsOf: UnsafeBufferPointer(start: p + s, count: e - s))
         return String(decoding: out, as: UTF8.self)
@@ -1464,7 +1464,7 @@ final class YAMLReader {
 
     // MARK: Tags
 
-    private func makeScalar(_ text: String, style: Scalar.Style, tag: String?) throws -> Value {
+    private mutating func makeScalar(_ text: String, style: Scalar.Style, tag: String?) throws -> Value {
         guard let tag else {
             if style == .plain { return .scalar(Scalar(text, tag: YAMLResolver.resolve(text), style: style)) }
             return .scalar(Scalar(text, tag: .string, style: style))
@@ -1473,7 +1473,7 @@ final class YAMLReader {
     }
 
     /// Applies an explicit tag to a scalar, checking that the text can be read as that type (as go-yaml does).
-    private func retag(_ scalar: Scalar, _ tag: String) throws -> Scalar {
+    private mutating func retag(_ scalar: Scalar, _ tag: String) throws -> Scalar {
         var s = scalar
         let resolved = YAMLResolver.resolve(s.text)
         func mismatch(_ want: String) -> ResourceError {
