@@ -186,9 +186,19 @@ struct ScalarAnalysis {
             blockIndicators = true
             flowIndicators = true
         }
+        let plainTail = ScalarAnalysis.plainTail
         var i = 0
         while i < n {
             let c = b[i]
+            // Most characters (letters, digits, most punctuation) change nothing after the first one.
+            if i > 0 && plainTail[Int(c)] {
+                characters += 1
+                previousSpace = false
+                previousBreak = false
+                precededByWhitespace = false
+                i += 1
+                continue
+            }
             let w: Int
             let printable: Bool
             let lineBreak: Bool
@@ -278,6 +288,14 @@ struct ScalarAnalysis {
         }
         if flowIndicators { flowPlainAllowed = false }
         if blockIndicators { blockPlainAllowed = false }
+    }
+}
+
+extension ScalarAnalysis {
+    /// Printable ASCII characters that are no indicator anywhere but at the start: they only count.
+    static let plainTail: [Bool] = (0..<256).map { c in
+        guard c > 0x20 && c < 0x7F else { return false }
+        return !",?[]{}:#".utf8.contains(UInt8(c))
     }
 }
 
