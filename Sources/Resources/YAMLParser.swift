@@ -679,10 +679,7 @@ struct YAMLReader {
             if c == amp {
                 if properties.anchor != nil { throw error("found more than one anchor on a node") }
                 pos += 1
-                let start = pos
-                while pos < end && !isBlankOrEnd(p[pos]) && !isFlowIndicator(p[pos]) { pos += 1 }
-                if pos == start { throw error("did not find expected alphabetic or numeric character for an anchor") }
-                properties.anchor = text(start, pos)
+                properties.anchor = try anchorName(what: "an anchor")
             } else if c == bang {
                 if properties.tag != nil { throw error("found more than one tag on a node") }
                 properties.tag = try parseTag()
@@ -731,12 +728,29 @@ struct YAMLReader {
     private mutating func parseAlias() throws -> Value {
         let start = pos
         pos += 1
-        let s = pos
-        while pos < end && !isBlankOrEnd(p[pos]) && !isFlowIndicator(p[pos]) { pos += 1 }
-        if pos == s { throw error("did not find expected alphabetic or numeric character for an alias", at: start) }
-        let name = text(s, pos)
+        let name = try anchorName(what: "an alias")
         guard let value = anchors[name] else { throw error("unknown anchor '\(name)' referenced", at: start) }
         return value
+    }
+
+    /// An anchor or alias name as go-yaml reads it: letters, digits, '_' and '-', then a blank or an indicator.
+    private mutating func anchorName(what: String) throws -> String {
+        let s = pos
+        while pos < end {
+            let c = p[pos]
+            if (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == dash {
+                pos += 1
+            } else {
+                break
+            }
+        }
+        let c = p[pos]
+        let endsWell = isBlankOrEnd(c) || c == question || c == colon || c == comma || c == rbracket
+            || c == rbrace || c == percent || c == at || c == backtick
+        if pos == s || !endsWell {
+            throw error("did not find expected alphabetic or numeric character while scanning \(what)")
+        }
+        return text(s, pos)
     }
 
     // MARK: Block collections
