@@ -75,7 +75,8 @@ public enum JSONEmitter {
                     quote(s.text, into: &out)
                 }
             case .string:
-                quote(s.text, into: &out)
+                // As kustomize's JSON of a resource: folded scalars after its go-yaml v3 re-encoding.
+                quote(s.style == .folded ? FoldedRoundTrip.apply(s.text) : s.text, into: &out)
             case let .other(tag):
                 if tag == YAMLResolver.timestampTag, let stamp = YAMLResolver.timestamp(s.text) {
                     quote(stamp.rfc3339, into: &out)
