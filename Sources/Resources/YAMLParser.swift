@@ -183,11 +183,10 @@ private enum BlockContext {
     case document, sequenceEntry, mappingValue, explicitKey
 }
 
-/// Node properties: an anchor and a tag, with where they were written.
+/// Node properties: an anchor and a tag.
 private struct Properties {
     var anchor: String?
     var tag: String?
-    var line = 0
     var isEmpty: Bool { anchor == nil && tag == nil }
 }
 
@@ -249,8 +248,6 @@ struct YAMLReader {
     }
 
     @inline(__always) private var column: Int { pos - lineStart }
-    @inline(__always) private var current: UInt8 { p[pos] }
-    @inline(__always) private var atEnd: Bool { pos >= end }
 
     /// Consumes a line break at `pos`.
     @inline(__always) private mutating func consumeNewline() {
@@ -358,14 +355,13 @@ struct YAMLReader {
 
     mutating func parseStream() throws -> [Value] {
         var documents: [Value] = []
-        var firstLine = true
         while true {
             anchors = [:]
             tagHandles = [:]
             // Directives, blank lines and comments before a document.
             var sawDirective = false
             while true {
-                guard let indent = try nextContentLineOrStart(firstLine) else { return documents }
+                guard let indent = try nextContentLineOrStart() else { return documents }
                 if indent == 0 && p[pos] == percent {
                     try parseDirective()
                     sawDirective = true
@@ -385,7 +381,6 @@ struct YAMLReader {
             } else if sawDirective {
                 throw error("did not find expected <document start> after a directive")
             }
-            firstLine = false
             if !explicit && atDocumentMarker() && p[pos] == dot {
                 // An empty document ended by `...`.
                 pos += 3
@@ -413,7 +408,7 @@ struct YAMLReader {
     private mutating func firstLineOfInput() -> Bool { lineStart == 0 }
 
     /// Positions at the first content of the stream (first call) or of the next line with content.
-    private mutating func nextContentLineOrStart(_ first: Bool) throws -> Int? {
+    private mutating func nextContentLineOrStart() throws -> Int? {
         if pos >= end { return nil }
         if pos == lineStart {
             // At a line start: measure this line too.
@@ -513,17 +508,15 @@ struct YAMLReader {
         while pos < end && isBlank(p[pos]) { pos += 1 }
         let nodeColumnStart = column
         let startedAtLineIndentation = atLineIndentation()
-        var properties = try parseProperties()
+        let properties = try parseProperties()
         if skipToLineEnd() {
             // The content (if any) is on the following lines.
-            let anchorLine = line
             guard let indent = try nextContentLine(), !atDocumentMarker() else {
                 return try finishEmpty(properties)
             }
             let c = p[pos]
             let isSequenceEntry = c == dash && isBlankOrEnd(p[pos + 1])
             if indent > parentIndent || (context == .mappingValue && indent == parentIndent && isSequenceEntry) {
-                properties.line = anchorLine
                 return try parseBlockNodeAtLineStart(indent: indent, parentIndent: parentIndent,
                                                      properties: properties)
             }
@@ -565,7 +558,7 @@ struct YAMLReader {
             return try parseBlockScalar(parentIndent: parentIndent, properties: properties)
         }
         // Properties on this line apply to the key when a mapping starts here, to the node otherwise.
-        var own = try parseProperties()
+        let own = try parseProperties()
         if !own.isEmpty && !properties.isEmpty {
             if skipToLineEnd() { throw error("found more than one set of node properties") }
         }
@@ -578,7 +571,6 @@ struct YAMLReader {
             guard let next = try nextContentLine(), next > parentIndent, !atDocumentMarker() else {
                 return try finishEmpty(own)
             }
-            own.line = line
             return try parseBlockNodeAtLineStart(indent: next, parentIndent: parentIndent, properties: own)
         }
         let c2 = p[pos]
@@ -673,7 +665,6 @@ struct YAMLReader {
 
     private mutating func parseProperties() throws -> Properties {
         var properties = Properties()
-        properties.line = line
         while pos < end {
             let c = p[pos]
             if c == amp {
