@@ -15,6 +15,15 @@ public enum JSONEmitter {
         String(decoding: try emit(value, indent: indent), as: UTF8.self)
     }
 
+    /// Several objects as kubectl prints them with `-o json`: a v1 List holding them as items.
+    public static func list(_ items: [Value], indent: Int = 4) throws -> [UInt8] {
+        let list = Value.mapping(Mapping(uniqueKeys: ["apiVersion", "items", "kind", "metadata"], values: [
+            .string("v1"), .sequence(items), .string("List"),
+            .mapping(Mapping(uniqueKeys: ["resourceVersion"], values: [.string("")])),
+        ]))
+        return try emit(list, indent: indent)
+    }
+
     private static func newline(_ out: inout [UInt8], _ indent: Int, _ level: Int) {
         out.append(0x0A)
         for _ in 0..<(indent * level) { out.append(0x20) }
@@ -66,7 +75,8 @@ public enum JSONEmitter {
                     quote(s.text, into: &out)
                 }
             case .string:
-                quote(s.text, into: &out)
+                // As kustomize's JSON of a resource: folded scalars after its go-yaml v3 re-encoding.
+                quote(s.style == .folded ? FoldedRoundTrip.apply(s.text) : s.text, into: &out)
             case let .other(tag):
                 if tag == YAMLResolver.timestampTag, let stamp = YAMLResolver.timestamp(s.text) {
                     quote(stamp.rfc3339, into: &out)

@@ -11,10 +11,12 @@ public enum KustomizeEmitter {
     public static func emit(_ documents: [Value]) throws -> [UInt8] {
         var writer = EmitWriter()
         for (i, document) in documents.enumerated() {
-            if i > 0 { writer.out.append(contentsOf: [0x2D, 0x2D, 0x2D, 0x0A]) }
+            if i > 0 {
+                for c: UInt8 in [0x2D, 0x2D, 0x2D, 0x0A] { writer.out.append(c) }
+            }
             try writer.document(document)
         }
-        return writer.out
+        return writer.out.bytes
     }
 
     /// The YAML stream as a string.
@@ -79,6 +81,17 @@ extension EmitScalar {
     /// A string kustomize can output: go-yaml v2 reads kustomize's JSON back and rejects raw control characters
     /// (DEL, the C1 controls other than NEL, U+FFFE and U+FFFF), which JSON leaves unescaped.
     static func checked(_ s: String, path: @autoclosure () -> String) throws -> EmitScalar {
+        // Fast path: printable ASCII (and line breaks) needs none of the checks below.
+        var s = s
+        let simple: Request? = s.withUTF8 { b in
+            var newline = false
+            for c in b {
+                if c == 0x0A { newline = true } else if c >= 0x7F { return nil }
+            }
+            if newline { return .literal }
+            return YAMLResolver.isAmbiguousForYAML11(bytes: b) ? .doubleQuoted : .plain
+        }
+        if let simple { return EmitScalar(text: s, request: simple) }
         if hasControlCharacters(s) {
             throw ResourceError.unrepresentable(
                 path: path(), problem: "yaml: control characters are not allowed (kustomize cannot output this string)")
@@ -89,12 +102,12 @@ extension EmitScalar {
     /// kustomize's JSON carries NEL (U+0085) raw, and go-yaml v2 reads it there as a line break inside a quoted
     /// scalar: a run of spaces and NELs becomes one space, or n-1 line feeds for n NELs.
     static func foldingNextLines(_ s: String) -> String {
-        var s = s
-        return s.withUTF8 { b -> String in
+        var copy = s
+        return copy.withUTF8 { b -> String? in
             let n = b.count
             var hasNEL = false
             for i in 0..<n where b[i] == 0xC2 && i + 1 < n && b[i + 1] == 0x85 { hasNEL = true; break }
-            if !hasNEL { return String(decoding: b, as: UTF8.self) }
+            if !hasNEL { return nil }
             var out: [UInt8] = []
             var i = 0
             while i < n {
@@ -118,7 +131,7 @@ extension EmitScalar {
                 i += 1
             }
             return String(decoding: out, as: UTF8.self)
-        }
+        } ?? s
     }
 
     static func hasControlCharacters(_ s: String) -> Bool {
@@ -173,11 +186,32 @@ struct ScalarAnalysis {
             blockIndicators = true
             flowIndicators = true
         }
+        let plainTail = ScalarAnalysis.plainTail
         var i = 0
         while i < n {
             let c = b[i]
-            let w = utf8Width(c)
-            if c >= 0x80 { ascii = false }
+            // Most characters (letters, digits, most punctuation) change nothing after the first one.
+            if i > 0 && plainTail[Int(c)] {
+                characters += 1
+                previousSpace = false
+                previousBreak = false
+                precededByWhitespace = false
+                i += 1
+                continue
+            }
+            let w: Int
+            let printable: Bool
+            let lineBreak: Bool
+            if c < 0x80 {
+                w = 1
+                printable = c == 0x0A || (c >= 0x20 && c <= 0x7E)
+                lineBreak = c == 0x0A || c == 0x0D
+            } else {
+                w = utf8Width(c)
+                printable = isPrintable(b, i)
+                lineBreak = isBreak(b, i)
+                ascii = false
+            }
             characters += 1
             let followedByWhitespace = i + w >= n || b[i + w] == 0x20 || b[i + w] == 0x09
             if i == 0 {
@@ -210,14 +244,14 @@ struct ScalarAnalysis {
                 default: break
                 }
             }
-            if !isPrintable(b, i) { special = true }
+            if !printable { special = true }
             if c == 0x20 {
                 if i == 0 { leadingSpace = true }
                 if i + w == n { trailingSpace = true }
                 if previousBreak { breakSpace = true }
                 previousSpace = true
                 previousBreak = false
-            } else if isBreak(b, i) {
+            } else if lineBreak {
                 lineBreaks = true
                 if i == 0 { leadingBreak = true }
                 if i + w == n { trailingBreak = true }
@@ -228,7 +262,7 @@ struct ScalarAnalysis {
                 previousSpace = false
                 previousBreak = false
             }
-            precededByWhitespace = c == 0x20 || c == 0x09 || isBreak(b, i) || c == 0
+            precededByWhitespace = c == 0x20 || c == 0x09 || lineBreak || c == 0
             i += w
         }
         multiline = lineBreaks
@@ -254,6 +288,14 @@ struct ScalarAnalysis {
         }
         if flowIndicators { flowPlainAllowed = false }
         if blockIndicators { blockPlainAllowed = false }
+    }
+}
+
+extension ScalarAnalysis {
+    /// Printable ASCII characters that are no indicator anywhere but at the start: they only count.
+    static let plainTail: [Bool] = (0..<256).map { c in
+        guard c > 0x20 && c < 0x7F else { return false }
+        return !",?[]{}:#".utf8.contains(UInt8(c))
     }
 }
 
@@ -292,7 +334,7 @@ struct ScalarAnalysis {
 
 /// The emitter's state: go-yaml's column, indentation and whitespace bookkeeping, specialised to block style.
 struct EmitWriter {
-    var out: [UInt8] = []
+    let out = ByteBuffer()
     private var column = 0
     private var indent = -1
     private var whitespace = true
@@ -301,9 +343,7 @@ struct EmitWriter {
     private let bestIndent = 2
     private let bestWidth = 80
 
-    init() {
-        out.reserveCapacity(1 << 16)
-    }
+    init() {}
 
     mutating func document(_ value: Value) throws {
         column = 0
@@ -333,7 +373,10 @@ struct EmitWriter {
         if !indention || column > target || (column == target && !whitespace) {
             putBreak()
         }
-        while column < target { put(0x20) }
+        if column < target {
+            out.append(repeating: 0x20, count: target - column)
+            column = target
+        }
         whitespace = true
         indention = true
     }
@@ -407,11 +450,12 @@ struct EmitWriter {
 
     /// go-yaml's simple-key test: single line and at most 128 bytes.
     private func isSimpleKey(_ k: EmitScalar) -> Bool {
-        if k.text.utf8.count > 128 { return false }
-        if k.request == .literal { return false }
+        if k.request == .literal || k.text.utf8.count > 128 { return false }
         var t = k.text
         return t.withUTF8 { b in
-            for i in 0..<b.count where isBreak(b, i) { return false }
+            for i in 0..<b.count where b[i] == 0x0D || b[i] == 0xC2 || b[i] == 0xE2 {
+                if isBreak(b, i) { return false }
+            }
             return true
         }
     }
@@ -471,7 +515,7 @@ struct EmitWriter {
         if !whitespace { put(0x20) }
         // Fast path: nothing can fold and nothing needs care.
         if a.ascii && !a.multiline && (!allowBreaks || column + a.characters <= bestWidth + 1) {
-            out.append(contentsOf: b)
+            out.append(b)
             column += b.count
             whitespace = false
             indention = false
@@ -656,7 +700,7 @@ struct EmitWriter {
                 var j = i
                 while j < n && b[j] != 0x0A && b[j] < 0x80 && b[j] != 0x0D { j += 1 }
                 if j > i {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+                    out.append(UnsafeBufferPointer(rebasing: b[i..<j]))
                     column += j - i
                     i = j
                 } else {

@@ -3,7 +3,7 @@
 /// Mappings keep their keys in the order read (kustomize's emitter sorts on output; kf's own files keep order).
 /// Scalars keep their text, their resolved tag (so `"1"` stays a string and `1` an integer) and the style they
 /// were written in. Comments are not kept: kustomize's output has none.
-public indirect enum Value: Sendable, Equatable {
+public enum Value: Sendable, Equatable {
     case mapping(Mapping)
     case sequence([Value])
     case scalar(Scalar)

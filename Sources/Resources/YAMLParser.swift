@@ -38,7 +38,7 @@ public struct YAMLParser: Sendable {
         let input = try YAMLInput(bytes, file: file)
         return try input.storage.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return [] }
-            let reader = YAMLReader(base: base, count: input.count, file: file, duplicateKeys: duplicateKeys)
+            var reader = YAMLReader(base: base, count: input.count, file: file, duplicateKeys: duplicateKeys)
             return try reader.parseStream()
         }
     }
@@ -63,57 +63,62 @@ struct YAMLInput {
     init(_ bytes: UnsafeRawBufferPointer, file: String) throws {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count - start + 4)
-        var line = 1
-        var lineStart = start
-        var i = start
-        let n = bytes.count
-        // Copy in runs of ordinary bytes; stop on anything that needs a look (control bytes, CR, non-ASCII).
-        while i < n {
-            var j = i
-            while j < n {
-                let b = bytes[j]
-                if b >= 0x20 && b < 0x7F || b == 0x0A || b == 0x09 { j += 1 } else { break }
+        let n = bytes.count - start
+        var out = [UInt8](repeating: 0, count: n + 4)
+        var carriageReturns = false
+        try out.withUnsafeMutableBufferPointer { dest in
+            guard n > 0, let source = bytes.baseAddress, let target = dest.baseAddress else { return }
+            target.update(from: source.assumingMemoryBound(to: UInt8.self) + start, count: n)
+            // Check every byte: printable ASCII, TAB, LF, CR or valid UTF-8 that YAML accepts.
+            var i = 0
+            while i < n {
+                let b = target[i]
+                if b >= 0x20 && b < 0x7F || b == 0x0A || b == 0x09 { i += 1; continue }
+                if b == 0x0D { carriageReturns = true; i += 1; continue }
+                if b < 0x80 {
+                    var line = 1, lineStart = 0
+                    Self.locate(target, i, &line, &lineStart)
+                    throw ResourceError.invalidYAML(file: file, line: line, column: i - lineStart + 1,
+                        problem: "control characters are not allowed (byte 0x\(String(b, radix: 16)))")
+                }
+                let length = Self.utf8Length(target, n, i)
+                if length == 0 {
+                    var line = 1, lineStart = 0
+                    Self.locate(target, i, &line, &lineStart)
+                    throw ResourceError.invalidYAML(file: file, line: line, column: i - lineStart + 1,
+                                                    problem: "invalid UTF-8 byte sequence; the file must be UTF-8 text")
+                }
+                i += length
             }
-            if j > i {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<j]))
-                // Count lines only for error positions; cheap enough on the slow path below.
-            }
-            if j >= n { break }
-            let b = bytes[j]
-            if b == 0x0D {
-                out.append(0x0A)
-                j += 1
-                if j < n, bytes[j] == 0x0A { j += 1 }
-                i = j
-                continue
-            }
-            if b < 0x80 {
-                // A control character other than TAB and LF (or DEL).
-                Self.locate(bytes, start, j, &line, &lineStart)
-                throw ResourceError.invalidYAML(file: file, line: line, column: j - lineStart + 1,
-                                                problem: "control characters are not allowed (byte 0x\(String(b, radix: 16)))")
-            }
-            let length = Self.utf8Length(bytes, j)
-            if length == 0 {
-                Self.locate(bytes, start, j, &line, &lineStart)
-                throw ResourceError.invalidYAML(file: file, line: line, column: j - lineStart + 1,
-                                                problem: "invalid UTF-8 byte sequence; the file must be UTF-8 text")
-            }
-            for k in j..<(j + length) { out.append(bytes[k]) }
-            i = j + length
         }
-        count = out.count
-        out.append(contentsOf: [0, 0, 0, 0])
+        if carriageReturns {
+            // CRLF and lone CR become LF.
+            var w = 0
+            var r = 0
+            while r < n {
+                let b = out[r]
+                if b == 0x0D {
+                    out[w] = 0x0A
+                    r += (r + 1 < n && out[r + 1] == 0x0A) ? 2 : 1
+                } else {
+                    out[w] = b
+                    r += 1
+                }
+                w += 1
+            }
+            out.removeSubrange(w..<n)
+            count = w
+        } else {
+            count = n
+        }
         storage = out
     }
 
-    private static func locate(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ at: Int, _ line: inout Int,
+    private static func locate(_ bytes: UnsafeMutablePointer<UInt8>, _ at: Int, _ line: inout Int,
                                _ lineStart: inout Int) {
         line = 1
-        lineStart = start
-        var k = start
+        lineStart = 0
+        var k = 0
         while k < at {
             if bytes[k] == 0x0A { line += 1; lineStart = k + 1 }
             k += 1
@@ -121,8 +126,7 @@ struct YAMLInput {
     }
 
     /// The length of the valid UTF-8 sequence at `i` that YAML accepts as printable, or 0.
-    private static func utf8Length(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Int {
-        let n = bytes.count
+    private static func utf8Length(_ bytes: UnsafeMutablePointer<UInt8>, _ n: Int, _ i: Int) -> Int {
         let b0 = bytes[i]
         func cont(_ k: Int) -> UInt32? {
             guard k < n else { return nil }
@@ -179,41 +183,21 @@ private enum BlockContext {
     case document, sequenceEntry, mappingValue, explicitKey
 }
 
-/// Node properties: an anchor and a tag, with where they were written.
+/// Node properties: an anchor and a tag.
 private struct Properties {
     var anchor: String?
     var tag: String?
-    var line = 0
     var isEmpty: Bool { anchor == nil && tag == nil }
 }
 
-/// A mapping under construction: keys in order, duplicates checked with a hash set once it grows.
+/// A mapping under construction. Its entries live on the reader's shared stacks from `base` up, so building a
+/// mapping allocates only its final arrays; a hash index checks duplicates once it grows.
 private struct MappingBuilder {
-    var keys: [String] = []
-    var values: [Value] = []
-    var lines: [Int] = []
+    let base: Int
     var index: [String: Int]? = nil
-
-    func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
-    }
-
-    mutating func append(_ key: String, _ value: Value, line: Int) {
-        keys.append(key)
-        values.append(value)
-        lines.append(line)
-        if index != nil {
-            index![key] = keys.count - 1
-        } else if keys.count > 12 {
-            var built = [String: Int](minimumCapacity: keys.count * 2)
-            for (i, k) in keys.enumerated() { built[k] = i }
-            index = built
-        }
-    }
 }
 
-final class YAMLReader {
+struct YAMLReader {
     private let p: UnsafePointer<UInt8>
     private let end: Int
     private let file: String
@@ -222,6 +206,11 @@ final class YAMLReader {
     private var line = 1
     private var lineStart = 0
     private var anchors: [String: Value] = [:]
+    // Shared stacks for collections under construction (nested ones push above their parents).
+    private var keyStack: [String] = []
+    private var valueStack: [Value] = []
+    private var lineStack: [Int] = []
+    private var itemStack: [Value] = []
     private var tagHandles: [String: String] = [:]
     private var depth = 0
     private static let maxDepth = 256
@@ -235,7 +224,7 @@ final class YAMLReader {
 
     // MARK: Errors and positions
 
-    private func error(_ problem: String, at position: Int? = nil) -> ResourceError {
+    private mutating func error(_ problem: String, at position: Int? = nil) -> ResourceError {
         let position = position ?? pos
         // Find the line of `position` (it may precede the current line).
         var lineNumber = line
@@ -259,29 +248,27 @@ final class YAMLReader {
     }
 
     @inline(__always) private var column: Int { pos - lineStart }
-    @inline(__always) private var current: UInt8 { p[pos] }
-    @inline(__always) private var atEnd: Bool { pos >= end }
 
     /// Consumes a line break at `pos`.
-    @inline(__always) private func consumeNewline() {
+    @inline(__always) private mutating func consumeNewline() {
         pos += 1
         line += 1
         lineStart = pos
     }
 
-    private func text(_ from: Int, _ to: Int) -> String {
+    private mutating func text(_ from: Int, _ to: Int) -> String {
         String(decoding: UnsafeBufferPointer(start: p + from, count: to - from), as: UTF8.self)
     }
 
     /// True when only spaces precede `pos` on its line.
-    private func atLineIndentation() -> Bool {
+    private mutating func atLineIndentation() -> Bool {
         var k = lineStart
         while k < pos { if p[k] != space { return false }; k += 1 }
         return true
     }
 
     /// `---` or `...` at the start of a line, followed by a blank, a line break or the end.
-    private func atDocumentMarker() -> Bool {
+    private mutating func atDocumentMarker() -> Bool {
         guard pos == lineStart, pos + 3 <= end else { return false }
         let c = p[pos]
         guard (c == dash || c == dot), p[pos + 1] == c, p[pos + 2] == c else { return false }
@@ -289,14 +276,14 @@ final class YAMLReader {
     }
 
     /// A line that kustomize's splitter reads as a document separator: any line starting with `---`.
-    private func atSeparatorLine() -> Bool {
+    private mutating func atSeparatorLine() -> Bool {
         pos == lineStart && pos + 3 <= end && p[pos] == dash && p[pos + 1] == dash && p[pos + 2] == dash
     }
 
     // MARK: Whitespace and comments
 
     /// Skips blanks and a comment on the current line. Returns true when the line then ends.
-    private func skipToLineEnd() -> Bool {
+    private mutating func skipToLineEnd() -> Bool {
         while pos < end && isBlank(p[pos]) { pos += 1 }
         if pos < end && p[pos] == hash {
             while pos < end && p[pos] != newline { pos += 1 }
@@ -306,7 +293,7 @@ final class YAMLReader {
 
     /// From the end of a line, moves over blank and comment lines to the first content byte of the next line with
     /// content. Returns its indentation, or nil at the end of input.
-    private func nextContentLine() throws -> Int? {
+    private mutating func nextContentLine() throws -> Int? {
         while true {
             if pos >= end { return nil }
             if p[pos] == newline { consumeNewline() } else if !skipToLineEnd() {
@@ -337,7 +324,7 @@ final class YAMLReader {
     }
 
     /// After a node, moves to the next content line, checking that nothing but a comment is left on this one.
-    private func advanceToContent(after what: String) throws -> Int? {
+    private mutating func advanceToContent(after what: String) throws -> Int? {
         if pos >= end { return nil }
         let c = p[pos]
         if c != newline && !isBlank(c) && c != hash && atLineIndentation() {
@@ -351,7 +338,7 @@ final class YAMLReader {
     }
 
     /// Skips spaces, tabs, line breaks and comments inside a flow collection.
-    private func skipFlowSpace() throws {
+    private mutating func skipFlowSpace() throws {
         while pos < end {
             let c = p[pos]
             if c == space || c == tab { pos += 1 } else if c == newline {
@@ -366,16 +353,15 @@ final class YAMLReader {
 
     // MARK: Stream and documents
 
-    func parseStream() throws -> [Value] {
+    mutating func parseStream() throws -> [Value] {
         var documents: [Value] = []
-        var firstLine = true
         while true {
             anchors = [:]
             tagHandles = [:]
             // Directives, blank lines and comments before a document.
             var sawDirective = false
             while true {
-                guard let indent = try nextContentLineOrStart(firstLine) else { return documents }
+                guard let indent = try nextContentLineOrStart() else { return documents }
                 if indent == 0 && p[pos] == percent {
                     try parseDirective()
                     sawDirective = true
@@ -395,7 +381,6 @@ final class YAMLReader {
             } else if sawDirective {
                 throw error("did not find expected <document start> after a directive")
             }
-            firstLine = false
             if !explicit && atDocumentMarker() && p[pos] == dot {
                 // An empty document ended by `...`.
                 pos += 3
@@ -420,10 +405,10 @@ final class YAMLReader {
         }
     }
 
-    private func firstLineOfInput() -> Bool { lineStart == 0 }
+    private mutating func firstLineOfInput() -> Bool { lineStart == 0 }
 
     /// Positions at the first content of the stream (first call) or of the next line with content.
-    private func nextContentLineOrStart(_ first: Bool) throws -> Int? {
+    private mutating func nextContentLineOrStart() throws -> Int? {
         if pos >= end { return nil }
         if pos == lineStart {
             // At a line start: measure this line too.
@@ -440,13 +425,13 @@ final class YAMLReader {
         return try nextContentLine()
     }
 
-    private func advanceToContentOrEnd() throws -> Bool {
+    private mutating func advanceToContentOrEnd() throws -> Bool {
         guard let _ = try advanceToContent(after: "the document's root node") else { return false }
         return true
     }
 
     /// kustomize splits documents on any line starting with `---` and accepts only a comment after it.
-    private func checkSeparator() throws {
+    private mutating func checkSeparator() throws {
         var k = pos + 3
         while k < end && isBlank(p[k]) { k += 1 }
         let sticks = !(pos + 3 >= end || isBlankOrEnd(p[pos + 3]))
@@ -460,14 +445,14 @@ final class YAMLReader {
     }
 
     /// After `...`, kustomize's reader decodes nothing more until the next `---` line.
-    private func skipIgnoredDocuments() throws {
+    private mutating func skipIgnoredDocuments() throws {
         while pos < end {
             if p[pos] == newline { consumeNewline() } else { pos += 1; continue }
             if atSeparatorLine() { return }
         }
     }
 
-    private func parseDirective() throws {
+    private mutating func parseDirective() throws {
         let start = pos
         while pos < end && !isBlankOrEnd(p[pos]) { pos += 1 }
         let name = text(start + 1, pos)
@@ -496,7 +481,7 @@ final class YAMLReader {
         }
     }
 
-    private func parseDocumentRoot(explicit: Bool) throws -> Value? {
+    private mutating func parseDocumentRoot(explicit: Bool) throws -> Value? {
         if explicit {
             // Content may follow `---` on the same line.
             if skipToLineEnd() {
@@ -512,28 +497,26 @@ final class YAMLReader {
 
     // MARK: Block nodes
 
-    private func enter() throws {
+    private mutating func enter() throws {
         depth += 1
         if depth > Self.maxDepth { throw error("exceeded max depth of \(Self.maxDepth) nested collections") }
     }
 
     /// Parses a block node starting at `pos` (blanks allowed before it on the line). The node belongs to a
     /// collection at `parentIndent`.
-    private func parseBlockNode(parentIndent: Int, context: BlockContext) throws -> Value {
+    private mutating func parseBlockNode(parentIndent: Int, context: BlockContext) throws -> Value {
         while pos < end && isBlank(p[pos]) { pos += 1 }
         let nodeColumnStart = column
         let startedAtLineIndentation = atLineIndentation()
-        var properties = try parseProperties()
+        let properties = try parseProperties()
         if skipToLineEnd() {
             // The content (if any) is on the following lines.
-            let anchorLine = line
             guard let indent = try nextContentLine(), !atDocumentMarker() else {
                 return try finishEmpty(properties)
             }
             let c = p[pos]
             let isSequenceEntry = c == dash && isBlankOrEnd(p[pos + 1])
             if indent > parentIndent || (context == .mappingValue && indent == parentIndent && isSequenceEntry) {
-                properties.line = anchorLine
                 return try parseBlockNodeAtLineStart(indent: indent, parentIndent: parentIndent,
                                                      properties: properties)
             }
@@ -563,7 +546,7 @@ final class YAMLReader {
     }
 
     /// A node whose first content byte is at `pos`, the start of a line's content at `indent`.
-    private func parseBlockNodeAtLineStart(indent: Int, parentIndent: Int, properties: Properties) throws -> Value {
+    private mutating func parseBlockNodeAtLineStart(indent: Int, parentIndent: Int, properties: Properties) throws -> Value {
         let c = p[pos]
         if c == dash && isBlankOrEnd(p[pos + 1]) {
             return register(try parseBlockSequence(indent: indent), properties)
@@ -575,7 +558,7 @@ final class YAMLReader {
             return try parseBlockScalar(parentIndent: parentIndent, properties: properties)
         }
         // Properties on this line apply to the key when a mapping starts here, to the node otherwise.
-        var own = try parseProperties()
+        let own = try parseProperties()
         if !own.isEmpty && !properties.isEmpty {
             if skipToLineEnd() { throw error("found more than one set of node properties") }
         }
@@ -588,7 +571,6 @@ final class YAMLReader {
             guard let next = try nextContentLine(), next > parentIndent, !atDocumentMarker() else {
                 return try finishEmpty(own)
             }
-            own.line = line
             return try parseBlockNodeAtLineStart(indent: next, parentIndent: parentIndent, properties: own)
         }
         let c2 = p[pos]
@@ -601,7 +583,7 @@ final class YAMLReader {
 
     /// A node on the current line that is not a block collection indicator or block scalar: a flow collection,
     /// quoted or plain scalar, or alias; when followed by `:` it is the first key of a block mapping.
-    private func parseInlineNode(parentIndent: Int, compactAllowed: Bool, properties: Properties,
+    private mutating func parseInlineNode(parentIndent: Int, compactAllowed: Bool, properties: Properties,
                                  propertiesOnKeyLine: Bool, outer: Properties = Properties(),
                                  nodeColumn: Int? = nil) throws -> Value {
         // A mapping starting here has its keys at the column where the node (with its properties) starts.
@@ -660,39 +642,35 @@ final class YAMLReader {
         return register(node, properties)
     }
 
-    private func isMergeKey(_ key: Value, _ plain: Bool) -> Bool {
+    private mutating func isMergeKey(_ key: Value, _ plain: Bool) -> Bool {
         plain && key.scalar?.text == "<<"
     }
 
     /// After a key: blanks, then `:` followed by a blank or the end of the line.
-    private func followedByValueIndicator() -> Bool {
+    private mutating func followedByValueIndicator() -> Bool {
         var k = pos
         while k < end && isBlank(p[k]) { k += 1 }
         return k < end && p[k] == colon && isBlankOrEnd(p[k + 1])
     }
 
-    private func register(_ value: Value, _ properties: Properties) -> Value {
+    private mutating func register(_ value: Value, _ properties: Properties) -> Value {
         if let anchor = properties.anchor { anchors[anchor] = value }
         return value
     }
 
-    private func finishEmpty(_ properties: Properties) throws -> Value {
+    private mutating func finishEmpty(_ properties: Properties) throws -> Value {
         let value = try makeScalar("", style: .plain, tag: properties.tag)
         return register(value, properties)
     }
 
-    private func parseProperties() throws -> Properties {
+    private mutating func parseProperties() throws -> Properties {
         var properties = Properties()
-        properties.line = line
         while pos < end {
             let c = p[pos]
             if c == amp {
                 if properties.anchor != nil { throw error("found more than one anchor on a node") }
                 pos += 1
-                let start = pos
-                while pos < end && !isBlankOrEnd(p[pos]) && !isFlowIndicator(p[pos]) { pos += 1 }
-                if pos == start { throw error("did not find expected alphabetic or numeric character for an anchor") }
-                properties.anchor = text(start, pos)
+                properties.anchor = try anchorName(what: "an anchor")
             } else if c == bang {
                 if properties.tag != nil { throw error("found more than one tag on a node") }
                 properties.tag = try parseTag()
@@ -705,7 +683,7 @@ final class YAMLReader {
     }
 
     /// A tag, resolved to its full name ("!!str" stays short; "!x" stays local).
-    private func parseTag() throws -> String {
+    private mutating func parseTag() throws -> String {
         let start = pos
         pos += 1
         if pos < end && p[pos] == 0x3C { // !<verbatim>
@@ -738,25 +716,42 @@ final class YAMLReader {
         return written
     }
 
-    private func parseAlias() throws -> Value {
+    private mutating func parseAlias() throws -> Value {
         let start = pos
         pos += 1
-        let s = pos
-        while pos < end && !isBlankOrEnd(p[pos]) && !isFlowIndicator(p[pos]) { pos += 1 }
-        if pos == s { throw error("did not find expected alphabetic or numeric character for an alias", at: start) }
-        let name = text(s, pos)
+        let name = try anchorName(what: "an alias")
         guard let value = anchors[name] else { throw error("unknown anchor '\(name)' referenced", at: start) }
         return value
+    }
+
+    /// An anchor or alias name as go-yaml reads it: letters, digits, '_' and '-', then a blank or an indicator.
+    private mutating func anchorName(what: String) throws -> String {
+        let s = pos
+        while pos < end {
+            let c = p[pos]
+            if (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == dash {
+                pos += 1
+            } else {
+                break
+            }
+        }
+        let c = p[pos]
+        let endsWell = isBlankOrEnd(c) || c == question || c == colon || c == comma || c == rbracket
+            || c == rbrace || c == percent || c == at || c == backtick
+        if pos == s || !endsWell {
+            throw error("did not find expected alphabetic or numeric character while scanning \(what)")
+        }
+        return text(s, pos)
     }
 
     // MARK: Block collections
 
     private typealias FirstKey = (key: String, line: Int, start: Int, merge: Bool)
 
-    private func parseBlockMapping(indent: Int, firstKey: FirstKey?) throws -> Value {
+    private mutating func parseBlockMapping(indent: Int, firstKey: FirstKey?) throws -> Value {
         try enter()
         defer { depth -= 1 }
-        var builder = MappingBuilder()
+        var builder = MappingBuilder(base: keyStack.count)
         var merges: [(Value, Int)] = []
         var pending = firstKey
         while true {
@@ -813,13 +808,13 @@ final class YAMLReader {
         return try finishMapping(builder, merges)
     }
 
-    private func currentIndentIfAtContent() -> Int? {
+    private mutating func currentIndentIfAtContent() -> Int? {
         guard pos < end, atLineIndentation() else { return nil }
         return column
     }
 
     /// An implicit key on the current line and the `:` after it. Returns the key and whether it is `<<`.
-    private func parseImplicitKey() throws -> (String, Bool) {
+    private mutating func parseImplicitKey() throws -> (String, Bool) {
         let keyStart = pos
         let properties = try parseProperties()
         let c = p[pos]
@@ -853,7 +848,7 @@ final class YAMLReader {
         return (key, isMergeKey(keyValue, plain) && properties.tag == nil)
     }
 
-    private func keyString(_ key: Value, at start: Int) throws -> String {
+    private mutating func keyString(_ key: Value, at start: Int) throws -> String {
         guard case let .scalar(s) = key else {
             throw error("a mapping key must be a scalar; kustomize cannot use a collection as a key", at: start)
         }
@@ -861,30 +856,57 @@ final class YAMLReader {
         return s.text
     }
 
-    private func insert(_ builder: inout MappingBuilder, _ merges: inout [(Value, Int)], key: String, value: Value,
+    private mutating func insert(_ builder: inout MappingBuilder, _ merges: inout [(Value, Int)], key: String, value: Value,
                         line keyLine: Int, start: Int, merge: Bool) throws {
         if merge {
             if !merges.isEmpty { throw error("duplicate merge key", at: start) }
             merges.append((value, start))
             return
         }
-        if let existing = builder.position(of: key) {
+        if let existing = position(of: key, in: builder) {
             switch duplicateKeys {
             case .reject:
-                throw error("mapping key \"\(key)\" already defined at line \(builder.lines[existing])", at: start)
+                throw error("mapping key \"\(key)\" already defined at line \(lineStack[existing])", at: start)
             case .lastWins:
-                builder.values[existing] = value
+                valueStack[existing] = value
                 return
             }
         }
-        builder.append(key, value, line: keyLine)
+        keyStack.append(key)
+        valueStack.append(value)
+        lineStack.append(keyLine)
+        let count = keyStack.count - builder.base
+        if builder.index != nil {
+            builder.index![key] = keyStack.count - 1
+        } else if count > 12 {
+            var built = [String: Int](minimumCapacity: count * 2)
+            for i in builder.base..<keyStack.count { built[keyStack[i]] = i }
+            builder.index = built
+        }
+    }
+
+    /// The stack position of `key` among the builder's entries.
+    private mutating func position(of key: String, in builder: MappingBuilder) -> Int? {
+        if let index = builder.index { return index[key] }
+        var i = builder.base
+        let top = keyStack.count
+        while i < top {
+            if keyStack[i] == key { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// Applies `<<` merges the way kustomize's reader does: keys written in the mapping win, then earlier merge
     /// sources win over later ones; merged keys not already present are appended.
-    private func finishMapping(_ builder: MappingBuilder, _ merges: [(Value, Int)]) throws -> Value {
+    private mutating func finishMapping(_ builder: MappingBuilder, _ merges: [(Value, Int)]) throws -> Value {
+        let ownKeys = Array(keyStack[builder.base...])
+        let ownValues = Array(valueStack[builder.base...])
+        keyStack.removeSubrange(builder.base...)
+        valueStack.removeSubrange(builder.base...)
+        lineStack.removeSubrange(builder.base...)
         guard let (mergeValue, start) = merges.first else {
-            return .mapping(Mapping(uniqueKeys: builder.keys, values: builder.values))
+            return .mapping(Mapping(uniqueKeys: ownKeys, values: ownValues))
         }
         var sources: [Mapping] = []
         switch mergeValue {
@@ -899,8 +921,8 @@ final class YAMLReader {
         default:
             throw error("map merge requires map or sequence of maps as the value", at: start)
         }
-        var keys = builder.keys
-        var values = builder.values
+        var keys = ownKeys
+        var values = ownValues
         var present = Set(keys)
         // Later sources first so earlier ones overwrite them; keys written in the mapping are never replaced.
         var mergedPositions: [String: Int] = [:]
@@ -917,25 +939,28 @@ final class YAMLReader {
         return .mapping(Mapping(uniqueKeys: keys, values: values))
     }
 
-    private func parseBlockSequence(indent: Int) throws -> Value {
+    private mutating func parseBlockSequence(indent: Int) throws -> Value {
         try enter()
         defer { depth -= 1 }
-        var items: [Value] = []
+        let base = itemStack.count
         while true {
             pos += 1 // '-'
-            items.append(try parseBlockNode(parentIndent: indent, context: .sequenceEntry))
+            let item = try parseBlockNode(parentIndent: indent, context: .sequenceEntry)
+            itemStack.append(item)
             guard let next = try advanceToContent(after: "a sequence entry") else { break }
             if atDocumentMarker() || (atSeparatorLine() && next == 0) { break }
             if next < indent { break }
             if next > indent { throw error("did not find expected '-' indicator (bad indentation of a sequence entry)") }
             if !(p[pos] == dash && isBlankOrEnd(p[pos + 1])) { break }
         }
+        let items = Array(itemStack[base...])
+        itemStack.removeSubrange(base...)
         return .sequence(items)
     }
 
     // MARK: Plain scalars
 
-    private func checkPlainStart() throws {
+    private mutating func checkPlainStart() throws {
         let c = p[pos]
         switch c {
         case comma, lbracket, rbracket, lbrace, rbrace, hash, amp, star, bang, pipe, greater, squote, dquote,
@@ -952,7 +977,7 @@ final class YAMLReader {
 
     /// Scans the first line of a block plain scalar. Returns its text (trailing blanks trimmed) and whether a `:`
     /// followed by a blank ends it, which makes it a mapping key.
-    private func scanPlainFirstLine() throws -> (String, Bool) {
+    private mutating func scanPlainFirstLine() throws -> (String, Bool) {
         let start = pos
         var k = pos
         var isKey = false
@@ -970,7 +995,7 @@ final class YAMLReader {
     }
 
     /// Continues a block plain scalar over the following lines while they are indented more than `parentIndent`.
-    private func continuePlain(first: String, parentIndent: Int) throws -> String {
+    private mutating func continuePlain(first: String, parentIndent: Int) throws -> String {
         // Fast path: the line ends (or a comment follows) and the next content line does not continue it.
         var result: [UInt8]? = nil
         while true {
@@ -1037,14 +1062,14 @@ final class YAMLReader {
         }
     }
 
-    private func finish(_ result: [UInt8]?, _ first: String) -> String {
+    private mutating func finish(_ result: [UInt8]?, _ first: String) -> String {
         result.map { String(decoding: $0, as: UTF8.self) } ?? first
     }
 
     // MARK: Quoted scalars
 
     /// Parses a quoted scalar at `pos`. Returns its value and whether it spanned lines.
-    private func parseQuoted(double: Bool) throws -> (String, Bool) {
+    private mutating func parseQuoted(double: Bool) throws -> (String, Bool) {
         let open = pos
         pos += 1
         let quote = double ? dquote : squote
@@ -1149,13 +1174,13 @@ final class YAMLReader {
         return (String(decoding: out, as: UTF8.self), multiline)
     }
 
-    private func checkQuotedLineStart(_ open: Int) throws {
+    private mutating func checkQuotedLineStart(_ open: Int) throws {
         if atDocumentMarker() {
             throw error("found unexpected document indicator while scanning a quoted scalar")
         }
     }
 
-    private func hexValue(_ c: UInt8) -> UInt8? {
+    private mutating func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
         case 0x41...0x46: return c - 0x41 + 10
@@ -1164,7 +1189,7 @@ final class YAMLReader {
         }
     }
 
-    private func appendScalar(_ out: inout [UInt8], _ v: UInt32) {
+    private mutating func appendScalar(_ out: inout [UInt8], _ v: UInt32) {
         if v < 0x80 {
             out.append(UInt8(v))
         } else if v < 0x800 {
@@ -1184,7 +1209,7 @@ final class YAMLReader {
 
     // MARK: Block scalars
 
-    private func parseBlockScalar(parentIndent: Int, properties: Properties) throws -> Value {
+    private mutating func parseBlockScalar(parentIndent: Int, properties: Properties) throws -> Value {
         let literal = p[pos] == pipe
         pos += 1
         var chomp = 0 // -1 strip, 0 clip, +1 keep
@@ -1275,15 +1300,15 @@ final class YAMLReader {
 
     // MARK: Flow collections
 
-    private func parseFlowCollection() throws -> Value {
+    private mutating func parseFlowCollection() throws -> Value {
         try enter()
         defer { depth -= 1 }
         let open = pos
         let isSequence = p[pos] == lbracket
         let close = isSequence ? rbracket : rbrace
         pos += 1
-        var items: [Value] = []
-        var builder = MappingBuilder()
+        let itemBase = itemStack.count
+        var builder = MappingBuilder(base: keyStack.count)
         var merges: [(Value, Int)] = []
         while true {
             try skipFlowSpace()
@@ -1333,9 +1358,9 @@ final class YAMLReader {
             if isSequence {
                 if let value {
                     let k = try keyString(key, at: entryStart)
-                    items.append(.mapping(Mapping(uniqueKeys: [k], values: [value])))
+                    itemStack.append(.mapping(Mapping(uniqueKeys: [k], values: [value])))
                 } else {
-                    items.append(key)
+                    itemStack.append(key)
                 }
             } else {
                 let k = try keyString(key, at: entryStart)
@@ -1350,7 +1375,11 @@ final class YAMLReader {
             if p[pos] == close { pos += 1; break }
             throw error("did not find expected ',' or '\(isSequence ? "]" : "}")'")
         }
-        if isSequence { return .sequence(items) }
+        if isSequence {
+            let items = Array(itemStack[itemBase...])
+            itemStack.removeSubrange(itemBase...)
+            return .sequence(items)
+        }
         return try finishMapping(builder, merges)
     }
 
@@ -1359,7 +1388,7 @@ final class YAMLReader {
     static let flowEmpty = Value.scalar(Scalar("", tag: .string, style: .plain))
 
     /// A node inside a flow collection. Returns it and whether it is a plain `<<`.
-    private func parseFlowNode() throws -> (Value, Bool) {
+    private mutating func parseFlowNode() throws -> (Value, Bool) {
         let properties = try parseProperties()
         try skipFlowSpace()
         guard pos < end else { throw error("found unexpected end of stream inside a flow collection") }
@@ -1387,7 +1416,7 @@ final class YAMLReader {
     }
 
     /// A plain scalar inside a flow collection, possibly over several lines.
-    private func scanPlainFlow() throws -> String {
+    private mutating func scanPlainFlow() throws -> String {
         var out: [UInt8]? = nil
         var segmentStart = pos
         var k = pos
@@ -1432,7 +1461,7 @@ final class YAMLReader {
         }
     }
 
-    private func finishFlow(_ out: [UInt8]?, _ s: Int, _ e: Int) -> String {
+    private mutating func finishFlow(_ out: [UInt8]?, _ s: Int, _ e: Int) -> String {
         guard var out else { return text(s, e) }
         out.append(contentsOf: UnsafeBufferPointer(start: p + s, count: e - s))
         return String(decoding: out, as: UTF8.self)
@@ -1440,7 +1469,7 @@ final class YAMLReader {
 
     // MARK: Tags
 
-    private func makeScalar(_ text: String, style: Scalar.Style, tag: String?) throws -> Value {
+    private mutating func makeScalar(_ text: String, style: Scalar.Style, tag: String?) throws -> Value {
         guard let tag else {
             if style == .plain { return .scalar(Scalar(text, tag: YAMLResolver.resolve(text), style: style)) }
             return .scalar(Scalar(text, tag: .string, style: style))
@@ -1449,7 +1478,7 @@ final class YAMLReader {
     }
 
     /// Applies an explicit tag to a scalar, checking that the text can be read as that type (as go-yaml does).
-    private func retag(_ scalar: Scalar, _ tag: String) throws -> Scalar {
+    private mutating func retag(_ scalar: Scalar, _ tag: String) throws -> Scalar {
         var s = scalar
         let resolved = YAMLResolver.resolve(s.text)
         func mismatch(_ want: String) -> ResourceError {

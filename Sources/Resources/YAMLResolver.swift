@@ -23,16 +23,16 @@ public enum YAMLResolver {
         guard let c = s.first else { return .null }
         switch c {
         case 0x74, 0x54, 0x66, 0x46: // t T f F
-            return isWord(s, ["true", "True", "TRUE", "false", "False", "FALSE"]) ? .bool : .string
+            return s.count <= 5 && isWord(s, boolWords) ? .bool : .string
         case 0x6E, 0x4E: // n N
-            return isWord(s, ["null", "Null", "NULL"]) ? .null : .string
+            return s.count == 4 && isWord(s, nullWords) ? .null : .string
         case 0x7E:
             return s.count == 1 ? .null : .string
         case 0x2E: // '.'
-            if isWord(s, [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"]) { return .float }
+            if s.count == 4 && isWord(s, dotWords) { return .float }
             return goParseFloat(s) != nil ? .float : .string
         case 0x2B, 0x2D, 0x30...0x39:
-            if isWord(s, ["+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"]) { return .float }
+            if s.count == 5 && isWord(s, signedInfinityWords) { return .float }
             if isTimestamp(s) { return .timestamp }
             switch number(digitsOrSign: s) {
             case .int, .uint: return .int
@@ -80,6 +80,15 @@ public enum YAMLResolver {
             }
         }
     }
+
+    private static let boolWords: [StaticString] = ["true", "True", "TRUE", "false", "False", "FALSE"]
+    private static let nullWords: [StaticString] = ["null", "Null", "NULL"]
+    private static let dotWords: [StaticString] = [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"]
+    private static let signedInfinityWords: [StaticString] = ["+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"]
+    private static let yaml11Words: [StaticString] = [
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+        "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "null", "Null", "NULL",
+    ]
 
     private static func isWord(_ s: UnsafeBufferPointer<UInt8>, _ words: [StaticString]) -> Bool {
         for w in words where w.utf8CodeUnitCount == s.count {
@@ -348,16 +357,14 @@ public enum YAMLResolver {
         guard let c = s.first else { return true }
         switch c {
         case 0x79, 0x59, 0x6E, 0x4E, 0x74, 0x54, 0x66, 0x46, 0x6F, 0x4F: // y Y n N t T f F o O
-            return isWord(s, ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-                              "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
-                              "null", "Null", "NULL"])
+            return s.count <= 5 && isWord(s, yaml11Words)
         case 0x7E:
             return s.count == 1
         case 0x2E:
-            if isWord(s, [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"]) { return true }
+            if s.count == 4 && isWord(s, dotWords) { return true }
             return goParseFloat(s) != nil
         case 0x2B, 0x2D, 0x30...0x39:
-            if isWord(s, ["+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"]) { return true }
+            if s.count == 5 && isWord(s, signedInfinityWords) { return true }
             if isTimestamp(s) { return true }
             if number(digitsOrSign: s) != nil { return true }
             return isBase60Float(s)

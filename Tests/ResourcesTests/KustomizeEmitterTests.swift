@@ -304,6 +304,27 @@ func emitted(_ yaml: String) throws -> String {
         """#)
     }
 
+    @Test func listOfObjects() throws {
+        let items = [Value.mapping(Mapping([("kind", .string("A"))])), .mapping(Mapping([("kind", .string("B"))]))]
+        #expect(String(decoding: try JSONEmitter.list(items), as: UTF8.self) == """
+        {
+            "apiVersion": "v1",
+            "items": [
+                {
+                    "kind": "A"
+                },
+                {
+                    "kind": "B"
+                }
+            ],
+            "kind": "List",
+            "metadata": {
+                "resourceVersion": ""
+            }
+        }
+        """)
+    }
+
     @Test func infinityIsAnError() {
         #expect(throws: ResourceError.self) { try JSONEmitter.string(.scalar(Scalar(".inf", tag: .float))) }
     }

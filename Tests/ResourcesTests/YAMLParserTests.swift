@@ -360,6 +360,17 @@ func parseError(_ yaml: String, _ parser: YAMLParser = YAMLParser()) -> String? 
         }
     }
 
+    @Test func deepBlockNestingParsesAndEmits() throws {
+        var yaml = ""
+        for level in 0..<250 { yaml += String(repeating: " ", count: level * 2) + "k:\n" }
+        yaml += String(repeating: " ", count: 500) + "- - - leaf\n"
+        let value = try parse1(yaml)
+        let out = try KustomizeEmitter.string(value)
+        #expect(try KustomizeEmitter.string(parse1(out)) == out)
+        let sequences = String(repeating: "- ", count: 250) + "x\n"
+        #expect(try KustomizeEmitter.string(parse1(sequences)) == sequences)
+    }
+
     @Test func deepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
         #expect(parseError(deep)?.contains("exceeded max depth") == true)

@@ -6,7 +6,7 @@ import Foundation
 import Resources
 import Yams
 
-let arguments = CommandLine.arguments
+let arguments = CommandLine.arguments.filter { $0 != "--wall" }
 // `yaml-bench --emit FILE...`: print the files' documents as kustomize would (a debugging aid).
 if arguments.count > 2 && arguments[1] == "--emit" {
     var all: [Value] = []
@@ -22,13 +22,27 @@ if arguments.count > 2 && arguments[1] == "--emit" {
     }
     exit(0)
 }
+// `yaml-bench --loop parse|emit FILE N`: repeat one operation (for a profiler).
+if arguments.count > 4 && arguments[1] == "--loop" {
+    let data = [UInt8](FileManager.default.contents(atPath: arguments[3]) ?? Data())
+    let n = Int(arguments[4]) ?? 10
+    let values = try YAMLParser.parse(data, file: arguments[3])
+    var total = 0
+    for _ in 0..<n {
+        if arguments[2] == "parse" { total += try YAMLParser.parse(data, file: arguments[3]).count } else { total += try KustomizeEmitter.emit(values).count }
+    }
+    print(total)
+    exit(0)
+}
 let shared = arguments.count > 1 ? arguments[1] : "../shared"
 let tree = shared + "/benchmarks/kubeflow-manifests/tree"
 let exampleOutput = arguments.count > 2 ? arguments[2] : ".build/kubeflow-kustomize-output/example.yaml"
 
+/// CPU time of this (single-threaded) process: steadier than wall time on a shared machine. `--wall` switches.
+let useWallClock = CommandLine.arguments.contains("--wall")
 func now() -> Double {
     var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
+    clock_gettime(useWallClock ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
@@ -69,6 +83,7 @@ for (path, bytes) in files {
     }
 }
 let parsableBytes = parsable.reduce(0) { $0 + $1.1.count }
+print("timing: median of runs, \(useWallClock ? "wall-clock" : "process CPU") time")
 print("input: \(files.count) files, \(inputBytes) bytes (\(parsable.count) files, \(parsableBytes) bytes parse)")
 let texts = parsable.map { String(decoding: $0.1, as: UTF8.self) }
 
