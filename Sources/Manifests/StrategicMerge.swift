@@ -140,7 +140,7 @@ struct KyamlWalker {
         n.style = o.style
         guard o.style != .plain else { return .scalar(n) }
         switch n.tag {
-        case .int, .float, .bool: n.tag = .string
+        case .int, .float, .bool, .timestamp: n.tag = .string
         default: break
         }
         return .scalar(n)

@@ -44,7 +44,8 @@ enum Canonical {
             switch s.tag {
             case .null: out += "null"
             case .bool, .int, .float: out += s.text
-            default: out += JSONRendering.quoted(s.text)
+            case .string: out += JSONRendering.quoted(s.text)
+            case let .other(tag): out += tag + " " + JSONRendering.quoted(s.text)
             }
         }
     }
