@@ -35,7 +35,13 @@ struct KyamlWalker {
 
     // MARK: - Dispatch (kyaml walk.Walker.Walk)
 
+    /// Deeper documents are refused rather than risking the stack (the YAML reader stops at 256 levels).
+    static let maxDepth = 1000
+
     func walk(dest: Value?, src: Value?, node: Int?, path: [String], aliased: Bool) throws -> Walked? {
+        if path.count > Self.maxDepth {
+            throw MergeError.tooDeep(patch: patchName, limit: Self.maxDepth)
+        }
         let node = node ?? schemaFromContent(dest) ?? schemaFromContent(src)
         let first = Self.isMissingOrNull(dest) ? (Self.isMissingOrNull(src) ? nil : src) : dest
         switch first {
