@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
         .testTarget(name: "ManifestsTests",
-                    dependencies: ["Manifests", "Resources", .product(name: "Yams", package: "Yams")],
+                    dependencies: ["Manifests", "Resources"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),

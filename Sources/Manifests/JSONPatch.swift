@@ -76,7 +76,8 @@ public enum JSONPatch {
     }
 
     /// What kustomize's JSON round trip does to a patched resource: keys sorted, numbers as JSON floats write them
-    /// (2.0 becomes 2), strings quoted where plain text would read as another type, styles otherwise plain.
+    /// (2.0 becomes 2), timestamps as RFC 3339 strings, strings quoted where plain text would read as another type,
+    /// styles otherwise plain.
     public static func normalized(_ value: Value) -> Value {
         switch value {
         case let .mapping(m):
@@ -97,6 +98,10 @@ public enum JSONPatch {
             case .string:
                 let plainTag = PlainScalar.tag(of: s.text)
                 return .scalar(Scalar(s.text, tag: .string, style: plainTag == .string ? .plain : .doubleQuoted))
+            case .timestamp:
+                // go-yaml reads a timestamp into a Go time, which JSON writes in RFC 3339 form.
+                let text = YAMLResolver.timestamp(s.text)?.rfc3339 ?? s.text
+                return .scalar(Scalar(text, tag: .string, style: .doubleQuoted))
             default:
                 return .scalar(Scalar(s.text, tag: s.tag))
             }

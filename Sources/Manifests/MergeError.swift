@@ -19,6 +19,8 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
     case unknownOpenAPIVersion(String)
     /// A server-side strategic merge patch is malformed (apimachinery's strategicpatch rules).
     case invalidServerPatch(path: String, problem: String)
+    /// The document or patch nests deeper than kf walks.
+    case tooDeep(patch: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum MergeError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "\(MergeSchema.builtinVersion) (or give `openapi: path:` a schema file)"
         case let .invalidServerPatch(path, problem):
             return "invalid strategic merge patch at \(Self.show(path)): \(problem)"
+        case let .tooDeep(patch, limit):
+            return "\(patch): nested more than \(limit) levels deep; flatten the document or the patch"
         }
     }
 

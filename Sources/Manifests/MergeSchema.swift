@@ -62,17 +62,18 @@ public struct MergeSchema: Sendable {
 
     /// kyaml's `Field(key)`: the property, else the additionalProperties schema, else nothing.
     public func field(_ node: Int, _ key: String) -> Int? {
-        let n = nodes[node]
+        let n = self[node]
         return n.properties[key] ?? n.additionalProperties
     }
 
     /// kyaml's `Elements()`: the items of an array schema.
     public func elements(_ node: Int) -> Int? {
-        let n = nodes[node]
+        let n = self[node]
         return n.isArray ? n.items : nil
     }
 
-    public subscript(node: Int) -> MergeSchemaNode { nodes[node] }
+    /// A node by number; an unknown number reads as a schema with nothing to follow.
+    public subscript(node: Int) -> MergeSchemaNode { nodes.indices.contains(node) ? nodes[node] : MergeSchemaNode() }
 
     /// The kinds this schema knows, as (apiVersion, kind) pairs.
     public var knownKinds: [(apiVersion: String, kind: String)] {

@@ -60,7 +60,8 @@ struct ServerMerger {
 
     // MARK: - Maps
 
-    func mergeMap(_ originalIn: Mapping?, _ patchIn: Mapping, node: Int?, path: String) throws -> Mapping {
+    func mergeMap(_ originalIn: Mapping?, _ patchIn: Mapping, node: Int?, path: String, depth: Int = 0) throws -> Mapping {
+        if depth > KyamlWalker.maxDepth { throw MergeError.tooDeep(patch: "strategic merge patch", limit: KyamlWalker.maxDepth) }
         var patch = patchIn
         if let directive = patch["$patch"] {
             switch directive.string {
@@ -91,7 +92,7 @@ struct ServerMerger {
         for key in patch.keys where key.hasPrefix(Self.setElementOrderPrefix) {
             guard let order = patch[key] else { continue }
             patch[key] = nil
-            try applySetElementOrder(key, order, &original, &patch, node: node, path: path)
+            try applySetElementOrder(key, order, &original, &patch, node: node, path: path, depth: depth)
         }
 
         for (patchKey, patchValue) in patch.pairs {
@@ -113,12 +114,14 @@ struct ServerMerger {
             switch (current, patchValue) {
             case let (.mapping(o), .mapping(p)):
                 let (child, strategy, _) = try meta(node, key, path: here)
-                original[key] = strategy == "replace" ? patchValue : .mapping(try mergeMap(o, p, node: child, path: here))
+                original[key] = strategy == "replace" ? patchValue
+                    : .mapping(try mergeMap(o, p, node: child, path: here, depth: depth + 1))
             case let (.sequence(o), .sequence(p)):
                 let (child, strategy, mergeKey) = try meta(node, key, path: here)
                 if strategy == "merge" || isDeleteList {
                     original[key] = .sequence(try mergeSlice(o, p, node: child.flatMap { schema.elements($0) },
-                                                             mergeKey: mergeKey, isDeleteList: isDeleteList, path: here))
+                                                             mergeKey: mergeKey, isDeleteList: isDeleteList, path: here,
+                                                             depth: depth + 1))
                 } else {
                     original[key] = patchValue
                 }
@@ -140,7 +143,7 @@ struct ServerMerger {
     }
 
     func applySetElementOrder(_ key: String, _ order: Value, _ original: inout Mapping, _ patch: inout Mapping,
-                              node: Int?, path: String) throws {
+                              node: Int?, path: String, depth: Int) throws {
         guard let orderList = order.sequence else {
             throw fail(path, "expected a list for \(key)")
         }
@@ -163,7 +166,7 @@ struct ServerMerger {
         case (true, true):
             if strategy == "merge" {
                 merged = try mergeSlice(originalList, patchList, node: child.flatMap { schema.elements($0) },
-                                        mergeKey: mergeKey, isDeleteList: false, path: here)
+                                        mergeKey: mergeKey, isDeleteList: false, path: here, depth: depth + 1)
             } else {
                 merged = patchList
             }
@@ -231,7 +234,7 @@ struct ServerMerger {
     }
 
     func mergeSlice(_ originalIn: [Value], _ patchIn: [Value], node: Int?, mergeKey: String, isDeleteList: Bool,
-                    path: String) throws -> [Value] {
+                    path: String, depth: Int) throws -> [Value] {
         if originalIn.isEmpty && patchIn.isEmpty { return originalIn }
         guard let kind = try elementClass(originalIn + patchIn, path: path) else {
             throw fail(path, "no elements in any of the given slices")
@@ -254,7 +257,7 @@ struct ServerMerger {
                 }
                 if let i = try find(merged, mergeKey, value, path: path) {
                     merged[i] = .mapping(try mergeMap(merged[i].mapping, item.mapping ?? Mapping(), node: node,
-                                                      path: path + "[\(mergeKey)=\(value.text ?? "")]"))
+                                                      path: path + "[\(mergeKey)=\(value.text ?? "")]", depth: depth + 1))
                 } else {
                     merged.append(item)
                 }

@@ -15,7 +15,8 @@ public enum StrategicMerge {
     public static func apply(_ patch: Value, to resource: Value, schema: MergeSchema = .kubernetes,
                              patchName: String = "patch") throws -> Value? {
         let walker = KyamlWalker(schema: schema, patchName: patchName)
-        return try walker.walk(dest: resource, src: patch, node: nil, path: [], aliased: false)?.value
+        var patch: Value? = patch
+        return try walker.walk(dest: resource, src: &patch, node: nil, path: [], aliased: false)?.value
     }
 }
 
@@ -29,23 +30,32 @@ struct Walked {
 
 enum Directive { case merge, replace, delete }
 
+/// kyaml edits the patch while it walks it (directives are removed as they are read; an added or replacing node of
+/// the patch becomes the resource's and receives the merge). A patch node walked twice (two key tuples that meet
+/// the same element) sees those edits, so the walk threads the patch through `inout` and writes them back.
 struct KyamlWalker {
     let schema: MergeSchema
     let patchName: String
 
     // MARK: - Dispatch (kyaml walk.Walker.Walk)
 
-    func walk(dest: Value?, src: Value?, node: Int?, path: [String], aliased: Bool) throws -> Walked? {
+    /// Deeper documents are refused rather than risking the stack (the YAML reader stops at 256 levels).
+    static let maxDepth = 1000
+
+    func walk(dest: Value?, src: inout Value?, node: Int?, path: [String], aliased: Bool) throws -> Walked? {
+        if path.count > Self.maxDepth {
+            throw MergeError.tooDeep(patch: patchName, limit: Self.maxDepth)
+        }
         let node = node ?? schemaFromContent(dest) ?? schemaFromContent(src)
         let first = Self.isMissingOrNull(dest) ? (Self.isMissingOrNull(src) ? nil : src) : dest
         switch first {
         case .mapping?:
             try requireKind("MappingNode", dest, src, path: path)
-            return try walkMap(dest: dest, src: src, node: node, path: path, aliased: aliased)
+            return try walkMap(dest: dest, src: &src, node: node, path: path, aliased: aliased)
         case .sequence?:
             try requireKind("SequenceNode", dest, src, path: path)
             if let node, schema[node].merges {
-                return try walkAssociativeList(dest: dest, src: src, node: node, path: path, aliased: aliased)
+                return try walkAssociativeList(dest: dest, src: &src, node: node, path: path, aliased: aliased)
             }
             if let src { return Walked(value: src) }
             return dest.map { Walked(value: $0, isDest: true) }
@@ -54,7 +64,7 @@ struct KyamlWalker {
             if let src { return Walked(value: src) }
             return dest.map { Walked(value: $0, isDest: true) }
         case nil:
-            return try walkMap(dest: dest, src: src, node: node, path: path, aliased: aliased)
+            return try walkMap(dest: dest, src: &src, node: node, path: path, aliased: aliased)
         }
     }
 
@@ -78,8 +88,7 @@ struct KyamlWalker {
 
     // MARK: - Maps (walkMap + Merger.VisitMap)
 
-    func walkMap(dest destIn: Value?, src srcIn: Value?, node: Int?, path: [String], aliased: Bool) throws -> Walked? {
-        var src = srcIn
+    func walkMap(dest destIn: Value?, src: inout Value?, node: Int?, path: [String], aliased: Bool) throws -> Walked? {
         var dest: Value
         var isDest = false
         let sharedNode = aliased
@@ -115,19 +124,26 @@ struct KyamlWalker {
             // A null the patch sets where nothing was: the parent removes the field.
             return Walked(value: dest, isDest: isDest)
         }
-        let srcMap = aliased ? result : src?.mapping
+        var srcMap = aliased ? result : src?.mapping
         var names = Set(result.keys)
         if let srcMap { names.formUnion(srcMap.keys) }
         for key in names.sorted(by: Self.goLess) {
             let child = node.flatMap { schema.field($0, key) }
             let d = result[key]
-            let s = aliased ? d : srcMap?[key]
-            let walked = try walk(dest: d, src: s, node: child, path: path + [key], aliased: aliased)
+            var s = aliased ? d : srcMap?[key]
+            let walked = try walk(dest: d, src: &s, node: child, path: path + [key], aliased: aliased)
+            if !aliased, let s, srcMap?[key] != nil { srcMap?[key] = s }
             if let walked, !(walked.value.isNull && !walked.keepNull) {
                 result[key] = Self.restyled(walked.value, replacing: d)
             } else {
                 result[key] = nil
             }
+        }
+        // The patch's node is the resource's when they are shared; else it keeps the edits made inside it.
+        if aliased {
+            src = .mapping(result)
+        } else if let srcMap {
+            src = .mapping(srcMap)
         }
         return Walked(value: .mapping(result), isDest: isDest)
     }
@@ -140,7 +156,7 @@ struct KyamlWalker {
         n.style = o.style
         guard o.style != .plain else { return .scalar(n) }
         switch n.tag {
-        case .int, .float, .bool: n.tag = .string
+        case .int, .float, .bool, .timestamp: n.tag = .string
         default: break
         }
         return .scalar(n)
@@ -186,9 +202,8 @@ struct KyamlWalker {
 
     // MARK: - Associative lists (walk/associative_sequence.go + Merger.VisitList)
 
-    func walkAssociativeList(dest destIn: Value?, src srcIn: Value?, node: Int, path: [String],
+    func walkAssociativeList(dest destIn: Value?, src: inout Value?, node: Int, path: [String],
                              aliased aliasedIn: Bool) throws -> Walked? {
-        var src = srcIn
         var destList: [Value]
         var aliased = aliasedIn
         var isDest = false
@@ -210,8 +225,11 @@ struct KyamlWalker {
                 isDest = true
             }
         }
-        let srcList: [Value]? = aliased ? nil : src?.sequence
+        var srcList: [Value]? = aliased ? nil : src?.sequence
         let keys = schema[node].mergeKeys
+        defer {
+            if let srcList, !aliasedIn { src = .sequence(srcList) }
+        }
 
         // The key values of every element, the patch's first (lists grow at the front), without repeats.
         var valuesList: [[String]] = []
@@ -228,7 +246,7 @@ struct KyamlWalker {
             }
         }
         if !valuesList.isEmpty || !keys.isEmpty {
-            return try setElements(valuesList, keys: keys, destList: destList, srcList: srcList, aliased: aliased,
+            return try setElements(valuesList, keys: keys, destList: destList, srcList: &srcList, aliased: aliased,
                                    node: node, path: path, isDest: isDest)
         }
         var primitives: [[String]] = []
@@ -242,11 +260,11 @@ struct KyamlWalker {
                 seen.insert(text)
             }
         }
-        return try setElements(primitives, keys: [""], destList: destList, srcList: srcList, aliased: aliased,
+        return try setElements(primitives, keys: [""], destList: destList, srcList: &srcList, aliased: aliased,
                                node: node, path: path, isDest: isDest)
     }
 
-    func setElements(_ valuesIn: [[String]], keys: [String], destList destIn: [Value], srcList: [Value]?,
+    func setElements(_ valuesIn: [[String]], keys: [String], destList destIn: [Value], srcList: inout [Value]?,
                      aliased: Bool, node: Int, path: [String], isDest: Bool) throws -> Walked? {
         var destList = destIn
         var items: [Value] = []
@@ -261,9 +279,10 @@ struct KyamlWalker {
             let destIndex = Self.elementIndex(destList, keys: findKeys, values: findValues)
             let srcIndex = aliased ? destIndex : srcList.flatMap { Self.elementIndex($0, keys: findKeys, values: findValues) }
             let d = destIndex.map { destList[$0] }
-            let s = aliased ? d : srcIndex.flatMap { srcList?[$0] }
+            var s = aliased ? d : srcIndex.flatMap { srcList?[$0] }
             let elementPath = path + ["[" + zip(findKeys, findValues).map { "\($0)=\($1)" }.joined(separator: ",") + "]"]
-            var walked = try walk(dest: d, src: s, node: elementNode, path: elementPath, aliased: aliased)
+            var walked = try walk(dest: d, src: &s, node: elementNode, path: elementPath, aliased: aliased)
+            if !aliased, let i = srcIndex, let s { srcList?[i] = s }
             if let w = walked, w.isDest, let i = destIndex { destList[i] = w.value }
             if walked == nil, aliased, let i = destIndex, case var .mapping(m) = destList[i],
                let text = m["$patch"]?.scalar?.text, Self.directiveNamed(text) != nil {
@@ -295,6 +314,9 @@ struct KyamlWalker {
                 try elementSetter(&items, element: w.value, keys: validKeys, values: validValues, path: path)
             }
         }
+        // A list node the patch shares with the resource ends as the resource's list was left (deletions and
+        // in-place merges); the merged list itself is a new node.
+        if aliased { srcList = destList }
         if valuesList.isEmpty {
             return Walked(value: .sequence(destList), isDest: isDest)
         }

@@ -113,9 +113,11 @@ struct JSONPatchTests {
     }
 
     @Test func roundTripShape() throws {
-        let doc = try YAMLTestInput.value("b: 2.0\na: '80'\nc: text\nd: 1.5\n")
+        let doc = try YAMLTestInput.value("b: 2.0\na: '80'\nc: text\nd: 1.5\ne: 2024-01-02\n")
         let result = try JSONPatch.apply(.sequence([]), to: doc)
-        #expect(result.mapping?.keys == ["a", "b", "c", "d"])
+        #expect(result.mapping?.keys == ["a", "b", "c", "d", "e"])
+        // kubectl 1.37.1 writes `d: 2024-01-02` patched by a JSON patch as "2024-01-02T00:00:00Z".
+        #expect(result["e"]?.scalar == Scalar("2024-01-02T00:00:00Z", tag: .string))
         #expect(result["b"] == .int(2))
         #expect(result["a"]?.scalar?.style == .doubleQuoted)
         #expect(result["c"]?.scalar?.style == .plain)

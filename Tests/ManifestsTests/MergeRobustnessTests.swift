@@ -29,6 +29,17 @@ struct MergeRobustnessTests {
         return .mapping(m)
     }
 
+    @Test func deepNestingIsRefused() throws {
+        var deep: Value = .string("leaf")
+        for _ in 0..<1_200 { deep = .mapping(Mapping([("a", deep)])) }
+        #expect(throws: MergeError.tooDeep(patch: "deep.yaml", limit: 1_000)) {
+            try StrategicMerge.apply(deep, to: deep, patchName: "deep.yaml")
+        }
+        #expect(throws: MergeError.tooDeep(patch: "strategic merge patch", limit: 1_000)) {
+            try ServerStrategicMerge.apply(deep, to: deep)
+        }
+    }
+
     @Test func randomShapesNeverTrap() throws {
         var g = StrategicMergeDifferentialTests.Generator(state: 99)
         var merged = 0

@@ -146,6 +146,38 @@ struct MergeSchemaTests {
         #expect(alone.root(apiVersion: "v1", kind: "Pod") == nil)
     }
 
+    /// kubectl 1.37.1: with `openapi: path:` in a base, a Deployment's containers merge by name only when a
+    /// resource of another kind (`example.com/v1 Other`) was read before the base; a ConfigMap first does not count.
+    @Test func kustomizeCustomSchemaState() throws {
+        #expect(MergeSchema.precomputedScopes.count == 82)
+        #expect(MergeSchema.kustomizeKnowsScope(apiVersion: "v1", kind: "ConfigMap"))
+        #expect(MergeSchema.kustomizeKnowsScope(apiVersion: "apps/v1", kind: "Deployment"))
+        #expect(!MergeSchema.kustomizeKnowsScope(apiVersion: "example.com/v1", kind: "Other"))
+        #expect(!MergeSchema.kustomizeKnowsScope(apiVersion: "v1", kind: "List"))
+        let document = try YAMLTestInput.value(Self.customSchema)
+        let deployment = try YAMLTestInput.value("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec: {template: {spec: {containers: [{name: a, image: a}, {name: b, image: b}]}}}
+            """)
+        let patch = try YAMLTestInput.value("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec: {template: {spec: {containers: [{name: a, image: a2}]}}}
+            """)
+        let alone = try MergeSchema.kustomizeCustom(document, file: "s.yaml", afterOtherKinds: false)
+        let loaded = try MergeSchema.kustomizeCustom(document, file: "s.yaml", afterOtherKinds: true)
+        let containers = { (s: MergeSchema) in
+            try StrategicMerge.apply(patch, to: deployment, schema: s)?[path: ["spec", "template", "spec", "containers"]]
+                .map { Canonical.text($0) }
+        }
+        #expect(try containers(alone) == #"[{"image":"a2","name":"a"}]"#)
+        #expect(try containers(loaded) == #"[{"image":"a2","name":"a"},{"image":"b","name":"b"}]"#)
+        #expect(loaded.root(apiVersion: "example.com/v1alpha1", kind: "MyCRD") != nil)
+    }
+
     /// The schema file of the conformance corpus's openapi fixtures, applied to its resource and patch.
     @Test func conformanceCustomSchema() throws {
         let dir = TestPaths.shared.appendingPathComponent("conformance/kustomize/fixtures/TestCustomOpenApiFieldBasicUsage")

@@ -1,47 +1,15 @@
 import Foundation
 import Resources
-import Yams
 @testable import Manifests
 
-/// Test inputs parsed with Yams until the project's own YAML reader lands, typed as go-yaml v3 types them.
+/// Test inputs read with the project's YAML parser (the one kf build uses).
 enum YAMLTestInput {
     static func value(_ text: String) throws -> Value {
-        guard let node = try Yams.compose(yaml: text) else { return .null }
-        return convert(node)
+        try YAMLParser.parse(text, file: "test input").first ?? .null
     }
 
     static func documents(_ text: String) throws -> [Value] {
-        try Yams.compose_all(yaml: text).map(convert)
-    }
-
-    static func convert(_ node: Node) -> Value {
-        switch node {
-        case let .mapping(mapping):
-            var m = Mapping()
-            for (key, value) in mapping { m[key.scalar?.string ?? ""] = convert(value) }
-            return .mapping(m)
-        case let .sequence(sequence):
-            return .sequence(sequence.map(convert))
-        case let .scalar(scalar):
-            let text = scalar.string
-            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal
-                || scalar.style == .folded
-            if quoted { return .scalar(Scalar(text, tag: .string, style: .doubleQuoted)) }
-            return .scalar(Scalar(text, tag: coreTag(text)))
-        case .alias:
-            return .null
-        }
-    }
-
-    static func coreTag(_ text: String) -> Scalar.Tag {
-        switch text {
-        case "", "~", "null", "Null", "NULL": return .null
-        case "true", "True", "TRUE", "false", "False", "FALSE": return .bool
-        default: break
-        }
-        if Int(text) != nil || (text.hasPrefix("0x") && Int(text.dropFirst(2), radix: 16) != nil) { return .int }
-        if Double(text) != nil, text.first != ".", !text.lowercased().contains("n") { return .float }
-        return .string
+        try YAMLParser.parse(text, file: "test input")
     }
 }
 
@@ -76,7 +44,8 @@ enum Canonical {
             switch s.tag {
             case .null: out += "null"
             case .bool, .int, .float: out += s.text
-            default: out += JSONRendering.quoted(s.text)
+            case .string: out += JSONRendering.quoted(s.text)
+            case let .other(tag): out += tag + " " + JSONRendering.quoted(s.text)
             }
         }
     }

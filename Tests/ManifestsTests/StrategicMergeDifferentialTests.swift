@@ -89,6 +89,25 @@ struct StrategicMergeDifferentialTests {
             ]), patch: patch)
         }
 
+        /// A custom kind kf and kustomize know no schema for, embedding a Pod that carries its own apiVersion/kind.
+        mutating func thing(name: String, patch: Bool) -> Value {
+            map([
+                ("apiVersion", .string("example.com/v1")),
+                ("kind", .string("Thing")),
+                ("metadata", map([("name", .string(name))])),
+                ("spec", map([
+                    ("items", chance(60) ? .sequence((0..<int(3)).map { _ in
+                        sprinkle(map([("name", .string(pick(["a", "b"]))), ("v", .int(int(3)))]), patch: patch)
+                    }) : nil),
+                    ("pod", chance(70) ? map([
+                        ("apiVersion", chance(80) ? .string("v1") : nil),
+                        ("kind", chance(80) ? .string("Pod") : nil),
+                        ("spec", podSpec(patch: patch)),
+                    ]) : nil),
+                ])),
+            ])
+        }
+
         mutating func deployment(name: String, patch: Bool) -> Value {
             map([
                 ("apiVersion", .string("apps/v1")),
@@ -119,8 +138,16 @@ struct StrategicMergeDifferentialTests {
         var patches: [Value] = []
         for i in 0..<count {
             // Read back from the JSON text kubectl reads, so scalars carry the quoting style kustomize sees.
-            resources.append(try YAMLTestInput.value(Canonical.text(generator.deployment(name: "d\(i)", patch: false))))
-            patches.append(try YAMLTestInput.value(Canonical.text(generator.deployment(name: "d\(i)", patch: true))))
+            let custom = generator.chance(15)
+            let resource = custom ? generator.thing(name: "d\(i)", patch: false) : generator.deployment(name: "d\(i)", patch: false)
+            var patch = custom ? generator.thing(name: "d\(i)", patch: true) : generator.deployment(name: "d\(i)", patch: true)
+            if generator.chance(4) {
+                // A list where the resource has a map, or the reverse: both must refuse it.
+                patch["spec"]?["template"] = .sequence([.string("x")])
+                patch["spec"]?["items"] = generator.map([("name", .string("a"))])
+            }
+            resources.append(try YAMLTestInput.value(Canonical.text(resource)))
+            patches.append(try YAMLTestInput.value(Canonical.text(patch)))
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kf-smp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
