@@ -5,14 +5,13 @@ public enum Rendering {
     /// The YAML stream `kubectl kustomize` prints.
     public static func yaml(_ resources: [Resource]) throws -> String { try Kustomizer.yaml(resources) }
 
-    /// A v1 List holding the resources, as indented JSON with sorted keys.
+    /// The resources as kubectl prints several objects with `-o json`: a v1 List holding them as items.
     public static func json(_ resources: [Resource]) throws -> String {
-        let list = Value.mapping(Mapping([
-            ("apiVersion", .string("v1")),
-            ("items", .sequence(resources.map(\.value))),
-            ("kind", .string("List")),
-        ]))
-        return try JSONEmitter.string(list)
+        do {
+            return String(decoding: try JSONEmitter.list(resources.map(\.value)), as: UTF8.self)
+        } catch {
+            throw ManifestsError.message("cannot print the build as JSON: \(error)")
+        }
     }
 
     /// File names and contents for writing one file per resource, named as `kustomize build -o DIR` names them:
