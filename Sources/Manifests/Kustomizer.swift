@@ -214,6 +214,8 @@ final class Target {
                 if let o = origin { origin = o.appending(path) }
                 defer { origin = saved }
                 try accumulateDirectory(child, into: accumulator, component: false)
+            } else if !loader.fs.isFile(full) {
+                throw ManifestsError.message("accumulation err='accumulating resources from '\(path)': evalsymlink failure on '\(full)' : lstat \(full): no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '\(full)' : lstat \(full): no such file or directory")
             } else {
                 try stage("accumulating resources from '\(path)'") {
                     try accumulateFile(path, into: accumulator)
@@ -224,9 +226,6 @@ final class Target {
 
     func accumulateFile(_ path: String, into accumulator: Accumulator) throws {
         let full = loader.absolute(path)
-        if !loader.fs.isFile(full) {
-            throw ManifestsError.message("accumulation err='accumulating resources from '\(path)': open \(full): no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '\(full)' : lstat \(full): no such file or directory")
-        }
         let checked = try loader.checkedPath(path)
         let documents: [Value]
         if let parsed = cache.take(checked) {
