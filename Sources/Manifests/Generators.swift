@@ -125,10 +125,6 @@ enum Generators {
                     key = String(line)
                     value = ""
                 }
-                if key.isEmpty || key.contains(where: { $0.isWhitespace }) || key.first?.isNumber == true {
-                    throw ManifestsError.message("env source files: \(args.envs): \"\(key)\" is not a valid environment variable name; "
-                                                 + "a valid name consists of letters, digits, '_', '-' or '.', and must not start with a digit")
-                }
                 pairs.append((key, Array(value.utf8)))
             }
         }
@@ -164,16 +160,10 @@ enum Generators {
             let bytes = try stage("file sources: \(args.files)") { try loader.load(path) }
             pairs.append((key, bytes))
         }
+        // kustomize's key validators accept anything (kubectl's too); only a repeated key is an error.
         var seen = Set<String>()
-        for (key, _) in pairs {
-            let valid = !key.isEmpty && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
-            if !valid {
-                throw ManifestsError.message("\"\(key)\" is not a valid key name for a \(kind == "secret" ? "Secret" : "ConfigMap"): "
-                                             + "a valid config key must consist of alphanumeric characters, '-', '_' or '.'")
-            }
-            if !seen.insert(key).inserted {
-                throw ManifestsError.message("\(kind) \(args.name) illegally repeats the key `\(key)`")
-            }
+        for (key, _) in pairs where !seen.insert(key).inserted {
+            throw ManifestsError.message("\(kind) \(args.name) illegally repeats the key `\(key)`")
         }
         return pairs
     }

@@ -3,8 +3,9 @@ import Resources
 /// Turns YAML text into resources as kustomize reads them: empty documents dropped, each object checked for kind
 /// and name, `…List` kinds expanded into their items.
 enum ResourceParsing {
-    static func resources(fromText text: String, file: String) throws -> [Resource] {
-        try resources(fromDocuments: try YAML.documents(text, file: file), file: file)
+    /// `lastKeyWins` for patches: kustomize merges a patch node by node, so a repeated key is no error there.
+    static func resources(fromText text: String, file: String, lastKeyWins: Bool = false) throws -> [Resource] {
+        try resources(fromDocuments: try YAML.documents(text, file: file, lastKeyWins: lastKeyWins), file: file)
     }
 
     static func resources(fromDocuments documents: [Value], file: String) throws -> [Resource] {
