@@ -36,7 +36,7 @@ enum Patches {
                 if target == nil { throw ManifestsError.message("must specify a target for JSON patch \(source)") }
                 return
             }
-            let smp = try? ResourceParsing.resources(fromText: text, file: source, lastKeyWins: true)
+            let smp = try? ResourceParsing.resources(fromText: text, file: source)
             let ops = try? Self.jsonOperations(text, source: source)
             if let smp, let ops, !smp.isEmpty, ops.sequence?.isEmpty == false {
                 throw ManifestsError.message("illegally qualifies as both an SM and JSON patch: \(source)")
@@ -124,12 +124,12 @@ enum Patches {
     static func loadStrategicMerge(_ entries: [String], loader: Loader) throws -> [Resource] {
         var out: [Resource] = []
         for entry in entries {
-            if let inline = try? YAML.documents(entry, file: "inline", lastKeyWins: true), inline.contains(where: { if case .mapping = $0 { return true } else { return false } }) {
+            if let inline = try? YAML.documents(entry, file: "inline"), inline.contains(where: { if case .mapping = $0 { return true } else { return false } }) {
                 out += try ResourceParsing.resources(fromDocuments: inline, file: "inline patch")
                 continue
             }
             let text = try loader.loadText(entry)
-            out += try ResourceParsing.resources(fromText: text, file: loader.absolute(entry), lastKeyWins: true)
+            out += try ResourceParsing.resources(fromText: text, file: loader.absolute(entry))
         }
         if out.isEmpty { throw ManifestsError.message("patch appears to be empty; check the patch paths") }
         return out

@@ -3,7 +3,9 @@ import Resources
 /// Turns YAML text into resources as kustomize reads them: empty documents dropped, each object checked for kind
 /// and name, `…List` kinds expanded into their items.
 enum ResourceParsing {
-    /// `lastKeyWins` for patches: kustomize merges a patch node by node, so a repeated key is no error there.
+    /// A repeated mapping key is an error (`lastKeyWins` lets the last one win instead). kubectl is not consistent
+    /// here: it fails on a repeated key in a resource that reaches its output, but accepts one in a patch or in a
+    /// resource a patch rewrites, keeping whichever entry its merge meets; kf refuses them, naming file and line.
     static func resources(fromText text: String, file: String, lastKeyWins: Bool = false) throws -> [Resource] {
         try resources(fromDocuments: try YAML.documents(text, file: file, lastKeyWins: lastKeyWins), file: file)
     }
