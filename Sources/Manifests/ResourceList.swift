@@ -25,7 +25,6 @@ public struct ResourceList {
         resources.append(resource)
     }
 
-    mutating func appendUnchecked(_ resource: Resource) { resources.append(resource) }
 
     public mutating func append(contentsOf other: ResourceList) throws {
         var seen = Set<IdKey>(minimumCapacity: resources.count + other.count)

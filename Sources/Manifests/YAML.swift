@@ -34,9 +34,4 @@ enum YAML {
             throw ManifestsError.message("cannot print the resource: \(error)")
         }
     }
-
-    /// The tag a plain scalar resolves to (as the parser would read it).
-    static func resolvePlain(_ text: String) -> Scalar.Tag {
-        (try? YAMLParser().parse(text + "\n", file: "value").first?.scalar?.tag) ?? .string
-    }
 }
