@@ -110,7 +110,7 @@ enum FieldPath {
                     case .mapping: child = .mapping(Mapping())
                     case .sequence: child = .sequence([])
                     }
-                } else if child!.isNull {
+                } else if child?.isNull == true {
                     switch creating {
                     case .mapping: child = .mapping(Mapping())
                     case .sequence: child = .sequence([])

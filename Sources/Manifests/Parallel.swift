@@ -29,5 +29,6 @@ private final class ResultBox<U>: @unchecked Sendable {
         storage.withUnsafeMutableBufferPointer { $0[index] = value }
     }
 
-    func values() -> [U] { storage.map { $0! } }
+    /// The results; every slot is written before this is called (a missing one would be dropped, never a crash).
+    func values() -> [U] { storage.compactMap { $0 } }
 }

@@ -314,7 +314,7 @@ enum PathWalker {
         if isListSelector(part) {
             guard case .sequence = node else { return }
             let inner = part.dropFirst().dropLast()
-            let eq = inner.firstIndex(of: "=")!
+            guard let eq = inner.firstIndex(of: "=") else { return }
             let key = String(inner[..<eq])
             let pattern = String(inner[inner.index(after: eq)...])
             let regex = try? NSRegularExpression(pattern: pattern)

@@ -248,14 +248,18 @@ enum Transformers {
         let at = search.firstIndex(of: "@")
         let colon = search.firstIndex(of: ":")
         if at == nil && colon == nil { return (image, "", "") }
-        if let at, colon == nil || at < colon! {
+        switch (at, colon) {
+        case let (at?, colon?) where at < colon:
             return (String(chars[..<at]), "", String(chars[(at + 1)...]))
-        }
-        if let at, let colon {
+        case let (at?, nil):
+            return (String(chars[..<at]), "", String(chars[(at + 1)...]))
+        case let (at?, colon?):
             return (String(chars[..<colon]), String(chars[(colon + 1)..<at]), String(chars[(at + 1)...]))
+        case let (nil, colon?):
+            return (String(chars[..<colon]), String(chars[(colon + 1)...]), "")
+        case (nil, nil):
+            return (image, "", "")
         }
-        let c = colon!
-        return (String(chars[..<c]), String(chars[(c + 1)...]), "")
     }
 
     static func newImage(_ current: String, _ image: ImageEntry) -> String? {
