@@ -1,3 +1,4 @@
+import Foundation
 import Resources
 
 /// Options of a build.
@@ -96,17 +97,10 @@ public struct Kustomizer: Sendable {
     }
 
     static func currentDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(cString: buffer)
+        FileManager.default.currentDirectoryPath
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a kustomization and everything below it contribute: resources, field-spec configuration and vars.
 final class Accumulator {

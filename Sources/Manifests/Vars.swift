@@ -42,7 +42,7 @@ enum Vars {
                         if node.isNull { return }
                         if node.string != nil { node = replace(node.text ?? "", values) }
                     case .mapping:
-                        try node.editMapping { m in
+                        node.editMapping { m in
                             for key in m.keys {
                                 m.edit(key) { child in
                                     if let c = child, c.string != nil { child = replace(c.text ?? "", values) }
