@@ -138,3 +138,47 @@ enum GoBase64 {
         return out
     }
 }
+
+enum GoUTF8 {
+    /// The string Go's encoding/json makes of arbitrary bytes: every byte that does not start a valid UTF-8
+    /// sequence becomes U+FFFD on its own (Swift's decoding would merge a truncated sequence into one).
+    static func string(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 { out.append(b); i += 1; continue }
+            var length = 0
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE, 0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: length = 0
+            }
+            var valid = length > 0 && i + length <= n
+            if valid {
+                valid = bytes[i + 1] >= low && bytes[i + 1] <= high
+                var k = 2
+                while valid && k < length {
+                    valid = bytes[i + k] >= 0x80 && bytes[i + k] <= 0xBF
+                    k += 1
+                }
+            }
+            if valid {
+                out.append(contentsOf: bytes[i..<(i + length)])
+                i += length
+            } else {
+                out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -84,7 +84,7 @@ public enum JSONEmitter {
                     guard let bytes = GoBase64.decode(s.text) else {
                         throw ResourceError.unrepresentable(path: path, problem: "!!binary value contains invalid base64 data")
                     }
-                    quote(String(decoding: bytes, as: UTF8.self), into: &out)
+                    quote(GoUTF8.string(bytes), into: &out)
                 } else {
                     quote(s.text, into: &out)
                 }

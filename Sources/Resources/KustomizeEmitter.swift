@@ -70,7 +70,7 @@ extension Scalar {
                 guard let decoded = GoBase64.decode(text) else {
                     throw ResourceError.unrepresentable(path: path(), problem: "!!binary value contains invalid base64 data")
                 }
-                return try EmitScalar.checked(String(decoding: decoded, as: UTF8.self), path: path())
+                return try EmitScalar.checked(GoUTF8.string(decoded), path: path())
             }
             return try EmitScalar.checked(text, path: path())
         }

@@ -229,17 +229,18 @@ struct YAMLReader {
         // Find the line of `position` (it may precede the current line).
         var lineNumber = line
         var start = lineStart
+        var k = lineStart
         if position < lineStart {
             lineNumber = 1
             start = 0
-            var k = 0
-            while k < position {
-                if p[k] == newline { lineNumber += 1; start = k + 1 }
-                k += 1
-            }
+            k = 0
+        }
+        while k < position && k < end {
+            if p[k] == newline { lineNumber += 1; start = k + 1 }
+            k += 1
         }
         var column = 1
-        var k = start
+        k = start
         while k < position && k < end {
             if p[k] & 0xC0 != 0x80 { column += 1 }
             k += 1
@@ -303,20 +304,19 @@ struct YAMLReader {
             // Measure the indentation of this line.
             var k = pos
             while k < end && p[k] == space { k += 1 }
-            var sawTab = false
+            // go-yaml reads no tab at the start of a block-context line, even a blank or comment line.
+            if k < end && p[k] == tab {
+                pos = k
+                throw error("found a tab character where an indentation space is expected")
+            }
             var m = k
-            while m < end && isBlank(p[m]) { if p[m] == tab { sawTab = true }; m += 1 }
+            while m < end && p[m] == space { m += 1 }
             if m >= end { pos = m; return nil }
             let c = p[m]
             if c == newline || c == hash {
                 pos = m
                 if c == hash { while pos < end && p[pos] != newline { pos += 1 } }
                 continue
-            }
-            if sawTab && m > k {
-                // Tabs where indentation is expected: YAML forbids them in block context.
-                pos = k
-                throw error("found a tab character where an indentation space is expected")
             }
             pos = k
             return k - lineStart
@@ -382,11 +382,8 @@ struct YAMLReader {
                 throw error("did not find expected <document start> after a directive")
             }
             if !explicit && atDocumentMarker() && p[pos] == dot {
-                // An empty document ended by `...`.
-                pos += 3
-                if !skipToLineEnd() { throw error("did not find expected comment or line break after '...'") }
-                try skipIgnoredDocuments()
-                continue
+                // go-yaml reads an implicit document here and finds no content.
+                throw error("did not find expected node content")
             }
             let root = try parseDocumentRoot(explicit: explicit)
             // After the root: the end, a separator, or `...`.
@@ -413,10 +410,11 @@ struct YAMLReader {
         if pos == lineStart {
             // At a line start: measure this line too.
             var k = pos
-            var sawTab = false
-            while k < end && isBlank(p[k]) { if p[k] == tab { sawTab = true }; k += 1 }
+            while k < end && p[k] == space { k += 1 }
+            if k < end && p[k] == tab {
+                throw error("found a tab character where an indentation space is expected", at: k)
+            }
             if k < end && p[k] != newline && p[k] != hash {
-                if sawTab { throw error("found a tab character where an indentation space is expected", at: k) }
                 pos = k
                 return k - lineStart
             }
@@ -505,6 +503,11 @@ struct YAMLReader {
     /// Parses a block node starting at `pos` (blanks allowed before it on the line). The node belongs to a
     /// collection at `parentIndent`.
     private mutating func parseBlockNode(parentIndent: Int, context: BlockContext) throws -> Value {
+        if context == .sequenceEntry || context == .explicitKey {
+            // After '-', '?' or a complex ':', go-yaml takes no tab as separation.
+            while pos < end && p[pos] == space { pos += 1 }
+            if pos < end && p[pos] == tab { throw error("found character that cannot start any token (a tab)") }
+        }
         while pos < end && isBlank(p[pos]) { pos += 1 }
         let nodeColumnStart = column
         let startedAtLineIndentation = atLineIndentation()
@@ -829,7 +832,7 @@ struct YAMLReader {
         } else if c == star {
             keyValue = try parseAlias()
         } else if c == colon && isBlankOrEnd(p[pos + 1]) {
-            keyValue = try makeScalar("", style: .plain, tag: properties.tag)
+            throw error("did not find expected key")
         } else {
             try checkPlainStart()
             let (t, isKey) = try scanPlainFirstLine()
@@ -1014,7 +1017,13 @@ struct YAMLReader {
                 var s = m
                 while s < end && p[s] == space { s += 1 }
                 var t = s
-                while t < end && isBlank(p[t]) { t += 1 }
+                while t < end && isBlank(p[t]) {
+                    // go-yaml rejects a tab left of where the scalar's lines must start.
+                    if p[t] == tab && t - lineBegin < parentIndent + 1 {
+                        throw error("found a tab character that violates indentation", at: t)
+                    }
+                    t += 1
+                }
                 if t < end && p[t] != newline {
                     contentAt = t
                     // Indentation is the run of spaces; it must exceed the parent's.
@@ -1242,13 +1251,16 @@ struct YAMLReader {
         var leadingBlank = false
         var first = true
         // Leading empty lines, and the indentation when it is detected.
-        func scanBreaks() {
+        func scanBreaks() throws {
             var maxIndent = 0
             while true {
                 var k = pos
                 while k < end && p[k] == space && (indent == 0 || k - lineStart < indent) { k += 1 }
+                if k < end && p[k] == tab && (indent == 0 || k - lineStart < indent) {
+                    throw error("found a tab character where an indentation space is expected", at: k)
+                }
                 if k - lineStart > maxIndent { maxIndent = k - lineStart }
-                if k < end && p[k] == newline && (indent == 0 || true) {
+                if k < end && p[k] == newline {
                     // An empty line (possibly with spaces up to the indentation).
                     pos = k
                     trailingBreaks.append(newline)
@@ -1267,7 +1279,7 @@ struct YAMLReader {
                 pos = min(k, lineStart + indent)
             }
         }
-        scanBreaks()
+        try scanBreaks()
         while pos < end && column == indent && !(pos == lineStart && atDocumentMarker()) {
             if pos >= end || p[pos] == newline { break }
             let trailingBlank = isBlank(p[pos])
@@ -1288,7 +1300,7 @@ struct YAMLReader {
             if pos >= end { break }
             leadingBreak = true
             consumeNewline()
-            scanBreaks()
+            try scanBreaks()
         }
         // The reader is now at the content of the line that ended the block (or at the end of input).
         if chomp != -1 && leadingBreak { out.append(newline) }

@@ -211,6 +211,11 @@ func emitted(_ yaml: String) throws -> String {
         #expect(try emitted(input) == "b: hello\nc: value\nf: 1\ni: 7\n\"n\": null\ns: \"123\"\n")
     }
 
+    @Test func binaryThatIsNotUTF8BecomesReplacementCharactersByteByByte() throws {
+        // Go's JSON encoding replaces each byte of an invalid sequence on its own.
+        #expect(try emitted("b: !!binary YeKC\nc: !!binary gA==\n") == "b: a\u{FFFD}\u{FFFD}\nc: \u{FFFD}\n")
+    }
+
     @Test func documentsAreSeparated() throws {
         let out = try KustomizeEmitter.string([Value.mapping(Mapping([("a", .int(1))])), .mapping(Mapping()), .string("x")])
         #expect(out == "a: 1\n---\n{}\n---\nx\n")

@@ -347,9 +347,22 @@ func parseError(_ yaml: String, _ parser: YAMLParser = YAMLParser()) -> String? 
         ("[a]: 1\n", "bad.yaml:1:1: invalid YAML: a mapping key must be a scalar; kustomize cannot use a collection as a key"),
         ("a: 1\u{01}\n", "bad.yaml:1:5: invalid YAML: control characters are not allowed (byte 0x1)"),
         ("a: {: v}\n", "bad.yaml:1:5: invalid YAML: did not find expected node content in a flow collection"),
+        // Tabs, as strictly as go-yaml v3 (checked against kubectl).
+        ("a: 1\n\t\nb: 2\n", "bad.yaml:2:1: invalid YAML: found a tab character that violates indentation"),
+        ("a: '1'\n  \t# c\nb: 2\n", "bad.yaml:2:3: invalid YAML: found a tab character where an indentation space is expected"),
+        ("- \tx\n", "bad.yaml:1:3: invalid YAML: found character that cannot start any token (a tab)"),
+        ("? a\n:\tb\n", "bad.yaml:2:2: invalid YAML: found character that cannot start any token (a tab)"),
+        ("a: |\n  x\n\t\n  y\n", "bad.yaml:3:1: invalid YAML: found a tab character where an indentation space is expected"),
+        ("...\na: 1\n", "bad.yaml:1:1: invalid YAML: did not find expected node content"),
+        ("a: 1\n: 2\n", "bad.yaml:2:1: invalid YAML: did not find expected key"),
     ]))
     func errorMessages(input: String, message: String) {
         #expect(parseError(input) == message)
+    }
+
+    @Test func tabsWhereGoYAMLAcceptsThem() throws {
+        let v = try parse1("a:\tb\nc: d\t# comment\ne: \"x\n\ty\"\nf: {g:\th,\ti: j}\nk: l\n   \tm\n")
+        #expect(v == m(["a": s("b"), "c": s("d"), "e": s("x y"), "f": m(["g": s("h"), "i": s("j")]), "k": s("l m")]))
     }
 
     @Test func invalidUTF8() {
