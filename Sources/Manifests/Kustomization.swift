@@ -216,7 +216,8 @@ public struct Kustomization: Sendable {
         if apiVersion.isEmpty {
             apiVersion = kind == "Component" ? "kustomize.config.k8s.io/v1alpha1" : "kustomize.config.k8s.io/v1beta1"
         }
-        let meaningful = m.keys.contains { !["apiVersion", "kind", "metadata"].contains($0) }
+        // kustomize calls a kustomization empty when nothing but its type is set (a field left null is unset).
+        let meaningful = m.pairs.contains { key, value in !["apiVersion", "kind"].contains(key) && !value.isNull }
         if !meaningful { throw ManifestsError.message("kustomization.yaml is empty") }
         var problems: [String] = []
         if kind != "Kustomization" && kind != "Component" { problems.append("kind should be Kustomization or Component") }

@@ -77,7 +77,11 @@ enum Plugins {
                 v["kind"] = .string("ServiceAccount")
                 v.set(["metadata", "annotations", "iam.gke.io/gcp-service-account"],
                       to: .string("\(saName)@\(project).iam.gserviceaccount.com"))
-                v.set(["metadata", "name"], to: .string(config.value[path: ["kubernetesService", "name"]]?.text ?? ""))
+                let accountName = config.value[path: ["kubernetesService", "name"]]?.text ?? ""
+                if accountName.isEmpty {
+                    throw ManifestsError.message("IAMPolicyGenerator '\(config.name)': kubernetesService.name is missing; the generated ServiceAccount needs a name")
+                }
+                v.set(["metadata", "name"], to: .string(accountName))
                 if let ns = config.value[path: ["kubernetesService", "namespace"]]?.text, !ns.isEmpty {
                     v.set(["metadata", "namespace"], to: .string(ns))
                 }
@@ -146,6 +150,9 @@ enum Plugins {
             }
             return try Transformers.namespace(ns, specs: try specs(config), list: &acc.list, unsetOnly: unsetOnly, subjects: mode)
         case "PrefixTransformer", "SuffixTransformer", "PrefixSuffixTransformer":
+            if v["fieldSpecs"] == nil || v["fieldSpecs"]?.isNull == true {
+                throw ManifestsError.message("plugin \(config.id) fails configuration: fieldSpecs is not expected to be nil")
+            }
             let prefix = try string("prefix")
             let suffix = try string("suffix")
             return try Transformers.prefixSuffix(prefix: prefix, suffix: suffix, specs: try specs(config), list: acc.list)
