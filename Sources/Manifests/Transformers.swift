@@ -109,6 +109,9 @@ enum Transformers {
                                     createKind: .scalar, set)
             }
             if isBinding && subjects != "none" {
+                if let found = r.value["subjects"], !found.isNull, found.sequence == nil {
+                    throw ManifestsError.message("setting namespace on (cluster)role binding subjects: wrong node kind: expected SequenceNode in \(r.id)")
+                }
                 r.value.editChild("subjects") { subjectsValue in
                     guard var s = subjectsValue else { return }
                     s.editSequence { items in
