@@ -150,7 +150,10 @@ enum Patches {
         var removed = false
         for r in targets {
             var patchValue = patch.value
-            patchValue["apiVersion"] = r.value["apiVersion"] ?? .string(r.apiVersion)
+            // kustomize gives the patch the target's apiVersion; an empty one is written as an untagged empty
+            // scalar, which the merge keeps and the output reads back as null.
+            let noApiVersion = r.apiVersion.isEmpty
+            patchValue["apiVersion"] = noApiVersion ? nil : (r.value["apiVersion"] ?? .string(r.apiVersion))
             if let kind = patch.value["kind"] { patchValue["kind"] = kind }
             let (name, namespace, kind) = (r.name, r.namespace, r.kind)
             if patch.allowNameChange || patch.allowKindChange { r.storePreviousId() }
@@ -161,6 +164,7 @@ enum Patches {
             }
             r.value = merged
             if r.isEmpty { removed = true; continue }
+            if noApiVersion { r.value["apiVersion"] = .null }
             if !patch.allowKindChange { r.setKind(kind) }
             if !patch.allowNameChange { r.setName(name) }
             r.setNamespace(namespace)
