@@ -247,21 +247,45 @@ struct FieldReader {
         .invalidField(file: file, field: field, expected: expected)
     }
 
-    func string(_ v: Value, _ field: String) throws -> String {
-        guard let text = v.text, v.scalar?.tag != .null else { throw fail(field, "a string") }
-        return text
-    }
+    /// Plain words YAML 1.1 reads as booleans: kustomize reads its configuration through a YAML 1.1 to JSON step,
+    /// so in a string field they are booleans, and an error.
+    static let yaml11Booleans: Set<String> = ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On",
+                                              "ON", "off", "Off", "OFF"]
 
-    func bool(_ v: Value, _ field: String) throws -> Bool {
-        guard let s = v.scalar else { throw fail(field, "true or false") }
-        switch s.text {
-        case "true", "True", "TRUE": return true
-        case "false", "False", "FALSE": return false
-        default: throw fail(field, "true or false")
+    /// A string field. Like kustomize's JSON decoding, null leaves it empty and a number or boolean is an error.
+    func string(_ v: Value, _ field: String) throws -> String {
+        guard case let .scalar(s) = v else { throw fail(field, "a string") }
+        switch s.tag {
+        case .null: return ""
+        case .string:
+            if s.style == .plain && Self.yaml11Booleans.contains(s.text) {
+                throw fail(field, "a string; '\(s.text)' reads as a boolean here, quote it")
+            }
+            return s.text
+        case .int, .float: throw fail(field, "a string; \(s.text) is a number here, quote it")
+        case .bool: throw fail(field, "a string; \(s.text) is a boolean here, quote it")
+        case .other: return s.text
         }
     }
 
+    /// A boolean field; null is false.
+    func bool(_ v: Value, _ field: String) throws -> Bool {
+        guard let s = v.scalar else { throw fail(field, "true or false") }
+        if s.tag == .null { return false }
+        if s.style != .plain { throw fail(field, "true or false (unquoted)") }
+        switch s.text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON": return true
+        case "n", "N", "no", "No", "NO", "off", "Off", "OFF": return false
+        default: break
+        }
+        throw fail(field, "true or false")
+    }
+
+    /// An integer field; null is 0.
     func int(_ v: Value, _ field: String) throws -> Int {
+        if v.isNull { return 0 }
         guard let text = v.text, v.scalar?.tag == .int, let n = Int(text) else { throw fail(field, "an integer") }
         return n
     }
