@@ -165,7 +165,21 @@ enum Generators {
         for (key, _) in pairs where !seen.insert(key).inserted {
             throw ManifestsError.message("\(kind) \(args.name) illegally repeats the key `\(key)`")
         }
+        // A key that YAML reads as a number, boolean or null cannot be printed by kustomize (its JSON step has no
+        // such map keys): kubectl fails there, and so does kf, naming the key.
+        for (key, _) in pairs {
+            if plainKeyIsNotAString(key) {
+                throw ManifestsError.message("\(kind) \(args.name): the key `\(key)` reads as a number, boolean or null in YAML; kustomize cannot print it (json: unsupported type)")
+            }
+        }
         return pairs
+    }
+
+    /// Whether a plain scalar with this text resolves to something other than a string.
+    static func plainKeyIsNotAString(_ key: String) -> Bool {
+        guard let value = (try? YAMLParser().parse("k: " + key + "\n", file: "key"))?.first?["k"] else { return false }
+        if case let .scalar(s) = value { return s.tag != .string }
+        return true
     }
 
     // MARK: hash suffix
