@@ -102,9 +102,7 @@ enum Generators {
     /// The key/value pairs of a generator: env files, then literals, then files; keys checked and unique.
     static func keyValues(_ args: GeneratorArgs, loader: Loader, kind: String) throws -> [(String, [UInt8])] {
         if args.name.isEmpty { throw ManifestsError.message("a \(kind) must have a name") }
-        if !["", "create", "merge", "replace"].contains(args.behavior) {
-            throw ManifestsError.message("invalid generator behavior '\(args.behavior)'; expected create, merge or replace")
-        }
+        // kustomize reads an unknown behavior as unspecified (create), without an error.
         var pairs: [(String, [UInt8])] = []
         for path in args.envs {
             let text = try stage("env source files: \(args.envs)") { try loader.loadText(path) }
