@@ -11,7 +11,9 @@ struct FieldSet: Equatable, Sendable {
 
     init() {}
 
+    /// Reads the trie; an empty object is a leaf, which is a member.
     init(fieldsV1: Value) {
+        if fieldsV1.mapping?.isEmpty ?? true { isMember = true; return }
         for (key, child) in fieldsV1.mapping?.pairs ?? Mapping().pairs {
             if key == "." { isMember = true } else { children[key] = FieldSet(fieldsV1: child) }
         }

@@ -65,7 +65,7 @@ struct KubectlTests {
             #expect(lines.contains { $0.hasPrefix("deployments") && $0.contains("deploy") && $0.contains("apps/v1") })
             #expect(lines.contains { $0.hasPrefix("namespaces") && $0.contains("false") })
             let wide = try server.kubectl("api-resources", "-o", "wide", "--api-group=apps")
-            #expect(wide.stdout.contains("[create delete deletecollection get list patch update watch]"), "\(wide.stdout)")
+            #expect(wide.stdout.contains("deployments") && wide.stdout.contains("create,delete,deletecollection,get,list,patch,update,watch"), "\(wide.stdout)")
             let namespaces = try server.kubectl("get", "namespaces", "-o", "name")
             #expect(namespaces.stdout.split(separator: "\n").sorted() == ["namespace/default", "namespace/kube-node-lease", "namespace/kube-public", "namespace/kube-system"])
         }
@@ -218,11 +218,16 @@ struct KubectlTests {
             #expect(try server.kubectl(["apply", "--server-side", "-f", "-"], input: withoutReplicas).ok)
             let kept = try JSON.parse(try server.kubectl("get", "deployment", "ssa", "-o", "json").stdout)
             #expect(kept[path: ["spec", "replicas"]]?.intValue == 4)
-            // A label kubectl stops applying is removed.
+            // A label only kubectl applied is removed when kubectl stops applying it; one "other" applies too stays.
+            let withExtra = withoutReplicas.replacingOccurrences(of: "labels: {app: ssa}", with: "labels: {app: ssa, only: kubectl}")
+            #expect(try server.kubectl(["apply", "--server-side", "-f", "-"], input: withExtra).ok)
+            let labelled = try JSON.parse(try server.kubectl("get", "deployment", "ssa", "-o", "json").stdout)
+            #expect(labelled[path: ["metadata", "labels", "only"]]?.text == "kubectl")
             let noLabels = withoutReplicas.replacingOccurrences(of: ", labels: {app: ssa}}", with: "}")
             #expect(try server.kubectl(["apply", "--server-side", "-f", "-"], input: noLabels).ok)
             let pruned = try JSON.parse(try server.kubectl("get", "deployment", "ssa", "-o", "json").stdout)
-            #expect(pruned[path: ["metadata", "labels"]]?["app"] == nil, "\(JSON.string(pruned))")
+            #expect(pruned[path: ["metadata", "labels", "only"]] == nil, "\(JSON.string(pruned))")
+            #expect(pruned[path: ["metadata", "labels", "app"]]?.text == "ssa", "still applied by other")
         }
     }
 
