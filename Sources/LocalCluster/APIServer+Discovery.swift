@@ -132,12 +132,12 @@ extension APIServer {
         guard segments.first == "v3" else {
             throw APIError(code: 404, reason: "NotFound", message: "kf-local serves OpenAPI v3 only (/openapi/v3); /openapi/v2 is not served")
         }
-        let hash = String(registry.generation)
         if segments.count == 1 {
             var paths = Mapping()
             for entry in registry.groupVersions() {
                 for version in entry.versions {
                     let path = entry.group.isEmpty ? "api/" + version : "apis/\(entry.group)/\(version)"
+                    let hash = documentHash(group: entry.group, version: version)
                     paths[path] = .object([("serverRelativeURL", .string("/openapi/v3/\(path)?hash=\(hash)"))])
                 }
             }
@@ -155,6 +155,22 @@ extension APIServer {
         let types = resources(group: group, version: version)
         guard !types.isEmpty else { throw APIError.pathNotFound() }
         return .json(openAPIDocument(group: group, version: version, types: types))
+    }
+
+    /// A hash that changes whenever the group-version's document would: its kinds and their CRDs' revisions.
+    func documentHash(group: String, version: String) -> String {
+        var hash: UInt64 = 0xcbf29ce484222325
+        func mix(_ text: String) {
+            for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        }
+        mix(Self.kubernetesVersion.git)
+        for type in resources(group: group, version: version) {
+            mix(type.plural)
+            if let crdName = type.custom?.crdName {
+                mix(store.get(ObjectKey(storage: crdType.storage, namespace: "", name: crdName))?.value.string(at: "metadata", "resourceVersion") ?? "")
+            }
+        }
+        return String(hash, radix: 16, uppercase: true)
     }
 
     static func schemaName(_ type: ResourceType) -> String {

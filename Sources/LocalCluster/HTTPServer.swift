@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// kf-local's HTTP listener (Hummingbird, HTTP/1.1, 127.0.0.1 only) in front of an `APIServer`.
 public final class HTTPServer: Sendable {
@@ -14,13 +15,15 @@ public final class HTTPServer: Sendable {
     /// The CA that signed the server certificate (PEM), when serving HTTPS.
     public let caPEM: String?
     private let task: Task<Void, Error>
+    private let group: ServiceGroup
 
-    private init(api: APIServer, host: String, port: Int, caPEM: String?, task: Task<Void, Error>) {
+    private init(api: APIServer, host: String, port: Int, caPEM: String?, task: Task<Void, Error>, group: ServiceGroup) {
         self.api = api
         self.host = host
         self.port = port
         self.caPEM = caPEM
         self.task = task
+        self.group = group
     }
 
     /// Starts listening on `host`:`port` (0 picks a free port) and returns once the socket is bound. With
@@ -80,9 +83,12 @@ public final class HTTPServer: Sendable {
             },
             logger: logger
         )
+        // Stopping goes through the service group's graceful shutdown: cancelling the server task while
+        // connections wait to be accepted trips an assertion in NIO.
+        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             do {
-                try await application.run()
+                try await group.run()
                 boundContinuation.finish()
             } catch {
                 boundContinuation.finish(throwing: error)
@@ -91,7 +97,7 @@ public final class HTTPServer: Sendable {
         }
         do {
             for try await actual in bound {
-                return HTTPServer(api: api, host: host, port: actual, caPEM: caPEM, task: task)
+                return HTTPServer(api: api, host: host, port: actual, caPEM: caPEM, task: task, group: group)
             }
         } catch {
             throw LocalClusterError.cannotBind(address: "\(host):\(port)", detail: String(describing: error))
@@ -104,7 +110,7 @@ public final class HTTPServer: Sendable {
     /// Ends watches, stops listening and waits for the server to finish.
     public func stop() async {
         api.shutdown()
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 

@@ -195,12 +195,15 @@ struct SchemaValidator {
         guard let mapping = value.mapping else {
             return [FieldError(type: .typeInvalid, field: "", detail: "must be an object")]
         }
+        // apiVersion, kind and metadata are the server's to check, but count as present for `required`.
+        for name in schema.required where mapping[name] == nil {
+            errors.append(FieldError(type: .required, field: name, detail: ""))
+        }
         var body = mapping
         _ = body.removeValue(forKey: "apiVersion")
         _ = body.removeValue(forKey: "kind")
         _ = body.removeValue(forKey: "metadata")
-        let root = Schema.rootView(of: schema)
-        check(.mapping(body), root, path: "", errors: &errors)
+        check(.mapping(body), schema, path: "", errors: &errors, checkRequired: false)
         return errors
     }
 
@@ -213,7 +216,7 @@ struct SchemaValidator {
         }
     }
 
-    private static func check(_ value: Value, _ schema: Schema, path: String, errors: inout [FieldError]) {
+    private static func check(_ value: Value, _ schema: Schema, path: String, errors: inout [FieldError], checkRequired: Bool = true) {
         let field = path
         let where_ = path.isEmpty ? "body" : path
         if value.isNull {
@@ -247,7 +250,7 @@ struct SchemaValidator {
         }
         switch value {
         case let .mapping(mapping):
-            for name in schema.required where mapping[name] == nil {
+            for name in schema.required where checkRequired && mapping[name] == nil {
                 errors.append(FieldError(type: .required, field: path.isEmpty ? name : path + "." + name, detail: ""))
             }
             if let minimum = schema.minProperties, mapping.count < minimum {
@@ -390,7 +393,3 @@ struct SchemaValidator {
     }
 }
 
-extension Schema {
-    /// The schema to check a custom resource's body against (apiVersion, kind and metadata are the server's).
-    static func rootView(of schema: Schema) -> Schema { schema }
-}

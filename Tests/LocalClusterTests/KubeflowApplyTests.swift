@@ -38,12 +38,14 @@ struct KubeflowApplyTests {
                 if last.ok { break }
             }
             print("kubeflow example: \(attempts) apply run(s), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-            #expect(last.ok, "apply failed: \(last.stderr.suffix(3000))")
+            let applyOK = last.ok
+            #expect(applyOK, "apply failed: \(last.stderr.suffix(3000))")
             let applied = last.stdout.split(separator: "\n").filter { $0.hasSuffix("serverside-applied") }
             #expect(applied.count == 683, "\(last.stdout.suffix(2000))")
 
             let listed = try server.kubectl("get", "-f", file.path, "-o", "name")
-            #expect(listed.ok, "\(listed.stderr.suffix(2000))")
+            let listedOK = listed.ok
+            #expect(listedOK, "\(listed.stderr.suffix(2000))")
             #expect(listed.stdout.split(separator: "\n").count == 683)
 
             let resources: [String: String] = [
@@ -73,7 +75,8 @@ struct KubeflowApplyTests {
 
             // Applying again changes nothing and still succeeds.
             let again = try server.kubectl("apply", "--server-side", "--force-conflicts", "-f", file.path)
-            #expect(again.ok, "\(again.stderr.suffix(2000))")
+            let againOK = again.ok
+            #expect(againOK, "\(again.stderr.suffix(2000))")
         }
     }
 }
