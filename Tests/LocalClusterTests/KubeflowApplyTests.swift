@@ -6,20 +6,20 @@ import Testing
 /// applied with `kubectl apply --server-side --force-conflicts`, then counted back with `kubectl get`.
 @Suite(.serialized)
 struct KubeflowApplyTests {
-    static func renderExample(_ server: TestServer) throws -> String? {
+    static func renderExample(_ server: TestServer) async throws -> String? {
         guard let shared = TestServer.sharedRoot else {
             print("skipping: ../shared is absent")
             return nil
         }
         let example = shared.appendingPathComponent("benchmarks/kubeflow-manifests/tree/example").path
-        let built = try server.kubectl("kustomize", example)
+        let built = try await server.kubectl("kustomize", example)
         guard built.ok else { throw TestSkip.missing("kubectl kustomize failed: \(built.stderr.suffix(500))") }
         return built.stdout
     }
 
     @Test func applyAllOfKubeflowExampleServerSide() async throws {
         try await withServer { server in
-            guard let manifests = try Self.renderExample(server) else { return }
+            guard let manifests = try await Self.renderExample(server) else { return }
             let file = server.directory.appendingPathComponent("example.yaml")
             try manifests.write(to: file, atomically: true, encoding: .utf8)
             var expected: [String: Int] = [:]
@@ -34,7 +34,7 @@ struct KubeflowApplyTests {
             let started = Date()
             while attempts < 3 {
                 attempts += 1
-                last = try server.kubectl("apply", "--server-side", "--force-conflicts", "-f", file.path)
+                last = try await server.kubectl("apply", "--server-side", "--force-conflicts", "-f", file.path)
                 if last.ok { break }
             }
             print("kubeflow example: \(attempts) apply run(s), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
@@ -43,7 +43,7 @@ struct KubeflowApplyTests {
             let applied = last.stdout.split(separator: "\n").filter { $0.hasSuffix("serverside-applied") }
             #expect(applied.count == 683, "\(last.stdout.suffix(2000))")
 
-            let listed = try server.kubectl("get", "-f", file.path, "-o", "name")
+            let listed = try await server.kubectl("get", "-f", file.path, "-o", "name")
             let listedOK = listed.ok
             #expect(listedOK, "\(listed.stderr.suffix(2000))")
             #expect(listed.stdout.split(separator: "\n").count == 683)
@@ -58,7 +58,7 @@ struct KubeflowApplyTests {
                 "AuthorizationPolicy": "authorizationpolicies.security.istio.io", "Certificate": "certificates.cert-manager.io",
             ]
             for (kind, resource) in resources {
-                let got = try server.kubectl("get", resource, "-A", "-o", "name")
+                let got = try await server.kubectl("get", resource, "-A", "-o", "name")
                 #expect(got.ok, "\(resource): \(got.stderr)")
                 let count = got.stdout.split(separator: "\n").count
                 // Kinds whose spelling is shared between groups (Certificate, Gateway, ...) are compared per group.
@@ -70,11 +70,11 @@ struct KubeflowApplyTests {
                     #expect(count == expected[kind], "\(resource): \(count) listed, \(expected[kind] ?? 0) applied")
                 }
             }
-            let namespaces = try server.kubectl("get", "namespaces", "-o", "name")
+            let namespaces = try await server.kubectl("get", "namespaces", "-o", "name")
             #expect(namespaces.stdout.split(separator: "\n").count == 7 + 4, "the example's 7 namespaces and default, kube-system, kube-public, kube-node-lease")
 
             // Applying again changes nothing and still succeeds.
-            let again = try server.kubectl("apply", "--server-side", "--force-conflicts", "-f", file.path)
+            let again = try await server.kubectl("apply", "--server-side", "--force-conflicts", "-f", file.path)
             let againOK = again.ok
             #expect(againOK, "\(again.stderr.suffix(2000))")
         }

@@ -56,12 +56,12 @@ struct PythonClientTests {
             return
         }
         try await withServer { server in
-            let probe = try server.run(python, ["-c", "import kubernetes"])
+            let probe = try await server.run(python, ["-c", "import kubernetes"])
             if !probe.ok {
                 print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
                 return
             }
-            #expect(try server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before}\n").ok)
+            #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before}\n").ok)
             let scriptFile = server.directory.appendingPathComponent("listwatch.py")
             try Self.script.write(to: scriptFile, atomically: true, encoding: .utf8)
             let process = Process()
@@ -82,15 +82,15 @@ struct PythonClientTests {
             try process.run()
             #expect(try await eventually(20) { buffer.value.contains("READY") }, "python: \(buffer.value) \(errorBuffer.value)")
             #expect(buffer.value.contains(#"["before"]"#))
-            #expect(try server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: py-1}\n").ok)
+            #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: py-1}\n").ok)
             #expect(try await eventually(10) { buffer.value.contains("EVENT ADDED py-1") }, "python: \(buffer.value) \(errorBuffer.value)")
             // Compaction forces the client to relist (410), then it keeps watching.
             server.api.compactHistory()
-            #expect(try server.kubectl("label", "configmap", "py-1", "step=two").ok)
+            #expect(try await server.kubectl("label", "configmap", "py-1", "step=two").ok)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try server.kubectl("delete", "configmap", "py-1").ok)
+            #expect(try await server.kubectl("delete", "configmap", "py-1").ok)
             #expect(try await eventually(20) { buffer.value.contains("RESULT") }, "python: \(buffer.value) \(errorBuffer.value)")
-            process.waitUntilExit()
+            while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
             pipe.fileHandleForReading.readabilityHandler = nil
             errors.fileHandleForReading.readabilityHandler = nil
             #expect(process.terminationStatus == 0, "\(errorBuffer.value)")

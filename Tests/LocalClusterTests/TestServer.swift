@@ -61,7 +61,8 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Runs a program with this server's kubeconfig, feeding `input` on stdin.
-    func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
+    /// Waits without blocking a thread of Swift's cooperative pool, which the in-process server needs.
+    func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -80,12 +81,18 @@ final class TestServer: @unchecked Sendable {
         process.standardError = errHandle
         let stdinPipe = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : stdinPipe
+        let (exited, exit) = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exit.yield(); exit.finish() }
         try process.run()
         if let input {
-            stdinPipe.fileHandleForWriting.write(Data(input.utf8))
-            try stdinPipe.fileHandleForWriting.close()
+            let writer = stdinPipe.fileHandleForWriting
+            let data = Data(input.utf8)
+            Thread.detachNewThread {
+                writer.write(data)
+                try? writer.close()
+            }
         }
-        process.waitUntilExit()
+        for await _ in exited { break }
         try outHandle.close()
         try errHandle.close()
         let stdout = (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
@@ -96,13 +103,13 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// kubectl (the pinned v1.37.1) against this server, default validation on.
-    func kubectl(_ arguments: String..., input: String? = nil) throws -> Output {
-        try kubectl(arguments, input: input)
+    func kubectl(_ arguments: String..., input: String? = nil) async throws -> Output {
+        try await kubectl(arguments, input: input)
     }
 
-    func kubectl(_ arguments: [String], input: String? = nil) throws -> Output {
+    func kubectl(_ arguments: [String], input: String? = nil) async throws -> Output {
         guard let kubectl = TestServer.kubectlPath else { throw TestSkip.missing("kubectl") }
-        return try run(kubectl, ["--cache-dir", cacheDirectory.path] + arguments, input: input)
+        return try await run(kubectl, ["--cache-dir", cacheDirectory.path] + arguments, input: input)
     }
 
     /// A raw HTTPS request to the server (for bad-input tests).
@@ -153,11 +160,11 @@ func withServer(needsKubectl: Bool = true, crds: Bool = false, _ body: (TestServ
 }
 
 /// Polls until `condition` holds or `seconds` pass.
-func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
+func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(100))
     }
-    return try condition()
+    return try await condition()
 }
