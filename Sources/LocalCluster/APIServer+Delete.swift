@@ -77,6 +77,8 @@ extension APIServer {
             guard let existing = store.get(objectKey) else { throw APIError.notFound(type.plural, group: type.group, name: name) }
             return (existing.value, false)
         }
+        // Looked up before taking the store's lock (which is not reentrant).
+        let dependents = options.propagation != "Background" && (store.get(objectKey).map { hasDependents($0.value) } ?? false)
         let result = try store.write(objectKey) { existing, _ in
             guard let existing else { throw APIError.notFound(type.plural, group: type.group, name: name) }
             var object = existing.value
@@ -87,10 +89,10 @@ extension APIServer {
                 throw APIError.conflict(type.plural, group: type.group, name: name, "Precondition failed: ResourceVersion in precondition: \(revision), ResourceVersion in object meta: \(object.string(at: "metadata", "resourceVersion") ?? "")")
             }
             var finalizers = (object[path: ["metadata", "finalizers"]]?.sequence ?? []).compactMap(\.string)
-            if options.propagation == "Foreground" && !finalizers.contains("foregroundDeletion") && hasDependents(object) {
+            if options.propagation == "Foreground" && !finalizers.contains("foregroundDeletion") && dependents {
                 finalizers.append("foregroundDeletion")
             }
-            if options.propagation == "Orphan" && !finalizers.contains("orphan") && hasDependents(object) {
+            if options.propagation == "Orphan" && !finalizers.contains("orphan") && dependents {
                 finalizers.append("orphan")
             }
             if finalizers.isEmpty && !isNamespace {

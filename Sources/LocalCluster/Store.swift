@@ -32,7 +32,8 @@ struct ChangeEvent: Sendable {
 /// registers under the lock never misses or repeats an event.
 final class Store: @unchecked Sendable {
     private let database: DatabaseQueue
-    private let lock = NSLock()
+    // Recursive, so a read from inside a write's closure cannot deadlock.
+    private let lock = NSRecursiveLock()
     private var objects: [String: [String: StoredObject]] = [:]
     private(set) var revision = 0
     /// Changes newer than `compactedRevision`, oldest first.

@@ -311,6 +311,23 @@ struct KubectlTests {
             #expect(delete.ok && delete.stdout.contains("configmap \"owner\" deleted"), "\(delete.stderr)")
             #expect(try await eventually { !(try await server.kubectl("get", "secret", "dependent").ok) }, "the dependent is collected")
 
+            // Foreground: the dependent goes first, then the owner. Orphan: the dependent stays, released.
+            for (policy, dependentStays) in [("foreground", false), ("orphan", true)] {
+                let made = try await server.kubectl(["create", "-f", "-", "-o", "json"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: owner-\(policy), namespace: default}\n")
+                let uid = try JSON.parse(made.stdout).string(at: "metadata", "uid") ?? ""
+                let child = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child-\(policy)\n  namespace: default\n  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner-\(policy), uid: \(uid)}]\n"
+                #expect(try await server.kubectl(["create", "-f", "-"], input: child).ok)
+                let deleted = try await server.kubectl("delete", "configmap", "owner-\(policy)", "--cascade=\(policy)", "--timeout=20s")
+                #expect(deleted.ok, "\(policy): \(deleted.stderr)")
+                #expect(!(try await server.kubectl("get", "configmap", "owner-\(policy)").ok), "\(policy): the owner is gone")
+                let childLeft = try await eventually(5) { (try await server.kubectl("get", "configmap", "child-\(policy)").ok) == dependentStays }
+                #expect(childLeft, "\(policy): the dependent \(dependentStays ? "stays" : "goes")")
+                if dependentStays {
+                    let released = try JSON.parse(try await server.kubectl("get", "configmap", "child-\(policy)", "-o", "json").stdout)
+                    #expect(released[path: ["metadata", "ownerReferences"]] == nil)
+                }
+            }
+
             let held = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: default, finalizers: [example.com/hold]}\n"
             #expect(try await server.kubectl(["create", "-f", "-"], input: held).ok)
             let marked = try await server.kubectl("delete", "configmap", "held", "--wait=false")
