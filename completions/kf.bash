@@ -173,13 +173,13 @@ _kf() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|build|version|completion|help)
+    init|build|version|local|completion|help)
         # Offer subcommand argument completions
         "_kf_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init build version completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init build version local completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -560,6 +560,109 @@ _kf_version_fetch() {
         ;;
     '-o'|'--output')
         __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_local() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __kf_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    up|down|status|reset|kubeconfig)
+        # Offer subcommand argument completions
+        "_kf_local_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'up down status reset kubeconfig' -- "${cur}"))
+        ;;
+    esac
+}
+
+_kf_local_up() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--project)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--project')
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_local_down() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--project)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--project')
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_local_status() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--project)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--project')
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_local_reset() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--project)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--project')
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_local_kubeconfig() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--project)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--project')
+        __kf_add_completions -d
         return
         ;;
     esac
