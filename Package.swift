@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Registry", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Manifests", dependencies: ["Resources"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
         // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
@@ -38,14 +39,22 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Project", "Registry", "Resources", "Templates",
+            "Actions", "Manifests", "Project", "Registry", "Resources", "Templates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Benchmarks (not part of the product): `swift run -c release yaml-bench`.
+        .executableTarget(name: "yaml-bench", dependencies: [
+            "Resources", .product(name: "Yams", package: "Yams"),
+        ], path: "benchmarks/yaml-bench"),
 
         .testTarget(name: "GitTests", dependencies: ["Git"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Git"]),
         .testTarget(name: "ProjectTests", dependencies: ["Project"]),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "ManifestsTests",
+                    dependencies: ["Manifests", "Resources"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources"]),

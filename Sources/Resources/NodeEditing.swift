@@ -4,6 +4,8 @@ import Yams
 public enum ResourceError: Error, CustomStringConvertible, Equatable {
     case invalidYAML(file: String, line: Int, column: Int, problem: String)
     case notAMapping(file: String, path: String)
+    /// A value that kustomize's output cannot hold (an infinite or NaN number, a mapping key that is not a scalar).
+    case unrepresentable(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -11,6 +13,8 @@ public enum ResourceError: Error, CustomStringConvertible, Equatable {
             return "\(file):\(line):\(column): invalid YAML: \(problem)"
         case let .notAMapping(file, path):
             return "\(file): \(path.isEmpty ? "the document" : path) is not a mapping; expected key: value pairs there"
+        case let .unrepresentable(path, problem):
+            return "\(path.isEmpty ? "the document" : path): \(problem)"
         }
     }
 }

@@ -3,7 +3,7 @@
 /// Mappings keep their keys in the order read (kustomize's emitter sorts on output; kf's own files keep order).
 /// Scalars keep their text, their resolved tag (so `"1"` stays a string and `1` an integer) and the style they
 /// were written in. Comments are not kept: kustomize's output has none.
-public indirect enum Value: Sendable, Equatable {
+public enum Value: Sendable, Equatable {
     case mapping(Mapping)
     case sequence([Value])
     case scalar(Scalar)
@@ -48,8 +48,11 @@ public indirect enum Value: Sendable, Equatable {
 public struct Scalar: Sendable, Equatable {
     public enum Tag: Sendable, Equatable {
         case string, int, float, bool, null
-        /// Any other tag, spelled as written (e.g. "!!binary", "!custom").
+        /// Any other tag, spelled as written (e.g. "!!binary", "!custom"); plain timestamps such as `2024-01-02` are
+        /// "!!timestamp", as go-yaml v3 reads them.
         case other(String)
+
+        public static let timestamp = Tag.other("!!timestamp")
     }
 
     public enum Style: Sendable, Equatable {
@@ -108,5 +111,16 @@ public struct Mapping: Sendable, Equatable {
         guard let i = index(of: key) else { return nil }
         keys.remove(at: i)
         return values.remove(at: i)
+    }
+}
+
+extension Mapping {
+    /// A mapping from parallel arrays of keys and values; the keys must be distinct (the YAML parser checks
+    /// duplicates itself), which makes building a large mapping linear.
+    public init(uniqueKeys keys: [String], values: [Value]) {
+        precondition(keys.count == values.count, "Mapping(uniqueKeys:values:) needs as many keys as values")
+        self.init()
+        self.keys = keys
+        self.values = values
     }
 }
