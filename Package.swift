@@ -10,6 +10,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries, each with a small shim header. Only Git imports CGit2; only Cluster imports CCurl.
@@ -34,12 +41,25 @@ let package = Package(
         .target(name: "Tuning", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Benchmark driver for benchmarks/tune-quality.sh (not part of the kf product).
         .executableTarget(name: "kf-tune-bench", dependencies: ["Tuning"], path: "Sources/TuneBench"),
+        .target(name: "LocalCluster", dependencies: [
+            "Resources", "Templates",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "Project", "Registry", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Actions", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -58,6 +78,11 @@ let package = Package(
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources"]),
+        .testTarget(name: "LocalClusterTests", dependencies: [
+            "LocalCluster", "Resources",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
     ],

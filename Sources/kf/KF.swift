@@ -11,6 +11,7 @@ struct KF: AsyncParsableCommand {
         Run `kf init NAME` to start, then `kf version` to see what kf is built with.
         """,
         version: KfVersion.current,
-        subcommands: [InitCommand.self, BuildCommand.self, VersionCommand.self, CompletionCommand.self]
+        subcommands: [InitCommand.self, BuildCommand.self, VersionCommand.self, LocalCommand.self,
+                      CompletionCommand.self]
     )
 }

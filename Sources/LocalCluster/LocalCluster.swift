@@ -1,0 +1,274 @@
+import Foundation
+import AsyncHTTPClient
+import NIOSSL
+import Resources
+import Templates
+
+/// How to reach a running kf-local.
+public struct LocalEndpoint: Sendable, Equatable {
+    public let url: String
+    public let token: String
+    public let kubeconfigPath: String
+}
+
+/// What `kf local status` shows.
+public struct LocalStatus: Sendable {
+    public let endpoint: LocalEndpoint
+    public let pid: Int32
+    public let version: String
+    public let uptimeSeconds: Int
+    public let resourceVersion: String
+    public let objectCounts: [(resource: String, count: Int)]
+}
+
+/// kf-local's life for one project: its state in `.kf/`, the background server, and the kubeconfig for it.
+///
+/// Other commands call `ensureRunning(projectRoot:)` and talk to the returned endpoint through the Kubernetes API.
+public enum LocalCluster {
+    public static let contextName = "kf-local"
+
+    public static func stateDirectory(projectRoot: URL) -> URL { projectRoot.appendingPathComponent(".kf") }
+    static func storeDirectory(_ state: URL) -> URL { state.appendingPathComponent("local") }
+    static func runFile(_ state: URL) -> URL { state.appendingPathComponent("local.json") }
+    static func tokenFile(_ state: URL) -> URL { state.appendingPathComponent("token") }
+    static func portFile(_ state: URL) -> URL { state.appendingPathComponent("port") }
+    public static func kubeconfigFile(_ state: URL) -> URL { state.appendingPathComponent("kubeconfig") }
+    public static func logFile(_ state: URL) -> URL { state.appendingPathComponent("local.log") }
+
+    /// The bearer token, generated (mode 0600) at first start.
+    public static func token(stateDirectory state: URL) throws -> String {
+        let file = tokenFile(state)
+        if let text = try? String(contentsOf: file, encoding: .utf8) {
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if token.count >= 32 { return token }
+        }
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try writePrivate(token + "\n", to: file)
+        return token
+    }
+
+    static func writePrivate(_ text: String, to file: URL) throws {
+        let path = file.path
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        try Data(text.utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
+    /// The kubeconfig for an endpoint: one cluster, user and context named kf-local.
+    public static func kubeconfig(url: String, token: String, caPEM: String?, namespace: String = "default") -> String {
+        let authority = caPEM.map { "\n    certificate-authority-data: " + Data($0.utf8).base64EncodedString() } ?? ""
+        return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: \(contextName)
+          cluster:
+            server: \(url)\(authority)
+        users:
+        - name: \(contextName)
+          user:
+            token: \(token)
+        contexts:
+        - name: \(contextName)
+          context:
+            cluster: \(contextName)
+            user: \(contextName)
+            namespace: \(namespace)
+        current-context: \(contextName)
+
+        """
+    }
+
+    /// kf's own CRDs (templates/crds), embedded in the binary.
+    public static func builtinCRDs() throws -> [String: String] {
+        var result: [String: String] = [:]
+        let store = TemplateStore(projectRoot: nil)
+        for path in TemplateStore.embeddedPaths where path.hasPrefix("crds/") && path.hasSuffix(".yaml") {
+            result[path] = try store.template(path).text
+        }
+        return result
+    }
+
+    // MARK: Serving (the background process)
+
+    struct RunState: Codable {
+        var pid: Int32
+        var port: Int
+        var url: String
+        var startedAt: String
+    }
+
+    /// Runs kf-local in the foreground until SIGTERM or SIGINT: opens the store, installs kf's CRDs, listens on
+    /// 127.0.0.1, writes `.kf/local.json` and `.kf/kubeconfig`.
+    public static func serve(projectRoot: URL, port requestedPort: Int? = nil) async throws {
+        let state = stateDirectory(projectRoot: projectRoot)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let token = try token(stateDirectory: state)
+        let api = try APIServer(stateDirectory: storeDirectory(state), token: token)
+        try api.installCRDs(try builtinCRDs())
+        let preferred = requestedPort ?? (try? String(contentsOf: portFile(state), encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        let server: HTTPServer
+        do {
+            server = try await HTTPServer.start(api: api, port: preferred, certificateDirectory: state)
+        } catch where preferred != 0 && requestedPort == nil {
+            server = try await HTTPServer.start(api: api, port: 0, certificateDirectory: state)
+        }
+        try String(server.port).write(to: portFile(state), atomically: true, encoding: .utf8)
+        try writePrivate(kubeconfig(url: server.url, token: token, caPEM: server.caPEM), to: kubeconfigFile(state))
+        let run = RunState(pid: getpid(), port: server.port, url: server.url, startedAt: APIServer.timestamp())
+        try JSONEncoder().encode(run).write(to: runFile(state), options: .atomic)
+        FileHandle.standardError.write(Data("kf-local: serving \(server.url) for \(projectRoot.path)\n".utf8))
+
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let (stopped, stop) = AsyncStream<Void>.makeStream()
+        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.yield(); stop.finish() }
+            source.resume()
+            return source
+        }
+        for await _ in stopped { break }
+        for source in sources { source.cancel() }
+        try? FileManager.default.removeItem(at: runFile(state))
+        await server.stop()
+        FileHandle.standardError.write(Data("kf-local: stopped\n".utf8))
+    }
+
+    // MARK: Controlling it from other commands
+
+    static func readRunState(_ state: URL) -> RunState? {
+        guard let data = try? Data(contentsOf: runFile(state)) else { return nil }
+        return try? JSONDecoder().decode(RunState.self, from: data)
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool { pid > 0 && kill(pid, 0) == 0 }
+
+    /// GET a path on a running kf-local, trusting only its CA; nil when it does not answer.
+    static func get(_ url: String, path: String, token: String, caPEM: String?, timeout: TimeInterval = 2) async -> (Int, [UInt8])? {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caPEM, let ca = try? NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem) {
+            tls.trustRoots = .certificates([ca])
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .milliseconds(Int64(timeout * 1000)), read: .milliseconds(Int64(timeout * 1000)))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var request = HTTPClientRequest(url: url + path)
+        request.headers.add(name: "Authorization", value: "Bearer " + token)
+        var result: (Int, [UInt8])?
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            result = (Int(response.status.code), Array(body.readableBytesView))
+        } catch {
+            result = nil
+        }
+        try? await client.shutdown()
+        return result
+    }
+
+    static func caPEM(_ state: URL) -> String? {
+        try? String(contentsOf: state.appendingPathComponent("ca.crt"), encoding: .utf8)
+    }
+
+    /// The endpoint when kf-local is running and ready for this project.
+    public static func runningEndpoint(projectRoot: URL) async -> LocalEndpoint? {
+        let state = stateDirectory(projectRoot: projectRoot)
+        guard let run = readRunState(state), isAlive(run.pid), let token = try? token(stateDirectory: state) else { return nil }
+        guard let (code, _) = await get(run.url, path: "/readyz", token: token, caPEM: caPEM(state)), code == 200 else { return nil }
+        return LocalEndpoint(url: run.url, token: token, kubeconfigPath: kubeconfigFile(state).path)
+    }
+
+    /// This process's executable, to start `kf local serve` from.
+    public static func currentExecutable() -> URL {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return URL(fileURLWithPath: path) }
+        #endif
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    }
+
+    /// Starts kf-local in the background (unless it runs already) and waits until it is ready.
+    @discardableResult
+    public static func ensureRunning(projectRoot: URL, executable: URL = currentExecutable(), timeout: TimeInterval = 30) async throws -> LocalEndpoint {
+        if let endpoint = await runningEndpoint(projectRoot: projectRoot) { return endpoint }
+        let state = stateDirectory(projectRoot: projectRoot)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        if let stale = readRunState(state), !isAlive(stale.pid) { try? FileManager.default.removeItem(at: runFile(state)) }
+        let log = logFile(state)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["local", "serve", "--project", projectRoot.path]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = handle
+        do { try process.run() } catch {
+            throw LocalClusterError.startFailed(detail: "cannot run \(executable.path): \(error)", log: log.path)
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning {
+                throw LocalClusterError.startFailed(detail: "the server exited with status \(process.terminationStatus)", log: log.path)
+            }
+            if let endpoint = await runningEndpoint(projectRoot: projectRoot) { return endpoint }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw LocalClusterError.startFailed(detail: "not ready after \(Int(timeout)) seconds", log: log.path)
+    }
+
+    /// Stops the background server; false when it was not running.
+    @discardableResult
+    public static func down(projectRoot: URL, timeout: TimeInterval = 15) async throws -> Bool {
+        let state = stateDirectory(projectRoot: projectRoot)
+        guard let run = readRunState(state), isAlive(run.pid) else {
+            try? FileManager.default.removeItem(at: runFile(state))
+            return false
+        }
+        kill(run.pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !isAlive(run.pid) || readRunState(state) == nil {
+                // Give the process a moment to exit after removing its run file.
+                for _ in 0..<100 where isAlive(run.pid) { try await Task.sleep(for: .milliseconds(20)) }
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw LocalClusterError.stopFailed(pid: run.pid, detail: "still running \(Int(timeout)) seconds after SIGTERM")
+    }
+
+    /// Stops the server and deletes its store (the token and port stay, so kubeconfigs keep working).
+    public static func reset(projectRoot: URL) async throws {
+        _ = try await down(projectRoot: projectRoot)
+        let state = stateDirectory(projectRoot: projectRoot)
+        let store = storeDirectory(state)
+        if FileManager.default.fileExists(atPath: store.path) { try FileManager.default.removeItem(at: store) }
+    }
+
+    /// Status of the running server, or nil when it is not running.
+    public static func status(projectRoot: URL) async -> LocalStatus? {
+        let state = stateDirectory(projectRoot: projectRoot)
+        guard let endpoint = await runningEndpoint(projectRoot: projectRoot), let run = readRunState(state) else { return nil }
+        guard let (code, data) = await get(endpoint.url, path: "/kf/status", token: endpoint.token, caPEM: caPEM(state)), code == 200,
+              let document = try? JSON.parse(data).value else { return nil }
+        var counts: [(String, Int)] = []
+        for (key, value) in document["objects"]?.mapping?.pairs ?? Mapping().pairs { counts.append((key, value.intValue ?? 0)) }
+        return LocalStatus(endpoint: endpoint, pid: run.pid, version: document.string(at: "version") ?? "",
+                           uptimeSeconds: document["uptimeSeconds"]?.intValue ?? 0,
+                           resourceVersion: document.string(at: "resourceVersion") ?? "", objectCounts: counts)
+    }
+
+    /// The kubeconfig text for this project's kf-local (starting nothing): from `.kf/kubeconfig` when written.
+    public static func kubeconfigText(projectRoot: URL) throws -> String {
+        let file = kubeconfigFile(stateDirectory(projectRoot: projectRoot))
+        do { return try String(contentsOf: file, encoding: .utf8) } catch {
+            throw LocalClusterError.notRunning(stateDirectory: stateDirectory(projectRoot: projectRoot).path)
+        }
+    }
+}

@@ -1,0 +1,320 @@
+import Foundation
+import GRDB
+import Resources
+
+/// Where an object lives: its storage (group and plural, independent of version), namespace ("" when cluster-scoped)
+/// and name.
+struct ObjectKey: Hashable, Sendable {
+    var storage: String
+    var namespace: String
+    var name: String
+}
+
+/// One stored object: its value (with `metadata.resourceVersion` filled in) and the revision that last wrote it.
+struct StoredObject: Sendable {
+    var value: Value
+    var revision: Int
+}
+
+/// A change, as watches see it.
+struct ChangeEvent: Sendable {
+    enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
+    var kind: Kind
+    var key: ObjectKey
+    var revision: Int
+    var object: Value
+}
+
+/// The durable object store: every object in memory for reads, every write committed to SQLite (WAL,
+/// synchronous=FULL) before it is acknowledged, and a bounded history of changes for watches to resume from.
+///
+/// All access goes through one lock: writes are serialized (SQLite allows one writer anyway) and a watch that
+/// registers under the lock never misses or repeats an event.
+final class Store: @unchecked Sendable {
+    private let database: DatabaseQueue
+    private let lock = NSLock()
+    private var objects: [String: [String: StoredObject]] = [:]
+    private(set) var revision = 0
+    /// Changes newer than `compactedRevision`, oldest first.
+    private var history: [ChangeEvent] = []
+    private var historyStart = 0
+    private(set) var compactedRevision = 0
+    let historyLimit: Int
+    private var watchers: [Int: Watcher] = [:]
+    private var nextWatcherID = 0
+    let startedAt = Date()
+
+    final class Watcher: @unchecked Sendable {
+        let storage: String
+        let namespace: String?
+        let continuation: AsyncStream<ChangeEvent>.Continuation
+        init(storage: String, namespace: String?, continuation: AsyncStream<ChangeEvent>.Continuation) {
+            self.storage = storage
+            self.namespace = namespace
+            self.continuation = continuation
+        }
+    }
+
+    /// Opens (or creates) the store in `directory`/store.db. `historyLimit` bounds the watch history.
+    init(directory: URL, historyLimit: Int = 20_000) throws {
+        self.historyLimit = historyLimit
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("store.db").path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try database.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS objects (
+                        storage TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                        revision INTEGER NOT NULL, body BLOB NOT NULL,
+                        PRIMARY KEY (storage, namespace, name)) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                    """)
+            }
+            try database.read { db in
+                if let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'revision'"),
+                   let stored = Int(text) {
+                    revision = stored
+                }
+                let rows = try Row.fetchCursor(db, sql: "SELECT storage, namespace, name, revision, body FROM objects")
+                while let row = try rows.next() {
+                    let storage: String = row["storage"]
+                    let namespace: String = row["namespace"]
+                    let name: String = row["name"]
+                    let objectRevision: Int = row["revision"]
+                    let body: Data = row["body"]
+                    let value: Value
+                    do {
+                        value = try JSON.parse([UInt8](body)).value
+                    } catch {
+                        throw LocalClusterError.corruptStore(path: path, detail: "\(storage) \(namespace)/\(name): \(error)")
+                    }
+                    objects[storage, default: [:]][namespace + "/" + name] = StoredObject(value: value, revision: objectRevision)
+                    revision = max(revision, objectRevision)
+                }
+            }
+        } catch let error as LocalClusterError {
+            throw error
+        } catch {
+            throw LocalClusterError.storeFailed(path: path, detail: String(describing: error))
+        }
+        compactedRevision = revision
+    }
+
+    // MARK: Reading
+
+    func get(_ key: ObjectKey) -> StoredObject? {
+        lock.lock(); defer { lock.unlock() }
+        return objects[key.storage]?[key.namespace + "/" + key.name]
+    }
+
+    /// Every object of a storage (optionally one namespace), sorted by namespace and name, and the current revision.
+    func list(storage: String, namespace: String?) -> (items: [(key: ObjectKey, object: StoredObject)], revision: Int) {
+        lock.lock(); defer { lock.unlock() }
+        var items: [(key: ObjectKey, object: StoredObject)] = []
+        for (path, object) in objects[storage] ?? [:] {
+            let split = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = ObjectKey(storage: storage, namespace: String(split[0]), name: split.count > 1 ? String(split[1]) : "")
+            if let namespace, key.namespace != namespace { continue }
+            items.append((key, object))
+        }
+        items.sort { ($0.key.namespace, $0.key.name) < ($1.key.namespace, $1.key.name) }
+        return (items, revision)
+    }
+
+    /// Objects of every storage in a namespace (for namespace deletion).
+    func keys(inNamespace namespace: String) -> [ObjectKey] {
+        lock.lock(); defer { lock.unlock() }
+        var keys: [ObjectKey] = []
+        for (storage, items) in objects {
+            for path in items.keys where path.hasPrefix(namespace + "/") {
+                keys.append(ObjectKey(storage: storage, namespace: namespace, name: String(path.dropFirst(namespace.count + 1))))
+            }
+        }
+        return keys
+    }
+
+    /// Every object, for scans such as the garbage collector's.
+    func all() -> [(key: ObjectKey, object: StoredObject)] {
+        lock.lock(); defer { lock.unlock() }
+        var result: [(key: ObjectKey, object: StoredObject)] = []
+        for (storage, items) in objects {
+            for (path, object) in items {
+                let split = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+                result.append((ObjectKey(storage: storage, namespace: String(split[0]), name: String(split[1])), object))
+            }
+        }
+        return result
+    }
+
+    func count(storage: String) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        return objects[storage]?.count ?? 0
+    }
+
+    func counts() -> [String: Int] {
+        lock.lock(); defer { lock.unlock() }
+        return objects.mapValues(\.count).filter { $0.value > 0 }
+    }
+
+    // MARK: Writing
+
+    /// What a write does to one key.
+    enum Mutation {
+        case put(Value)
+        case delete
+    }
+
+    /// Runs `body` under the store's lock with the current object at `key`; the mutation it returns is committed
+    /// durably with a new revision (written into `metadata.resourceVersion`) and published to watches. Throwing from
+    /// `body` aborts without change. Returns the object as stored (or as it was, when deleted).
+    func write(_ key: ObjectKey, _ body: (StoredObject?, Int) throws -> Mutation?) throws -> (kind: ChangeEvent.Kind, object: Value)? {
+        lock.lock(); defer { lock.unlock() }
+        let path = key.namespace + "/" + key.name
+        let existing = objects[key.storage]?[path]
+        let next = revision + 1
+        guard let mutation = try body(existing, next) else { return nil }
+        switch mutation {
+        case var .put(value):
+            value.set(["metadata", "resourceVersion"], .string(String(next)))
+            let bytes = JSON.encode(value)
+            try commit { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO objects (storage, namespace, name, revision, body) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [key.storage, key.namespace, key.name, next, Data(bytes)])
+            }
+            revision = next
+            objects[key.storage, default: [:]][path] = StoredObject(value: value, revision: next)
+            let kind: ChangeEvent.Kind = existing == nil ? .added : .modified
+            publish(ChangeEvent(kind: kind, key: key, revision: next, object: value))
+            return (kind, value)
+        case .delete:
+            guard var value = existing?.value else { return nil }
+            try commit { db in
+                try db.execute(sql: "DELETE FROM objects WHERE storage = ? AND namespace = ? AND name = ?",
+                               arguments: [key.storage, key.namespace, key.name])
+            }
+            revision = next
+            objects[key.storage]?[path] = nil
+            value.set(["metadata", "resourceVersion"], .string(String(next)))
+            publish(ChangeEvent(kind: .deleted, key: key, revision: next, object: value))
+            return (.deleted, value)
+        }
+    }
+
+    /// Removes every object of a storage without events (used when a CRD goes away and its data with it).
+    func dropStorage(_ storage: String) throws {
+        let keys = list(storage: storage, namespace: nil).items.map(\.key)
+        for key in keys { _ = try write(key) { _, _ in .delete } }
+    }
+
+    private func commit(_ statements: (Database) throws -> Void) throws {
+        let next = revision + 1
+        do {
+            try database.write { db in
+                try statements(db)
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('revision', ?)", arguments: [String(next)])
+            }
+        } catch {
+            throw APIError.internalError("storage write failed: \(error)")
+        }
+    }
+
+    /// Reads a value from the meta table.
+    func meta(_ key: String) -> String? {
+        try? database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    func setMeta(_ key: String, _ value: String) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+
+    // MARK: Watching
+
+    private func publish(_ event: ChangeEvent) {
+        history.append(event)
+        if history.count - historyStart > historyLimit {
+            compactedRevision = history[historyStart].revision
+            historyStart += 1
+            if historyStart > historyLimit {
+                history.removeFirst(historyStart)
+                historyStart = 0
+            }
+        }
+        for watcher in watchers.values where watcher.storage == event.key.storage {
+            if let namespace = watcher.namespace, namespace != event.key.namespace { continue }
+            watcher.continuation.yield(event)
+        }
+    }
+
+    /// Compacts the whole history (as etcd compaction does), so watches from any earlier revision get 410 Gone.
+    func compact() {
+        lock.lock(); defer { lock.unlock() }
+        history.removeAll()
+        historyStart = 0
+        compactedRevision = revision
+    }
+
+    enum WatchStart {
+        /// The changes after this revision are replayed first.
+        case after(Int)
+        /// Synthetic ADDED events for the current objects, then live changes.
+        case currentState
+    }
+
+    /// Starts a watch. Returns nil when the requested revision has been compacted away (the caller answers 410).
+    func watch(storage: String, namespace: String?, from start: WatchStart) -> (initial: [ChangeEvent], stream: AsyncStream<ChangeEvent>, cancel: @Sendable () -> Void, revision: Int)? {
+        lock.lock(); defer { lock.unlock() }
+        var initial: [ChangeEvent] = []
+        switch start {
+        case let .after(from):
+            if from < compactedRevision { return nil }
+            for event in history[historyStart...] where event.revision > from && event.key.storage == storage {
+                if let namespace, namespace != event.key.namespace { continue }
+                initial.append(event)
+            }
+        case .currentState:
+            for (path, object) in objects[storage] ?? [:] {
+                let split = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+                let key = ObjectKey(storage: storage, namespace: String(split[0]), name: String(split[1]))
+                if let namespace, namespace != key.namespace { continue }
+                initial.append(ChangeEvent(kind: .added, key: key, revision: object.revision, object: object.value))
+            }
+            initial.sort { $0.revision < $1.revision }
+        }
+        let (stream, continuation) = AsyncStream<ChangeEvent>.makeStream(bufferingPolicy: .unbounded)
+        let id = nextWatcherID
+        nextWatcherID += 1
+        watchers[id] = Watcher(storage: storage, namespace: namespace, continuation: continuation)
+        let cancel: @Sendable () -> Void = { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            let watcher = self.watchers.removeValue(forKey: id)
+            self.lock.unlock()
+            watcher?.continuation.finish()
+        }
+        return (initial, stream, cancel, revision)
+    }
+
+    var watcherCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return watchers.count
+    }
+
+    /// Ends every watch (on shutdown).
+    func finishWatches() {
+        lock.lock()
+        let all = watchers.values
+        watchers.removeAll()
+        lock.unlock()
+        for watcher in all { watcher.continuation.finish() }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+@testable import LocalCluster
+import Testing
+
+/// The Python `kubernetes` package as a second, independent client: a list-watch loop (list, then watch from the
+/// list's resourceVersion) that sees the changes kubectl makes, and relists after a 410.
+@Suite(.serialized)
+struct PythonClientTests {
+    static let script = #"""
+    import sys, json
+    from kubernetes import client, config, watch
+    from kubernetes.client.rest import ApiException
+
+    config.load_kube_config(config_file=sys.argv[1])
+    v1 = client.CoreV1Api()
+    seen = []
+    relists = 0
+    listing = v1.list_namespaced_config_map("default")
+    rv = listing.metadata.resource_version
+    names = sorted(item.metadata.name for item in listing.items)
+    print("LISTED", rv, json.dumps(names), flush=True)
+    print("READY", flush=True)
+    done = False
+    while not done:
+        w = watch.Watch()
+        try:
+            for event in w.stream(v1.list_namespaced_config_map, "default", resource_version=rv, timeout_seconds=20,
+                                  allow_watch_bookmarks=True):
+                obj = event["object"]
+                rv = obj.metadata.resource_version
+                if event["type"] == "BOOKMARK":
+                    continue
+                seen.append([event["type"], obj.metadata.name, (obj.metadata.labels or {}).get("step", "")])
+                print("EVENT", event["type"], obj.metadata.name, flush=True)
+                if event["type"] == "DELETED" and obj.metadata.name == "py-1":
+                    done = True
+                    w.stop()
+                    break
+        except ApiException as error:
+            if error.status == 410:
+                relists += 1
+                listing = v1.list_namespaced_config_map("default")
+                rv = listing.metadata.resource_version
+                continue
+            raise
+        else:
+            if not done:
+                print("TIMEOUT", flush=True)
+                break
+    print("RESULT", json.dumps({"seen": seen, "relists": relists}), flush=True)
+    """#
+
+    @Test func listWatchLoopSeesKubectlChanges() async throws {
+        guard let python = TestServer.pythonPath else {
+            print("skipping: .tools/venv/bin/python is absent (run scripts/install-tools.sh)")
+            return
+        }
+        try await withServer { server in
+            let probe = try await server.run(python, ["-c", "import kubernetes"])
+            if !probe.ok {
+                print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
+                return
+            }
+            #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before}\n").ok)
+            let scriptFile = server.directory.appendingPathComponent("listwatch.py")
+            try Self.script.write(to: scriptFile, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [scriptFile.path, server.kubeconfig.path]
+            let pipe = Pipe()
+            let buffer = KubectlTests.Buffer()
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                buffer.append(String(decoding: handle.availableData, as: UTF8.self))
+            }
+            process.standardOutput = pipe
+            let errors = Pipe()
+            let errorBuffer = KubectlTests.Buffer()
+            errors.fileHandleForReading.readabilityHandler = { handle in
+                errorBuffer.append(String(decoding: handle.availableData, as: UTF8.self))
+            }
+            process.standardError = errors
+            try process.run()
+            #expect(try await eventually(20) { buffer.value.contains("READY") }, "python: \(buffer.value) \(errorBuffer.value)")
+            #expect(buffer.value.contains(#"["before"]"#))
+            #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: py-1}\n").ok)
+            #expect(try await eventually(10) { buffer.value.contains("EVENT ADDED py-1") }, "python: \(buffer.value) \(errorBuffer.value)")
+            // Compaction forces the client to relist (410), then it keeps watching.
+            server.api.compactHistory()
+            #expect(try await server.kubectl("label", "configmap", "py-1", "step=two").ok)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await server.kubectl("delete", "configmap", "py-1").ok)
+            #expect(try await eventually(20) { buffer.value.contains("RESULT") }, "python: \(buffer.value) \(errorBuffer.value)")
+            while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            pipe.fileHandleForReading.readabilityHandler = nil
+            errors.fileHandleForReading.readabilityHandler = nil
+            #expect(process.terminationStatus == 0, "\(errorBuffer.value)")
+            #expect(buffer.value.contains("EVENT DELETED py-1"), "\(buffer.value)")
+        }
+    }
+}

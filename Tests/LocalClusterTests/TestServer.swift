@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+@testable import LocalCluster
+import Testing
+
+/// A kf-local started in-process on a free 127.0.0.1 port (HTTPS with its own CA), with a kubeconfig for it, and
+/// the peers (kubectl, Python) that drive it. Stopped and its folder removed by `stop()`.
+final class TestServer: @unchecked Sendable {
+    let directory: URL
+    let api: APIServer
+    let http: HTTPServer
+    let token: String
+    let kubeconfig: URL
+    let cacheDirectory: URL
+
+    static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url = url.deletingLastPathComponent() }
+        return url
+    }()
+
+    static var kubectlPath: String? {
+        let path = packageRoot.appendingPathComponent(".tools/venv/bin/kubectl").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    static var pythonPath: String? {
+        let path = packageRoot.appendingPathComponent(".tools/venv/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    static var sharedRoot: URL? {
+        let url = packageRoot.appendingPathComponent("../shared").standardizedFileURL
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    init(crds: Bool = false, historyLimit: Int? = nil) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kf-local-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        token = try LocalCluster.token(stateDirectory: directory)
+        api = try APIServer(stateDirectory: directory.appendingPathComponent("store"), token: token)
+        if crds { try api.installCRDs(try LocalCluster.builtinCRDs()) }
+        http = try await HTTPServer.start(api: api, port: 0, certificateDirectory: directory)
+        kubeconfig = directory.appendingPathComponent("kubeconfig")
+        try LocalCluster.writePrivate(LocalCluster.kubeconfig(url: http.url, token: token, caPEM: http.caPEM), to: kubeconfig)
+        cacheDirectory = directory.appendingPathComponent("kube-cache")
+    }
+
+    func stop() async {
+        await http.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var ok: Bool { status == 0 }
+    }
+
+    /// Runs a program with this server's kubeconfig, feeding `input` on stdin.
+    /// Waits without blocking a thread of Swift's cooperative pool, which the in-process server needs.
+    func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["KUBECONFIG"] = kubeconfig.path
+        env["HOME"] = directory.path
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let stdoutFile = directory.appendingPathComponent("out-\(UUID().uuidString)")
+        let stderrFile = directory.appendingPathComponent("err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: stdoutFile)
+        let errHandle = try FileHandle(forWritingTo: stderrFile)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        let stdinPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdinPipe
+        let (exited, exit) = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exit.yield(); exit.finish() }
+        try process.run()
+        if let input {
+            let writer = stdinPipe.fileHandleForWriting
+            let data = Data(input.utf8)
+            Thread.detachNewThread {
+                writer.write(data)
+                try? writer.close()
+            }
+        }
+        for await _ in exited { break }
+        try outHandle.close()
+        try errHandle.close()
+        let stdout = (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(at: stdoutFile)
+        try? FileManager.default.removeItem(at: stderrFile)
+        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// kubectl (the pinned v1.37.1) against this server, default validation on.
+    func kubectl(_ arguments: String..., input: String? = nil) async throws -> Output {
+        try await kubectl(arguments, input: input)
+    }
+
+    func kubectl(_ arguments: [String], input: String? = nil) async throws -> Output {
+        guard let kubectl = TestServer.kubectlPath else { throw TestSkip.missing("kubectl") }
+        return try await run(kubectl, ["--cache-dir", cacheDirectory.path] + arguments, input: input)
+    }
+
+    /// A raw HTTPS request to the server (for bad-input tests).
+    func request(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json",
+                 token: String? = nil, headers: [(String, String)] = []) async throws -> (status: Int, body: String, headers: [(String, String)]) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caPEM = http.caPEM { tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)]) }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        var request = HTTPClientRequest(url: http.url + path)
+        request.method = .RAW(value: method)
+        request.headers.add(name: "Authorization", value: "Bearer " + (token ?? self.token))
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        var result: (Int, String, [(String, String)]) = (0, "", [])
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+            result = (Int(response.status.code), String(decoding: bytes.readableBytesView, as: UTF8.self), response.headers.map { ($0.name, $0.value) })
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+}
+
+enum TestSkip: Error, CustomStringConvertible {
+    case missing(String)
+    var description: String { "skipped: \(self)" }
+}
+
+/// Runs `body` with a fresh server, stopping it whatever happens. Prints why and returns when kubectl is absent.
+func withServer(needsKubectl: Bool = true, crds: Bool = false, _ body: (TestServer) async throws -> Void) async throws {
+    if needsKubectl && TestServer.kubectlPath == nil {
+        print("skipping: \(TestServer.packageRoot.path)/.tools/venv/bin/kubectl is absent (run scripts/install-tools.sh)")
+        return
+    }
+    let server = try await TestServer(crds: crds)
+    do {
+        try await body(server)
+    } catch {
+        await server.stop()
+        throw error
+    }
+    await server.stop()
+}
+
+/// Polls until `condition` holds or `seconds` pass.
+func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
