@@ -173,13 +173,13 @@ _kf() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|version|completion|help)
+    init|build|version|completion|help)
         # Offer subcommand argument completions
         "_kf_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init version completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init build version completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -203,6 +203,37 @@ _kf_init() {
         return
         ;;
     '--registry-remote')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_build() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output-path --load-restrictor -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output-path')
+        __kf_add_completions -f
+        return
+        ;;
+    '--load-restrictor')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
         return
         ;;
     esac

@@ -24,6 +24,8 @@ function __kf_parse_tokens -S
         switch $unparsed_tokens[1]
         case 'init'
             __kf_parse_subcommand 1 'name=' 'n/namespace=' 'context=' 'registry-remote=' 'v/verbose' 'no-color' 'version' 'h/help'
+        case 'build'
+            __kf_parse_subcommand 1 'output-path=' 'load-restrictor=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
         case 'version'
             __kf_parse_subcommand 0 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -106,6 +108,7 @@ complete -c 'kf' -f
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf" version' -l 'version' -d 'Show the version.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf" -eq 1' -fa 'init' -d 'Create a kf project, or complete an existing one.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf" -eq 1' -fa 'build' -d 'Build a kustomization and print its resources, as `kubectl kustomize` does.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf" -eq 1' -fa 'version' -d 'Print kf\'s version, or work with model versions in the git registry.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf" -eq 1' -fa 'completion' -d 'Print the shell completion script for bash, zsh or fish.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf" -eq 1' -fa 'help' -d 'Show subcommand help information.'
@@ -118,6 +121,14 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" version' -l 'version' -d 'Show the version.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf build" -eq 1' -fa '(__kf_complete_directories)'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" output-path' -l 'output-path' -d 'Write to this file, or one file per resource into this existing directory.' -rF
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" load-restrictor' -l 'load-restrictor' -d 'LoadRestrictionsRootOnly (default) or LoadRestrictionsNone.' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" o output' -s 'o' -l 'output' -d 'Output format: table, yaml, json, name or wide, as the command supports.' -rfka 'table yaml json name wide'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" v verbose' -s 'v' -l 'verbose' -d 'Print more about what kf does (tokens and secrets are always redacted).'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" version' -l 'version' -d 'Show the version.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf build" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf version" o output' -s 'o' -l 'output' -d 'Output format: table, yaml, json, name or wide, as the command supports.' -rfka 'table yaml json name wide'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf version" v verbose' -s 'v' -l 'verbose' -d 'Print more about what kf does (tokens and secrets are always redacted).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf version" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'

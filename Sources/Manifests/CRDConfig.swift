@@ -13,6 +13,12 @@ enum CRDConfig {
             } catch let error as ManifestsError {
                 throw error.within("unable to parse open API definition from '\(path)'")
             }
+            guard case let .mapping(all) = doc else {
+                throw ManifestsError.message("unable to parse open API definition from '\(path)': expected a mapping of type names to definitions")
+            }
+            for (name, api) in all.pairs where api.mapping == nil {
+                throw ManifestsError.message("unable to parse open API definition from '\(path)': the definition of '\(name)' is not a mapping")
+            }
             let definitions = Dictionary(doc.pairsOrEmpty, uniquingKeysWith: { a, _ in a })
             for (name, api) in doc.pairsOrEmpty.sorted(by: { $0.0 < $1.0 }) {
                 let properties = api[path: ["Schema", "properties"]]

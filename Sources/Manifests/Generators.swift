@@ -102,9 +102,7 @@ enum Generators {
     /// The key/value pairs of a generator: env files, then literals, then files; keys checked and unique.
     static func keyValues(_ args: GeneratorArgs, loader: Loader, kind: String) throws -> [(String, [UInt8])] {
         if args.name.isEmpty { throw ManifestsError.message("a \(kind) must have a name") }
-        if !["", "create", "merge", "replace"].contains(args.behavior) {
-            throw ManifestsError.message("invalid generator behavior '\(args.behavior)'; expected create, merge or replace")
-        }
+        // kustomize reads an unknown behavior as unspecified (create), without an error.
         var pairs: [(String, [UInt8])] = []
         for path in args.envs {
             let text = try stage("env source files: \(args.envs)") { try loader.loadText(path) }
@@ -165,7 +163,21 @@ enum Generators {
         for (key, _) in pairs where !seen.insert(key).inserted {
             throw ManifestsError.message("\(kind) \(args.name) illegally repeats the key `\(key)`")
         }
+        // A key that YAML reads as a number, boolean or null cannot be printed by kustomize (its JSON step has no
+        // such map keys): kubectl fails there, and so does kf, naming the key.
+        for (key, _) in pairs {
+            if plainKeyIsNotAString(key) {
+                throw ManifestsError.message("\(kind) \(args.name): the key `\(key)` reads as a number, boolean or null in YAML; kustomize cannot print it (json: unsupported type)")
+            }
+        }
         return pairs
+    }
+
+    /// Whether a plain scalar with this text resolves to something other than a string.
+    static func plainKeyIsNotAString(_ key: String) -> Bool {
+        guard let value = (try? YAMLParser().parse("k: " + key + "\n", file: "key"))?.first?["k"] else { return false }
+        if case let .scalar(s) = value { return s.tag != .string }
+        return true
     }
 
     // MARK: hash suffix

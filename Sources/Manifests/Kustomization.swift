@@ -162,7 +162,17 @@ public struct Kustomization: Sendable {
             switch key {
             case "apiVersion": apiVersion = try r.string(value, key)
             case "kind": kind = try r.string(value, key)
-            case "metadata", "helmGlobals": _ = try r.mapping(value, key)
+            case "metadata":
+                var meta = try r.mapping(value, key)
+                try r.only(&meta, ["name", "namespace", "labels", "annotations"], key)
+                for (field, item) in meta.pairs where !item.isNull {
+                    if field == "labels" || field == "annotations" {
+                        _ = try r.stringMap(item, "metadata.\(field)")
+                    } else {
+                        _ = try r.string(item, "metadata.\(field)")
+                    }
+                }
+            case "helmGlobals": _ = try r.mapping(value, key)
             case "openapi": openapi = try r.stringMap(value, key)
             case "namePrefix": namePrefix = try r.string(value, key)
             case "nameSuffix": nameSuffix = try r.string(value, key)

@@ -152,8 +152,8 @@ enum Patches {
             var patchValue = patch.value
             // kustomize gives the patch the target's apiVersion; an empty one is written as an untagged empty
             // scalar, which the merge keeps and the output reads back as null.
-            let noApiVersion = r.apiVersion.isEmpty
-            patchValue["apiVersion"] = noApiVersion ? nil : (r.value["apiVersion"] ?? .string(r.apiVersion))
+            let noApiVersion = r.value["apiVersion"] == nil
+            patchValue["apiVersion"] = r.value["apiVersion"]
             if let kind = patch.value["kind"] { patchValue["kind"] = kind }
             let (name, namespace, kind) = (r.name, r.namespace, r.kind)
             if patch.allowNameChange || patch.allowKindChange { r.storePreviousId() }

@@ -18,7 +18,7 @@ enum ResourceParsing {
                 throw ManifestsError.invalidResource(file: file, problem: "expected a Kubernetes object (a mapping), found \(describe(doc))")
             }
             if m.isEmpty { continue }
-            let kind = m["kind"]?.text ?? ""
+            let kind = m["kind"].flatMap { $0.isNull ? nil : $0.text } ?? ""
             if kind.isEmpty {
                 throw ManifestsError.invalidResource(file: file, problem: "missing kind in object \(summary(m))")
             }
@@ -34,7 +34,7 @@ enum ResourceParsing {
                 queue.append(contentsOf: list)
                 continue
             }
-            let name = m["metadata"]?["name"]?.text ?? ""
+            let name = m["metadata"]?["name"].flatMap { $0.isNull ? nil : $0.text } ?? ""
             if name.isEmpty {
                 throw ManifestsError.invalidResource(file: file, problem: "missing metadata.name in object \(summary(m))")
             }

@@ -112,6 +112,12 @@ enum Transformers {
                 if let found = r.value["subjects"], !found.isNull, found.sequence == nil {
                     throw ManifestsError.message("setting namespace on (cluster)role binding subjects: wrong node kind: expected SequenceNode in \(r.id)")
                 }
+                let matchField = subjects == "allServiceAccounts" ? "kind" : "name"
+                for subject in r.value["subjects"]?.sequence ?? [] {
+                    if let field = subject[matchField], !field.isNull, field.scalar == nil {
+                        throw ManifestsError.message("setting namespace on (cluster)role binding subjects: wrong node kind: expected ScalarNode for '\(matchField)' of a subject in \(r.id)")
+                    }
+                }
                 r.value.editChild("subjects") { subjectsValue in
                     guard var s = subjectsValue else { return }
                     s.editSequence { items in
