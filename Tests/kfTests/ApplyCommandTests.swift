@@ -57,6 +57,14 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "namespace/life created\n")
 
+        // kf version now also reports the running server; --client does not ask it.
+        let version = try KfBinary.run(["version", "-o", "json"], in: root)
+        let object = try JSONSerialization.jsonObject(with: Data(version.stdout.utf8)) as? [String: Any]
+        let server = try #require(object?["serverVersion"] as? [String: String], "\(version.stdout)\(version.stderr)")
+        #expect(server["gitVersion"]?.contains("kf-local") == true)
+        let clientOnly = try KfBinary.run(["version", "--client"], in: root)
+        #expect(!clientOnly.stdout.contains("Server Version") && clientOnly.stderr.isEmpty)
+
         // A new ConfigMap in the base: --diff shows it and changes nothing; apply creates it.
         try write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  lr: \"0.1\"\n",
                   to: root + "/manifests/base/settings.yaml")
