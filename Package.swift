@@ -55,11 +55,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "Project", "Registry", "Resources", "Templates",
+            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Actions", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

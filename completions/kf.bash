@@ -173,13 +173,13 @@ _kf() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|build|version|local|completion|help)
+    init|build|apply|delete|version|local|completion|help)
         # Offer subcommand argument completions
         "_kf_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init build version local completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init build apply delete version local completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -247,15 +247,119 @@ _kf_build() {
     esac
 }
 
+_kf_apply() {
+    repeating_flags=()
+    non_repeating_flags=(--diff --prune --wait -v --verbose --no-color --version -h --help)
+    repeating_options=(-f --filename)
+    non_repeating_options=(--env --dry-run --applyset --timeout --field-manager --kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-f'|'--filename')
+        __kf_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--dry-run')
+        __kf_add_completions -W 'none'$'\n''client'$'\n''server'
+        return
+        ;;
+    '--applyset')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--field-manager')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_delete() {
+    repeating_flags=()
+    non_repeating_flags=(--wait -v --verbose --no-color --version -h --help)
+    repeating_options=(-f --filename)
+    non_repeating_options=(--env --timeout --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-f'|'--filename')
+        __kf_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
 _kf_version() {
     repeating_flags=()
-    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    non_repeating_flags=(--client -v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-o --output)
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
     '-o'|'--output')
         __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
         return

@@ -3,6 +3,15 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case invalidProjectName(name: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case notADirectory(path: String)
+    case localContextWithoutProject
+    case localNotRunning(projectRoot: String)
+    case nothingToApply(verb: String)
+    case unreadableManifest(path: String, reason: String)
+    case namespaceMismatch(object: String, objectNamespace: String, flag: String)
+    case applyFailed(failed: Int, total: Int, details: [String])
+    case notReady(count: Int, details: [String])
+    case deleteFailed(failed: Int, total: Int, details: [String])
+    case pruneNeedsProject
 
     public var description: String {
         switch self {
@@ -12,6 +21,26 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "cannot write \(path): \(reason)"
         case let .notADirectory(path):
             return "\(path) exists and is not a folder; choose another project path"
+        case .localContextWithoutProject:
+            return "the context kf-local is a kf project's embedded cluster, and there is no kf.yaml here or above; "
+                + "run inside a kf project (kf init .) or pass --context with a kubeconfig context"
+        case let .localNotRunning(root):
+            return "kf-local is not running for the project in \(root); start it with `kf local up`"
+        case let .nothingToApply(verb):
+            return "nothing to \(verb): pass a kustomization folder or -f FILE, or run inside a kf project"
+        case let .unreadableManifest(path, reason):
+            return "cannot read \(path): \(reason)"
+        case let .namespaceMismatch(object, objectNamespace, flag):
+            return "\(object) names namespace \"\(objectNamespace)\", which does not match -n \(flag); "
+                + "drop -n or pass -n \(objectNamespace)"
+        case let .applyFailed(failed, total, details):
+            return "\(failed) of \(total) objects failed to apply:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+        case let .notReady(count, details):
+            return "\(count) objects were not ready in time:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+        case let .deleteFailed(failed, total, details):
+            return "\(failed) of \(total) objects were not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+        case .pruneNeedsProject:
+            return "--prune tracks what kf applied under the project's name: run inside a kf project or pass --applyset NAME"
         }
     }
 }

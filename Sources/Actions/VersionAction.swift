@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Resources
 import Git
 import Templates
 import Yams
@@ -63,5 +64,28 @@ public struct ClientVersion: Sendable, Equatable {
         #else
         return system + "/unknown"
         #endif
+    }
+}
+
+/// The server half of `kf version`: the current context's /version, when it can be reached quickly.
+public enum ServerVersionQuery {
+    /// The server's version, or why it could not be read. A stopped kf-local is not started for this.
+    public static func fetch(_ connection: ClusterConnection, logger: RequestLogger? = nil,
+                             timeout: Duration = .seconds(3)) async -> Result<ServerVersion, Error> {
+        do {
+            let client = try await connection.client(startLocal: false, logger: logger)
+            return .success(try await client.serverVersion(timeout: timeout))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `serverVersion` for -o json|yaml, from the server's own answer (string fields, in its order).
+    public static func node(_ version: ServerVersion) -> Node {
+        var pairs: [(Node, Node)] = []
+        for (key, value) in version.raw.mapping?.pairs ?? Mapping().pairs {
+            if let text = value.text { pairs.append((Node(key), Node(text, Tag(.str), .doubleQuoted))) }
+        }
+        return Node(pairs)
     }
 }

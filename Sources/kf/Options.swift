@@ -1,4 +1,6 @@
+import Actions
 import ArgumentParser
+import Cluster
 import Foundation
 
 /// Options every command takes.
@@ -12,6 +14,12 @@ struct GlobalOptions: ParsableArguments {
     /// The terminal to print to, honouring --no-color and NO_COLOR.
     var terminal: Terminal {
         Terminal(colorAllowed: !noColor)
+    }
+
+    /// With -v, each request's method, URL, status and time on stderr (tokens and secrets redacted by Cluster).
+    var requestLogger: RequestLogger? {
+        guard verbose else { return nil }
+        return { entry in Terminal.standardError.line(entry.description) }
     }
 }
 
@@ -28,6 +36,10 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: [.short, .long],
             help: ArgumentHelp("The namespace (default: KF_NAMESPACE, then kf.yaml, then the context's).", valueName: "name"))
     var namespace: String?
+
+    var flags: ClusterFlags {
+        ClusterFlags(kubeconfig: kubeconfig, context: context, namespace: namespace)
+    }
 }
 
 /// The formats a command can print.

@@ -1,10 +1,12 @@
 import Actions
+import Cluster
+import Foundation
 import ArgumentParser
 import Resources
 import Yams
 
 /// `kf version`: with no subcommand, the client's version; with one, the git-backed model registry.
-struct VersionCommand: ParsableCommand {
+struct VersionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "version",
         abstract: "Print kf's version, or work with model versions in the git registry.",
@@ -19,6 +21,10 @@ struct VersionCommand: ParsableCommand {
                       VersionStagesCommand.self, VersionResolveCommand.self, VersionFetchCommand.self]
     )
 
+    @Flag(help: "Print only the client's version; do not ask the cluster for its version.")
+    var client = false
+
+    @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
@@ -26,16 +32,37 @@ struct VersionCommand: ParsableCommand {
         try output.require([.table, .yaml, .json], command: "kf version")
     }
 
-    func run() throws {
+    func run() async throws {
         let version = ClientVersion.current()
+        var server: Result<ServerVersion, Error>?
+        if !client {
+            let environment = ProcessInfo.processInfo.environment
+            let project = try? ProjectContext.find(from: FileManager.default.currentDirectoryPath)
+            do {
+                let connection = try ClusterConnection(flags: cluster.flags, environment: environment, project: project)
+                server = await ServerVersionQuery.fetch(connection, logger: global.requestLogger)
+            } catch {
+                server = .failure(error)
+            }
+        }
+        var document = version.node
+        if case let .success(info) = server, case var .mapping(mapping) = document {
+            mapping[Node("serverVersion")] = ServerVersionQuery.node(info)
+            document = .mapping(mapping)
+        }
         let out = global.terminal
         switch output.output {
         case .json:
-            out.line(JSONRendering.render(version.node))
+            out.line(JSONRendering.render(document))
         case .yaml:
-            out.write(try Yams.serialize(node: version.node))
+            out.write(try Yams.serialize(node: document))
         default:
             for line in version.lines { out.line(line) }
+            if case let .success(info) = server { out.line("Server Version: \(info.gitVersion)") }
+        }
+        // Like kubectl, an unreachable server is reported; unlike kubectl, the client's facts still count as success.
+        if case let .failure(error) = server {
+            Terminal.standardError.line("Server Version: unavailable: \(error)")
         }
     }
 }

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// `kf apply` and `kf delete` as a user runs them: on a new project, against its kf-local (started on demand,
+/// stopped when the test ends).
+@Suite(.serialized) struct ApplyCommandTests {
+    func makeProject(_ name: String) throws -> (base: String, root: String) {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-apply-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let run = try KfBinary.run(["init", name], in: base)
+        #expect(run.status == 0, "\(run.stderr)")
+        return (base, base + "/" + name)
+    }
+
+    func write(_ text: String, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func clientDryRunPrintsWithoutStartingAnything() throws {
+        let (base, root) = try makeProject("dry")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: \"1\"\n", to: root + "/cm.yaml")
+        let run = try KfBinary.run(["apply", "-f", "cm.yaml", "--dry-run=client", "-o", "yaml"], in: root)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "apiVersion: v1\ndata:\n  a: \"1\"\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: dry\n")
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "a client dry run must not start kf-local")
+        let names = try KfBinary.run(["apply", "--dry-run=client", "-o", "name"], in: root)
+        #expect(names.stdout == "namespace/dry\n")
+    }
+
+    @Test func badInputIsOneClearError() throws {
+        let (base, root) = try makeProject("bad")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: other\n", to: root + "/cm.yaml")
+        let mismatch = try KfBinary.run(["apply", "-f", "cm.yaml", "-n", "mine", "--dry-run=client"], in: root)
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr.contains("ConfigMap c names namespace \"other\", which does not match -n mine"))
+        let missing = try KfBinary.run(["apply", "-f", "nope.yaml"], in: root)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "error: cannot read nope.yaml: no such file or folder\n")
+        let outside = try KfBinary.run(["apply"], in: base)
+        #expect(outside.status == 1)
+        #expect(outside.stderr.contains("nothing to apply"))
+        let usage = try KfBinary.run(["apply", "-o", "yaml"], in: root)
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("add --dry-run=client"))
+    }
+
+    @Test func applyDiffPruneAndDeleteOnKfLocal() throws {
+        let (base, root) = try makeProject("life")
+        defer {
+            _ = try? KfBinary.run(["local", "down"], in: root)
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        let first = try KfBinary.run(["apply"], in: root)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "namespace/life created\n")
+
+        // kf version now also reports the running server; --client does not ask it.
+        let version = try KfBinary.run(["version", "-o", "json"], in: root)
+        let object = try JSONSerialization.jsonObject(with: Data(version.stdout.utf8)) as? [String: Any]
+        let server = try #require(object?["serverVersion"] as? [String: String], "\(version.stdout)\(version.stderr)")
+        #expect(server["gitVersion"]?.contains("kf-local") == true)
+        let clientOnly = try KfBinary.run(["version", "--client"], in: root)
+        #expect(!clientOnly.stdout.contains("Server Version") && clientOnly.stderr.isEmpty)
+
+        // A new ConfigMap in the base: --diff shows it and changes nothing; apply creates it.
+        try write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  lr: \"0.1\"\n",
+                  to: root + "/manifests/base/settings.yaml")
+        try write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- namespace.yaml\n- settings.yaml\n",
+                  to: root + "/manifests/base/kustomization.yaml")
+        let diff = try KfBinary.run(["apply", "--diff"], in: root)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("+++ merged/life/ConfigMap/settings (v1)"))
+        #expect(diff.stdout.contains("+  lr: \"0.1\""))
+        let kubeconfig = root + "/.kf/kubeconfig"
+        let attributes = try FileManager.default.attributesOfItem(atPath: kubeconfig)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        let second = try KfBinary.run(["apply", "--prune"], in: root)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("configmap/settings created\n"))
+
+        // The ConfigMap leaves the set: --prune deletes it.
+        try write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- namespace.yaml\n",
+                  to: root + "/manifests/base/kustomization.yaml")
+        let pruned = try KfBinary.run(["apply", "--prune"], in: root)
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(pruned.stdout.contains("configmap/settings pruned\n"))
+
+        let deleted = try KfBinary.run(["delete", "--wait", "--timeout", "30"], in: root)
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(deleted.stdout == "namespace/life deleted\n")
+    }
+}
