@@ -316,9 +316,12 @@ extension APIServer {
         }
         let mergeSchema = MergeSchema(schema: type.custom?.schema)
         if let applied {
-            object = try ServerSideApply.apply(live: nil, applied: object, manager: manager, apiVersion: type.groupVersion,
-                                               force: true, mergeSchema: mergeSchema, subresource: nil, ignoreStatus: false)
-            _ = applied
+            // The applier owns what it applied, not what the server filled in (defaults, the namespace's name label,
+            // finalizers, status): a later apply of the same configuration must find nothing to remove.
+            let owned = try ServerSideApply.apply(live: nil, applied: applied, manager: manager, apiVersion: type.groupVersion,
+                                                  force: true, mergeSchema: mergeSchema, subresource: nil,
+                                                  ignoreStatus: type.hasStatus)
+            object.set(["metadata", "managedFields"], owned[path: ["metadata", "managedFields"]])
         } else {
             ServerSideApply.recordUpdate(old: nil, new: &object, manager: manager, apiVersion: type.groupVersion, mergeSchema: mergeSchema, subresource: nil)
         }

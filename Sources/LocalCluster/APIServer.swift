@@ -1,5 +1,6 @@
 import Foundation
 import Resources
+import Templates
 
 /// kf-local's Kubernetes API: routing, authentication, discovery and the object verbs over the durable store.
 /// It is independent of the HTTP library: `HTTPServer` feeds it `APIRequest`s.
@@ -106,8 +107,8 @@ public final class APIServer: @unchecked Sendable {
             return .json(.object([
                 ("major", .string(Self.kubernetesVersion.major)), ("minor", .string(Self.kubernetesVersion.minor)),
                 ("emulationMajor", .string(Self.kubernetesVersion.major)), ("emulationMinor", .string(Self.kubernetesVersion.minor)),
-                ("gitVersion", .string(Self.kubernetesVersion.git)), ("gitCommit", .string("kf-local")),
-                ("gitTreeState", .string("clean")), ("buildDate", .string("2026-01-01T00:00:00Z")),
+                ("gitVersion", .string(Self.kubernetesVersion.git)), ("gitCommit", .string(BuildInfo.gitCommit)),
+                ("gitTreeState", .string(BuildInfo.gitTreeState)), ("buildDate", .string(BuildInfo.buildDate)),
                 ("goVersion", .string("none")), ("compiler", .string("swift")),
                 ("platform", .string(Self.platform)),
             ]))

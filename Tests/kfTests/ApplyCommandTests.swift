@@ -56,6 +56,10 @@ import Testing
         let first = try KfBinary.run(["apply"], in: root)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "namespace/life created\n")
+        // Nothing changed: a no-op, decided against the live object (what the server filled in is not kf's).
+        let again = try KfBinary.run(["apply"], in: root)
+        #expect(again.stdout == "namespace/life unchanged\n")
+        #expect(again.stderr == "no change: all 1 objects unchanged\n")
 
         // kf version now also reports the running server; --client does not ask it.
         let version = try KfBinary.run(["version", "-o", "json"], in: root)
