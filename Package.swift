@@ -31,7 +31,7 @@ let package = Package(
 
         .target(name: "Git", dependencies: ["CGit2"]),
         .target(name: "Cluster", dependencies: ["CCurl", "Resources", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Registry", dependencies: ["Git", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Registry", dependencies: ["Git", "Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Manifests", dependencies: ["Resources"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 import Yams
 
 /// What kf records about a version beyond GTO's tag: stored as a JSON note on the tag object under refs/notes/kf.

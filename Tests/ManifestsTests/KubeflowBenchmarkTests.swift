@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Manifests
+import Resources
 
 /// Every root of ../shared/benchmarks/kubeflow-manifests builds to exactly kubectl's bytes (sha256 compared).
 struct KubeflowBenchmarkTests {
