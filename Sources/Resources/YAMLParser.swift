@@ -699,7 +699,11 @@ struct YAMLReader {
             if verbatim.hasPrefix("tag:yaml.org,2002:") { return "!!" + verbatim.dropFirst(18) }
             return verbatim
         }
-        while pos < end && !isBlankOrEnd(p[pos]) && !isFlowIndicator(p[pos]) { pos += 1 }
+        // Tag characters as go-yaml scans them (a URI: this takes ',', '[' and ']' too), then a blank.
+        while pos < end && Self.isTagCharacter(p[pos]) { pos += 1 }
+        if pos < end && !isBlankOrEnd(p[pos]) {
+            throw error("did not find expected whitespace or line break after a tag")
+        }
         let written = text(start, pos)
         if written == "!" || written.hasPrefix("!!") { 
             if let prefix = tagHandles["!!"] { return prefix + written.dropFirst(2) }
@@ -717,6 +721,13 @@ struct YAMLReader {
         }
         if let prefix = tagHandles["!"] { return prefix + written.dropFirst() }
         return written
+    }
+
+    private static func isTagCharacter(_ c: UInt8) -> Bool {
+        if (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D {
+            return true
+        }
+        return ";/?:@&=+$,.!~*'()[]%".utf8.contains(c)
     }
 
     private mutating func parseAlias() throws -> Value {
@@ -1406,7 +1417,7 @@ struct YAMLReader {
         guard pos < end else { throw error("found unexpected end of stream inside a flow collection") }
         let c = p[pos]
         if c == comma || c == rbracket || c == rbrace || (c == colon && isBlankOrEnd(p[pos + 1])) {
-            if properties.tag == nil { return (register(Self.flowEmpty, properties), false) }
+            if properties.tag == nil || properties.tag == "!" { return (register(Self.flowEmpty, properties), false) }
             return (try finishEmpty(properties), false)
         }
         if c == lbracket || c == lbrace {
@@ -1482,7 +1493,8 @@ struct YAMLReader {
     // MARK: Tags
 
     private mutating func makeScalar(_ text: String, style: Scalar.Style, tag: String?) throws -> Value {
-        guard let tag else {
+        // go-yaml v3 resolves a scalar under the non-specific tag `!` as if it had none.
+        guard let tag, tag != "!" else {
             if style == .plain { return .scalar(Scalar(text, tag: YAMLResolver.resolve(text), style: style)) }
             return .scalar(Scalar(text, tag: .string, style: style))
         }
@@ -1497,7 +1509,9 @@ struct YAMLReader {
             error("cannot decode !!\(YAMLResolver.name(of: resolved)) `\(s.text)` as a \(want)")
         }
         switch tag {
-        case "!", "!!str": s.tag = .string
+        case "!":
+            s.tag = s.style == .plain ? resolved : .string
+        case "!!str": s.tag = .string
         case "!!timestamp":
             guard YAMLResolver.timestamp(s.text) != nil else { throw mismatch("!!timestamp") }
             s.tag = .timestamp

@@ -233,6 +233,12 @@ func parseError(_ yaml: String, _ parser: YAMLParser = YAMLParser()) -> String? 
         #expect(v["g"] == s("5"))
     }
 
+    @Test func nonSpecificTagResolvesAsUntagged() throws {
+        let v = try parse1("a: !\nb: ! x\nc: ! 12\nl: [! 1, ! ]\n")
+        #expect(v == m(["a": scalar("", .null), "b": s("x"), "c": .int(12), "l": .sequence([.int(1), s("")])]))
+        #expect(try YAMLParser.parse("!\n", file: "x").isEmpty, "a document of `!` alone is null, and dropped")
+    }
+
     @Test func tagHandlesFromDirectives() throws {
         let v = try parse1("%TAG !e! tag:example.com,2000:\n---\na: !e!thing x\n")
         #expect(v["a"] == scalar("x", .other("tag:example.com,2000:thing")))
