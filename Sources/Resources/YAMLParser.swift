@@ -370,14 +370,14 @@ struct YAMLReader {
                 break
             }
             var explicit = false
-            if atSeparatorLine() {
-                if !atDocumentMarker() || !firstLineOfInput() {
-                    try checkSeparator()
-                }
-                if atDocumentMarker() {
-                    pos += 3
-                    explicit = true
-                }
+            // kustomize splits on `\n---`: its rules apply from the second line on; on the first line only a YAML
+            // document marker counts (`---x` there is content).
+            if atSeparatorLine() && !firstLineOfInput() {
+                try checkSeparator()
+            }
+            if atDocumentMarker() && p[pos] == dash {
+                pos += 3
+                explicit = true
             } else if sawDirective {
                 throw error("did not find expected <document start> after a directive")
             }

@@ -313,6 +313,12 @@ func parseError(_ yaml: String, _ parser: YAMLParser = YAMLParser()) -> String? 
                 "\(message ?? "no error")")
     }
 
+    @Test func dashesStartingTheFirstLineAreContent() throws {
+        // kustomize splits on "\n---", so the first line is read as YAML: `---x` is a plain scalar there.
+        #expect(try parse1("---apiVersion: v1\n") == m(["---apiVersion": s("v1")]))
+        #expect(parseError("a: 1\n---apiVersion: v1\n")?.contains("invalid document separator") == true)
+    }
+
     @Test func duplicateKeys() throws {
         let message = parseError("a: 1\nb: 2\na: 3\n")
         #expect(message == "bad.yaml:3:1: invalid YAML: mapping key \"a\" already defined at line 1")
