@@ -370,14 +370,14 @@ struct YAMLReader {
                 break
             }
             var explicit = false
-            if atSeparatorLine() {
-                if !atDocumentMarker() || !firstLineOfInput() {
-                    try checkSeparator()
-                }
-                if atDocumentMarker() {
-                    pos += 3
-                    explicit = true
-                }
+            // kustomize splits on `\n---`: its rules apply from the second line on; on the first line only a YAML
+            // document marker counts (`---x` there is content).
+            if atSeparatorLine() && !firstLineOfInput() {
+                try checkSeparator()
+            }
+            if atDocumentMarker() && p[pos] == dash {
+                pos += 3
+                explicit = true
             } else if sawDirective {
                 throw error("did not find expected <document start> after a directive")
             }
@@ -630,6 +630,7 @@ struct YAMLReader {
                 mappingProperties = outer
             }
             let keyValue = isPlain ? try makeScalar(plainText, style: .plain, tag: keyProperties.tag) : node
+            try checkSingleLineKey(from: keyStart, to: pos)
             let key = try keyString(register(keyValue, keyProperties), at: keyStart)
             let mapping = try parseBlockMapping(indent: keyColumn,
                                                 firstKey: (key, keyLine, keyStart, isMergeKey(keyValue, isPlain)))
@@ -699,7 +700,11 @@ struct YAMLReader {
             if verbatim.hasPrefix("tag:yaml.org,2002:") { return "!!" + verbatim.dropFirst(18) }
             return verbatim
         }
-        while pos < end && !isBlankOrEnd(p[pos]) && !isFlowIndicator(p[pos]) { pos += 1 }
+        // Tag characters as go-yaml scans them (a URI: this takes ',', '[' and ']' too), then a blank.
+        while pos < end && Self.isTagCharacter(p[pos]) { pos += 1 }
+        if pos < end && !isBlankOrEnd(p[pos]) {
+            throw error("did not find expected whitespace or line break after a tag")
+        }
         let written = text(start, pos)
         if written == "!" || written.hasPrefix("!!") { 
             if let prefix = tagHandles["!!"] { return prefix + written.dropFirst(2) }
@@ -717,6 +722,13 @@ struct YAMLReader {
         }
         if let prefix = tagHandles["!"] { return prefix + written.dropFirst() }
         return written
+    }
+
+    private static func isTagCharacter(_ c: UInt8) -> Bool {
+        if (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D {
+            return true
+        }
+        return ";/?:@&=+$,.!~*'()[]%".utf8.contains(c)
     }
 
     private mutating func parseAlias() throws -> Value {
@@ -847,8 +859,22 @@ struct YAMLReader {
         }
         while isBlank(p[pos]) { pos += 1 }
         pos += 1 // ':'
+        try checkSingleLineKey(from: keyStart, to: pos)
         let key = try keyString(register(keyValue, properties), at: keyStart)
         return (key, isMergeKey(keyValue, plain) && properties.tag == nil)
+    }
+
+    /// go-yaml reads NEL, LS and PS as line breaks (YAML 1.1), so an implicit key holding one spans two lines,
+    /// which it rejects.
+    private mutating func checkSingleLineKey(from start: Int, to stop: Int) throws {
+        var k = start
+        while k < stop {
+            let c = p[k]
+            if c == 0xC2 && p[k + 1] == 0x85 || c == 0xE2 && p[k + 1] == 0x80 && (p[k + 2] == 0xA8 || p[k + 2] == 0xA9) {
+                throw error("implicit mapping keys must fit on one line (NEL, LS and PS break lines in YAML 1.1)", at: k)
+            }
+            k += 1
+        }
     }
 
     private mutating func keyString(_ key: Value, at start: Int) throws -> String {
@@ -1086,7 +1112,7 @@ struct YAMLReader {
         var k = pos
         while k < end {
             let c = p[k]
-            if c == quote || c == newline || (double && c == backslash) { break }
+            if c == quote || c == newline || (double && c == backslash) || c == 0xC2 || c == 0xE2 { break }
             k += 1
         }
         if k < end && p[k] == quote && !(!double && p[k + 1] == squote) {
@@ -1155,32 +1181,59 @@ struct YAMLReader {
                 }
                 continue
             }
-            if c == newline || isBlank(c) {
-                // Whitespace: kept unless a line break follows, then folded.
+            if c == newline || isBlank(c) || yaml11BreakLength(pos) > 0 {
+                // Whitespace: kept unless a line break follows, then folded. As in go-yaml (YAML 1.1), NEL, LS and
+                // PS break lines too: NEL folds like a line feed, LS and PS are kept themselves.
                 var w = pos
                 while w < end && isBlank(p[w]) { w += 1 }
-                if w >= end || p[w] != newline {
+                if w >= end || (p[w] != newline && yaml11BreakLength(w) == 0) {
                     out.append(contentsOf: UnsafeBufferPointer(start: p + pos, count: w - pos))
                     pos = w
                     continue
                 }
                 pos = w
-                var breaks = 0
-                while pos < end && (p[pos] == newline || isBlank(p[pos])) {
+                var leadingBreak: [UInt8] = []
+                var trailingBreaks: [UInt8] = []
+                while pos < end {
+                    if isBlank(p[pos]) { pos += 1; continue }
+                    var lineBreak: [UInt8]
                     if p[pos] == newline {
-                        breaks += 1
+                        lineBreak = [newline]
                         consumeNewline()
                         try checkQuotedLineStart(open)
-                    } else { pos += 1 }
+                    } else {
+                        let length = yaml11BreakLength(pos)
+                        if length == 0 { break }
+                        lineBreak = length == 2 ? [newline] : Array(UnsafeBufferPointer(start: p + pos, count: 3))
+                        pos += length
+                        // For go-yaml a line starts here: a document marker ends the stream's document.
+                        let m = p[pos]
+                        if (m == dash || m == dot) && p[pos + 1] == m && p[pos + 2] == m && isBlankOrEnd(p[pos + 3]) {
+                            throw error("found unexpected document indicator while scanning a quoted scalar")
+                        }
+                    }
+                    if leadingBreak.isEmpty { leadingBreak = lineBreak } else { trailingBreaks += lineBreak }
                 }
                 multiline = true
-                if breaks == 1 { out.append(space) } else { for _ in 1..<breaks { out.append(newline) } }
+                if leadingBreak == [newline] {
+                    if trailingBreaks.isEmpty { out.append(space) } else { out += trailingBreaks }
+                } else {
+                    out += leadingBreak
+                    out += trailingBreaks
+                }
                 continue
             }
             out.append(c)
             pos += 1
         }
         return (String(decoding: out, as: UTF8.self), multiline)
+    }
+
+    /// The length of a NEL (2), LS or PS (3) at `k`, or 0.
+    @inline(__always) private func yaml11BreakLength(_ k: Int) -> Int {
+        if p[k] == 0xC2 && p[k + 1] == 0x85 { return 2 }
+        if p[k] == 0xE2 && p[k + 1] == 0x80 && (p[k + 2] == 0xA8 || p[k + 2] == 0xA9) { return 3 }
+        return 0
     }
 
     private mutating func checkQuotedLineStart(_ open: Int) throws {
@@ -1351,6 +1404,7 @@ struct YAMLReader {
                 key = node
                 keyIsPlainMerge = plainMerge
             }
+            let keyEnd = pos
             let adjacent = pos > entryStart && (p[pos - 1] == dquote || p[pos - 1] == squote
                 || p[pos - 1] == rbracket || p[pos - 1] == rbrace)
             try skipFlowSpace()
@@ -1358,6 +1412,7 @@ struct YAMLReader {
             if pos < end && p[pos] == colon
                 && (isBlankOrEnd(p[pos + 1]) || isFlowIndicator(p[pos + 1]) || adjacent) {
                 pos += 1
+                if !explicitKey { try checkSingleLineKey(from: entryStart, to: keyEnd) }
                 try skipFlowSpace()
                 if pos < end && (p[pos] == comma || p[pos] == close) {
                     value = Self.flowEmpty
@@ -1406,7 +1461,7 @@ struct YAMLReader {
         guard pos < end else { throw error("found unexpected end of stream inside a flow collection") }
         let c = p[pos]
         if c == comma || c == rbracket || c == rbrace || (c == colon && isBlankOrEnd(p[pos + 1])) {
-            if properties.tag == nil { return (register(Self.flowEmpty, properties), false) }
+            if properties.tag == nil || properties.tag == "!" { return (register(Self.flowEmpty, properties), false) }
             return (try finishEmpty(properties), false)
         }
         if c == lbracket || c == lbrace {
@@ -1482,7 +1537,8 @@ struct YAMLReader {
     // MARK: Tags
 
     private mutating func makeScalar(_ text: String, style: Scalar.Style, tag: String?) throws -> Value {
-        guard let tag else {
+        // go-yaml v3 resolves a scalar under the non-specific tag `!` as if it had none.
+        guard let tag, tag != "!" else {
             if style == .plain { return .scalar(Scalar(text, tag: YAMLResolver.resolve(text), style: style)) }
             return .scalar(Scalar(text, tag: .string, style: style))
         }
@@ -1497,7 +1553,9 @@ struct YAMLReader {
             error("cannot decode !!\(YAMLResolver.name(of: resolved)) `\(s.text)` as a \(want)")
         }
         switch tag {
-        case "!", "!!str": s.tag = .string
+        case "!":
+            s.tag = s.style == .plain ? resolved : .string
+        case "!!str": s.tag = .string
         case "!!timestamp":
             guard YAMLResolver.timestamp(s.text) != nil else { throw mismatch("!!timestamp") }
             s.tag = .timestamp

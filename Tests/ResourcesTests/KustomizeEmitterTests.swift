@@ -216,6 +216,12 @@ func emitted(_ yaml: String) throws -> String {
         #expect(try emitted("b: !!binary YeKC\nc: !!binary gA==\n") == "b: a\u{FFFD}\u{FFFD}\nc: \u{FFFD}\n")
     }
 
+    @Test func nextLineAndLineSeparatorReadAsYAML11LineBreaks() throws {
+        // go-yaml folds a raw NEL in a quoted scalar like a line feed, keeps LS, and drops blanks around both.
+        #expect(try emitted("a: \"x \u{85} y\"\nb: \"x \u{2028} y\"\n") == "a: x y\nb: 'x\u{2028}  y'\n")
+        #expect(parseError("{\"k\u{2028}\": 1}\n")?.contains("implicit mapping keys must fit on one line") == true)
+    }
+
     @Test func documentsAreSeparated() throws {
         let out = try KustomizeEmitter.string([Value.mapping(Mapping([("a", .int(1))])), .mapping(Mapping()), .string("x")])
         #expect(out == "a: 1\n---\n{}\n---\nx\n")

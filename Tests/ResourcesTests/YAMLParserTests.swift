@@ -233,6 +233,12 @@ func parseError(_ yaml: String, _ parser: YAMLParser = YAMLParser()) -> String? 
         #expect(v["g"] == s("5"))
     }
 
+    @Test func nonSpecificTagResolvesAsUntagged() throws {
+        let v = try parse1("a: !\nb: ! x\nc: ! 12\nl: [! 1, ! ]\n")
+        #expect(v == m(["a": scalar("", .null), "b": s("x"), "c": .int(12), "l": .sequence([.int(1), s("")])]))
+        #expect(try YAMLParser.parse("!\n", file: "x").isEmpty, "a document of `!` alone is null, and dropped")
+    }
+
     @Test func tagHandlesFromDirectives() throws {
         let v = try parse1("%TAG !e! tag:example.com,2000:\n---\na: !e!thing x\n")
         #expect(v["a"] == scalar("x", .other("tag:example.com,2000:thing")))
@@ -305,6 +311,12 @@ func parseError(_ yaml: String, _ parser: YAMLParser = YAMLParser()) -> String? 
         let message = parseError("a: 1\n--- b: 2\n")
         #expect(message?.contains("bad.yaml:2:1: invalid YAML: invalid document separator: --- b: 2") == true,
                 "\(message ?? "no error")")
+    }
+
+    @Test func dashesStartingTheFirstLineAreContent() throws {
+        // kustomize splits on "\n---", so the first line is read as YAML: `---x` is a plain scalar there.
+        #expect(try parse1("---apiVersion: v1\n") == m(["---apiVersion": s("v1")]))
+        #expect(parseError("a: 1\n---apiVersion: v1\n")?.contains("invalid document separator") == true)
     }
 
     @Test func duplicateKeys() throws {
