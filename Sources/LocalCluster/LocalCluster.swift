@@ -102,8 +102,9 @@ public enum LocalCluster {
     }
 
     /// Runs kf-local in the foreground until SIGTERM or SIGINT: opens the store, installs kf's CRDs, listens on
-    /// 127.0.0.1, writes `.kf/local.json` and `.kf/kubeconfig`.
-    public static func serve(projectRoot: URL, port requestedPort: Int? = nil) async throws {
+    /// 127.0.0.1, writes `.kf/local.json` and `.kf/kubeconfig`, then runs `agents` (the node agent, the
+    /// controllers) as clients of the server. On stop the agents are cancelled and awaited before the server closes.
+    public static func serve(projectRoot: URL, port requestedPort: Int? = nil, agents: [any LocalAgent] = []) async throws {
         let state = stateDirectory(projectRoot: projectRoot)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let token = try token(stateDirectory: state)
@@ -121,6 +122,10 @@ public enum LocalCluster {
         let run = RunState(pid: getpid(), port: server.port, url: server.url, startedAt: APIServer.timestamp())
         try JSONEncoder().encode(run).write(to: runFile(state), options: .atomic)
         FileHandle.standardError.write(Data("kf-local: serving \(server.url) for \(projectRoot.path)\n".utf8))
+        let context = LocalAgentContext(projectRoot: projectRoot, stateDirectory: state,
+                                        kubeconfigPath: kubeconfigFile(state).path,
+                                        endpoint: LocalEndpoint(url: server.url, token: token, kubeconfigPath: kubeconfigFile(state).path))
+        let agentsTask = Task { await runAgents(agents, context: context) }
 
         signal(SIGHUP, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -134,6 +139,8 @@ public enum LocalCluster {
         }
         for await _ in stopped { break }
         for source in sources { source.cancel() }
+        agentsTask.cancel()
+        await agentsTask.value
         try? FileManager.default.removeItem(at: runFile(state))
         await server.stop()
         FileHandle.standardError.write(Data("kf-local: stopped\n".utf8))
