@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Manifests", dependencies: ["Resources"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
+        .target(name: "Workloads", dependencies: ["Manifests", "Resources", "Templates"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
         // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
         .target(name: "Tuning", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
@@ -85,6 +86,7 @@ let package = Package(
         ]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates"]),
     ],
     swiftLanguageModes: [.v6]
 )
