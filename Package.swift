@@ -56,11 +56,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Actions", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
