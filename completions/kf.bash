@@ -353,13 +353,13 @@ _kf_train() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|list|status|wait|delete)
+    run|list|status|logs|wait|delete)
         # Offer subcommand argument completions
         "_kf_train_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run list status wait delete' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run list status logs wait delete' -- "${cur}"))
         ;;
     esac
 }
@@ -495,6 +495,40 @@ _kf_train_status() {
         ;;
     '-o'|'--output')
         __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_train_logs() {
+    repeating_flags=()
+    non_repeating_flags=(-f --follow --all -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kind --replica --index --tail --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kind')
+        return
+        ;;
+    '--replica')
+        return
+        ;;
+    '--index')
+        return
+        ;;
+    '--tail')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
         return
         ;;
     esac

@@ -20,6 +20,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case jobFailed(name: String, message: String)
     case waitTimedOut(name: String, seconds: Int, phase: String)
     case namespaceMissing(namespace: String)
+    case noPods(job: String, which: String)
 
     public var description: String {
         switch self {
@@ -57,6 +58,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
         case let .waitTimedOut(name, seconds, phase):
             return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
+        case let .noPods(job, which):
+            return "job \(job) has no Pods\(which) yet; see `kf train status \(job)`, or add -f to wait for them"
         case let .namespaceMissing(namespace):
             return "namespace \(namespace) does not exist; create it (kubectl create namespace \(namespace)) or pass -n with another"
         case let .deleteFailed(failed, total, details):

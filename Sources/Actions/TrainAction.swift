@@ -326,3 +326,85 @@ public struct TrainingJobs: Sendable {
         _ = try await client.delete(reference, propagationPolicy: .background)
     }
 }
+
+/// Which replicas' logs `kf train logs` prints.
+public struct ReplicaSelection: Sendable, Equatable {
+    /// A replica type (`master`, `worker`, ... in any case), or nil for the job's main replica.
+    public var type: String?
+    public var index: Int?
+    /// Every replica, each line prefixed by its replica.
+    public var all = false
+
+    public init(type: String? = nil, index: Int? = nil, all: Bool = false) {
+        self.type = type
+        self.index = index
+        self.all = all
+    }
+}
+
+extension TrainingJobs {
+    /// The labels that select a job's Pods: the Training Operator's, or JobSet's for a TrainJob.
+    static func podSelector(_ job: Value) -> String {
+        let name = job[path: ["metadata", "name"]]?.text ?? ""
+        if job["kind"]?.text == "TrainJob" { return "jobset.sigs.k8s.io/jobset-name=" + name }
+        return "training.kubeflow.org/job-name=" + name
+    }
+
+    /// The job's Pods that `selection` picks, ordered by replica type and index, each with the prefix its lines
+    /// get (`master-0`). Without a type or --all: the main replica (the operator's `job-role=master` Pod, else the
+    /// first).
+    public func pods(of job: Value, selection: ReplicaSelection) async throws -> [(pod: Value, prefix: String)] {
+        let namespace = job[path: ["metadata", "namespace"]]?.text
+        let items = try await client.list(apiVersion: "v1", kind: "Pod", namespace: namespace, labelSelector: Self.podSelector(job)).items
+        func label(_ pod: Value, _ key: String) -> String? { pod[path: ["metadata", "labels", key]]?.text }
+        func replica(_ pod: Value) -> (type: String, index: Int) {
+            let type = label(pod, "training.kubeflow.org/replica-type") ?? label(pod, "jobset.sigs.k8s.io/replicatedjob-name") ?? "pod"
+            let index = Int(label(pod, "training.kubeflow.org/replica-index") ?? label(pod, "batch.kubernetes.io/job-completion-index") ?? "") ?? 0
+            return (type.lowercased(), index)
+        }
+        var pods = items.map { (pod: $0, replica: replica($0)) }
+        pods.sort { ($0.replica.type, $0.replica.index) < ($1.replica.type, $1.replica.index) }
+        if let type = selection.type?.lowercased() {
+            pods = pods.filter { $0.replica.type == type && (selection.index == nil || $0.replica.index == selection.index) }
+        } else if !selection.all {
+            let main = pods.first { label($0.pod, "training.kubeflow.org/job-role") == "master" } ?? pods.first
+            pods = main.map { [$0] } ?? []
+        }
+        return pods.map { ($0.pod, "\($0.replica.type)-\($0.replica.index)") }
+    }
+
+    /// Streams the logs of the chosen replicas (concurrently when following), calling `emit` with each line's
+    /// prefix (nil when only one Pod is shown) and text.
+    public func logs(of job: Value, selection: ReplicaSelection, follow: Bool, tailLines: Int? = nil,
+                     emit: @escaping @Sendable (String?, String) -> Void) async throws {
+        var chosen = try await pods(of: job, selection: selection)
+        let name = job[path: ["metadata", "name"]]?.text ?? ""
+        if chosen.isEmpty && follow {
+            // The operator has not created the Pods yet: wait for them, as `kubectl logs -f` waits for a container.
+            while chosen.isEmpty {
+                try await Task.sleep(for: .milliseconds(500))
+                chosen = try await pods(of: job, selection: selection)
+            }
+        }
+        guard !chosen.isEmpty else {
+            let which = selection.type.map { " of type \($0)" + (selection.index.map { " with index \($0)" } ?? "") } ?? ""
+            throw ActionError.noPods(job: name, which: which)
+        }
+        let prefixed = chosen.count > 1 || selection.all
+        let mainContainer = TrainingFramework.allCases.first { $0.kind == job["kind"]?.text }?.containerName ?? "node"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (pod, prefix) in chosen {
+                let containers = pod[path: ["spec", "containers"]]?.sequence?.compactMap { $0["name"]?.text } ?? []
+                let container = containers.contains(mainContainer) ? mainContainer : containers.first
+                let podName = pod[path: ["metadata", "name"]]?.text ?? ""
+                let namespace = pod[path: ["metadata", "namespace"]]?.text
+                let stream = client.logs(pod: podName, namespace: namespace,
+                                         options: LogOptions(container: container, follow: follow, tailLines: tailLines))
+                group.addTask {
+                    for try await line in stream { emit(prefixed ? prefix : nil, line) }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

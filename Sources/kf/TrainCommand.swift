@@ -15,8 +15,8 @@ struct TrainCommand: AsyncParsableCommand {
         manifests/train/NAME` builds the same job), creates it and, with --wait, follows it to the end. Flags not \
         given come from kf.yaml's defaults.train.
         """,
-        subcommands: [TrainRunCommand.self, TrainListCommand.self, TrainStatusCommand.self, TrainWaitCommand.self,
-                      TrainDeleteCommand.self],
+        subcommands: [TrainRunCommand.self, TrainListCommand.self, TrainStatusCommand.self, TrainLogsCommand.self,
+                      TrainWaitCommand.self, TrainDeleteCommand.self],
         defaultSubcommand: TrainRunCommand.self
     )
 }
@@ -217,6 +217,54 @@ struct TrainStatusCommand: AsyncParsableCommand {
         case .json: out.line(try JSONEmitter.string(object))
         case .name: out.line(kubectlName(try ObjectReference(object)))
         default: for line in TrainingFormat.statusLines(TrainingJobStatus(object)) { out.line(line) }
+        }
+    }
+}
+
+struct TrainLogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Print a job's logs: its main replica's, one replica's, or every replica's prefixed by replica.",
+        discussion: "The main replica is the one the operator labels job-role=master (the Master, Chief or Launcher), else the first."
+    )
+
+    @OptionGroup var job: TrainJobOptions
+
+    @Flag(name: [.short, .long], help: "Stream the logs while the job runs (waits for its Pods).")
+    var follow = false
+
+    @Option(help: ArgumentHelp("A replica type: master, worker, ps, chief, launcher, ...", valueName: "type"))
+    var replica: String?
+
+    @Option(help: ArgumentHelp("The replica's index (with --replica).", valueName: "n"))
+    var index: Int?
+
+    @Flag(help: "Every replica, each line prefixed by [type-index].")
+    var all = false
+
+    @Option(help: ArgumentHelp("Only the last lines of each log.", valueName: "n"))
+    var tail: Int?
+
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if index != nil && replica == nil { throw ValidationError("--index needs --replica") }
+        if all && replica != nil { throw ValidationError("--all shows every replica; drop --replica") }
+        if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more") }
+    }
+
+    func run() async throws {
+        let project = try ProjectContext.find(from: FileManager.default.currentDirectoryPath)
+        let connection = try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment, project: project)
+        let client = try await connection.client(logger: global.requestLogger)
+        let jobs = TrainingJobs(client: client)
+        let object = try await jobs.find(job.name, kind: job.kind, namespace: connection.namespace)
+        let out = global.terminal
+        let lock = NSLock()
+        try await jobs.logs(of: object, selection: ReplicaSelection(type: replica, index: index, all: all), follow: follow,
+                            tailLines: tail) { prefix, line in
+            lock.withLock { out.line(prefix.map { out.paint("[\($0)]", .dim) + " " + line } ?? line) }
         }
     }
 }
