@@ -34,7 +34,7 @@ function __kf_parse_tokens -S
             __kf_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'run'
-                __kf_parse_subcommand -r 2 'framework=' 'trainer-v2' 'runtime=' 'image=' 'workers=' 'ps=' 'chief' 'procs-per-worker=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'restart-policy=' 'backoff-limit=' 'active-deadline=' 'ttl=' 'clean-pod-policy=' 'elastic=' 'wait' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand -r 2 'f/filename=' 'framework=' 'trainer-v2' 'runtime=' 'image=' 'workers=' 'ps=' 'chief' 'procs-per-worker=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'restart-policy=' 'backoff-limit=' 'active-deadline=' 'ttl=' 'clean-pod-policy=' 'elastic=' 'wait' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
                 __kf_parse_subcommand 0 'a/all-namespaces' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
@@ -205,6 +205,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf train" -eq
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf train" -eq 1' -fa 'logs' -d 'Print a job\'s logs: its main replica\'s, one replica\'s, or every replica\'s prefixed by replica.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf train" -eq 1' -fa 'wait' -d 'Wait until a job ends; the exit code follows its result.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf train" -eq 1' -fa 'delete' -d 'Delete a job with its Pods and Services.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" f filename' -s 'f' -l 'filename' -d 'A job manifest (YAML or JSON) to run instead of flags: one job of a training kind.' -rfa '(set -l exts \'yaml\' \'yml\' \'json\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" framework' -l 'framework' -d 'pytorch, tensorflow, xgboost, mpi, jax or paddle (default: kf.yaml, then pytorch).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" trainer-v2' -l 'trainer-v2' -d 'Run a Kubeflow Trainer v2 TrainJob instead of a Training Operator job.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" runtime' -l 'runtime' -d 'The TrainJob\'s ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed).' -rfka ''

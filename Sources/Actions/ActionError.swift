@@ -21,6 +21,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case waitTimedOut(name: String, seconds: Int, phase: String)
     case namespaceMissing(namespace: String)
     case noPods(job: String, which: String)
+    case notOneTrainingJob(path: String, found: Int)
+    case notATrainingJob(path: String, kind: String)
 
     public var description: String {
         switch self {
@@ -58,6 +60,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
         case let .waitTimedOut(name, seconds, phase):
             return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
+        case let .notOneTrainingJob(path, found):
+            return "\(path) holds \(found) objects; `kf train -f` takes a file with exactly one training job"
+        case let .notATrainingJob(path, kind):
+            return "\(path): \(kind) is not a training job; expected kubeflow.org/v1 PyTorchJob, TFJob, XGBoostJob, MPIJob, JAXJob or PaddleJob, or trainer.kubeflow.org/v1alpha1 TrainJob"
         case let .noPods(job, which):
             return "job \(job) has no Pods\(which) yet; see `kf train status \(job)`, or add -f to wait for them"
         case let .namespaceMissing(namespace):

@@ -113,7 +113,13 @@ public struct TrainRequest: Sendable {
 /// `kf train`: renders the job from its template and overlay, writes both under the project's
 /// `manifests/train/`, creates the job, and with `wait` follows it to the end.
 public struct TrainAction: Sendable {
-    public var spec: TrainingSpec
+    /// What to run: a job made from typed values, or a job manifest the user wrote (`-f job.yaml`).
+    public enum Source: Sendable {
+        case spec(TrainingSpec)
+        case file(String)
+    }
+
+    public var source: Source
     public var project: ProjectContext?
     public var connection: ClusterConnection
     public var dryRun: DryRun = .none
@@ -121,7 +127,11 @@ public struct TrainAction: Sendable {
     public var timeout: Duration = .seconds(3600)
 
     public init(spec: TrainingSpec, project: ProjectContext?, connection: ClusterConnection) {
-        self.spec = spec
+        self.init(source: .spec(spec), project: project, connection: connection)
+    }
+
+    public init(source: Source, project: ProjectContext?, connection: ClusterConnection) {
+        self.source = source
         self.project = project
         self.connection = connection
     }
@@ -135,11 +145,21 @@ public struct TrainAction: Sendable {
     }
 
     public func run(logger: RequestLogger? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
-        try spec.validate()
-        let manifests = TrainingManifests(spec: spec)
-        let baseFiles = try existingBase(manifests) ?? manifests.baseFiles(from: TemplateStore(projectRoot: project?.root))
-        var job = try manifests.build(baseFiles: baseFiles)
-        if let namespace = connection.namespace { job["metadata"]?["namespace"] = .string(namespace) }
+        var job: Value
+        var generated: (manifests: TrainingManifests, baseFiles: [String: String])?
+        switch source {
+        case let .spec(spec):
+            try spec.validate()
+            let manifests = TrainingManifests(spec: spec)
+            let baseFiles = try existingBase(manifests) ?? manifests.baseFiles(from: TemplateStore(projectRoot: project?.root))
+            job = try manifests.build(baseFiles: baseFiles)
+            generated = (manifests, baseFiles)
+        case let .file(path):
+            job = try Self.readJob(path)
+        }
+        if let namespace = connection.namespace, job[path: ["metadata", "namespace"]] == nil {
+            job["metadata"]?["namespace"] = .string(namespace)
+        }
         if dryRun == .client { return .rendered(job) }
 
         let client = try await connection.client(logger: logger)
@@ -149,11 +169,29 @@ public struct TrainAction: Sendable {
         }
         try await ensureNamespace(client, reference.namespace ?? client.config.namespace, progress: progress)
         var files: [String] = []
-        if dryRun == .none, project != nil { files = try write(manifests, baseFiles: baseFiles) }
+        if dryRun == .none, project != nil, let generated { files = try write(generated.manifests, baseFiles: generated.baseFiles) }
         _ = try await client.create(job, dryRun: dryRun == .server, fieldManager: "kf")
         guard wait, dryRun == .none else { return .created(reference, files: files, final: nil) }
-        let final = try await TrainingJobs(client: client).wait(reference, timeout: timeout, progress: progress)
+        let final = try await TrainingJobs(client: client).wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
         return .created(reference, files: files, final: final)
+    }
+
+    /// The one training job in a YAML or JSON file.
+    static func readJob(_ path: String) throws -> Value {
+        let objects = try ManifestSource.files([path]).objects()
+        let kinds = Set(TrainingJobStatus.kinds.map(\.kind))
+        guard objects.count == 1, let job = objects.first else {
+            throw ActionError.notOneTrainingJob(path: path, found: objects.count)
+        }
+        let kind = job["kind"]?.text ?? ""
+        guard kinds.contains(kind), let apiVersion = job["apiVersion"]?.text,
+              TrainingJobStatus.kinds.contains(where: { $0.kind == kind && $0.apiVersion == apiVersion }) else {
+            throw ActionError.notATrainingJob(path: path, kind: (job["apiVersion"]?.text ?? "?") + " " + kind)
+        }
+        guard let name = job[path: ["metadata", "name"]]?.text, !name.isEmpty else {
+            throw ActionError.unreadableManifest(path: path, reason: "metadata.name is missing: every job needs a name")
+        }
+        return job
     }
 
     /// The project's own namespace is created when missing (its manifests declare it; `kf apply` would create it
@@ -168,7 +206,7 @@ public struct TrainAction: Sendable {
             ("apiVersion", .string("v1")), ("kind", .string("Namespace")),
             ("metadata", .mapping(Mapping([("name", .string(namespace))]))),
         ])), fieldManager: "kf")
-        progress("created namespace \(namespace), the project's")
+        progress("namespace/\(namespace) created (the project's namespace)")
     }
 
     /// The project's copy of the base, when it has one: once written it is the user's to change.

@@ -29,6 +29,7 @@ public struct TrainingJobStatus: Sendable, Equatable {
 
     public var name: String
     public var namespace: String
+    public var apiVersion: String
     public var kind: String
     public var phase: Phase
     /// The message of the condition that decided the phase.
@@ -46,6 +47,7 @@ public struct TrainingJobStatus: Sendable, Equatable {
     public init(_ job: Value) {
         name = job[path: ["metadata", "name"]]?.text ?? ""
         namespace = job[path: ["metadata", "namespace"]]?.text ?? ""
+        apiVersion = job["apiVersion"]?.text ?? ""
         kind = job["kind"]?.text ?? ""
         conditions = (job[path: ["status", "conditions"]]?.sequence ?? []).map { condition in
             Condition(type: condition["type"]?.text ?? "", status: condition["status"]?.text ?? "",

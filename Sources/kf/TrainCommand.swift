@@ -38,6 +38,11 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command each replica runs, after --.", valueName: "command"))
     var command: [String] = []
 
+    @Option(name: [.short, .customLong("filename")],
+            help: ArgumentHelp("A job manifest (YAML or JSON) to run instead of flags: one job of a training kind.", valueName: "file"),
+            completion: .file(extensions: ["yaml", "yml", "json"]))
+    var file: String?
+
     @Option(help: ArgumentHelp("pytorch, tensorflow, xgboost, mpi, jax or paddle (default: kf.yaml, then pytorch).", valueName: "name"))
     var framework: String?
 
@@ -112,6 +117,15 @@ struct TrainRunCommand: AsyncParsableCommand {
         }
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if wait && dryRun != .none { throw ValidationError("--wait follows a job that exists; drop --dry-run") }
+        if file != nil {
+            let given = [name != nil, !command.isEmpty, framework != nil, trainerV2, runtime != nil, image != nil,
+                         workers != nil, ps != nil, chief, procsPerWorker != nil, cpu != nil, memory != nil, gpus != nil,
+                         !env.isEmpty, restartPolicy != nil, backoffLimit != nil, activeDeadline != nil, ttl != nil,
+                         cleanPodPolicy != nil, elastic != nil]
+            if given.contains(true) {
+                throw ValidationError("-f runs the job as the file describes it; drop NAME, the COMMAND and the job flags (or drop -f)")
+            }
+        }
     }
 
     func run() async throws {
@@ -138,15 +152,20 @@ struct TrainRunCommand: AsyncParsableCommand {
         request.ttlSecondsAfterFinished = ttl
         request.cleanPodPolicy = cleanPodPolicy
         request.elastic = elastic
-        let spec = try request.spec(defaults: project?.file.defaults["train"] ?? [:])
-        var action = TrainAction(spec: spec, project: project,
+        let source: TrainAction.Source
+        if let file {
+            source = .file(file)
+        } else {
+            source = .spec(try request.spec(defaults: project?.file.defaults["train"] ?? [:]))
+        }
+        var action = TrainAction(source: source, project: project,
                                  connection: try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment, project: project))
         action.dryRun = dryRun
         action.wait = wait
         action.timeout = .seconds(timeout)
         let out = global.terminal
         let err = Terminal.standardError
-        let outcome = try await action.run(logger: global.requestLogger) { phase in err.line("\(spec.name): \(phase)") }
+        let outcome = try await action.run(logger: global.requestLogger) { phase in err.line(phase) }
         switch outcome {
         case let .rendered(job):
             switch output.output {
@@ -326,7 +345,9 @@ enum TrainingFormat {
     static func print(_ jobs: [TrainingJobStatus], format: OutputFormat, allNamespaces: Bool, terminal: Terminal) throws {
         switch format {
         case .name:
-            for job in jobs { terminal.line(job.kind.lowercased() + ".kubeflow.org/" + job.name) }
+            for job in jobs {
+                terminal.line(kubectlName(ObjectReference(apiVersion: job.apiVersion, kind: job.kind, name: job.name)))
+            }
         case .json, .yaml:
             let items = Value.sequence(jobs.map(summary))
             if format == .json { terminal.line(try JSONEmitter.string(items)) } else { terminal.writeBytes(try KustomizeEmitter.emit([items])) }

@@ -52,6 +52,26 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func aJobFileMustHoldOneTrainingJob() throws {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-train-file-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".write(toFile: base + "/cm.yaml", atomically: true, encoding: .utf8)
+        let notJob = try KfBinary.run(["train", "-f", "cm.yaml"], in: base)
+        #expect(notJob.status == 1)
+        #expect(notJob.stderr.hasPrefix("error: cm.yaml: v1 ConfigMap is not a training job"), "\(notJob.stderr)")
+        try "apiVersion: kubeflow.org/v1\nkind: TFJob\nmetadata:\n  name: a\n---\napiVersion: kubeflow.org/v1\nkind: TFJob\nmetadata:\n  name: b\n"
+            .write(toFile: base + "/two.yaml", atomically: true, encoding: .utf8)
+        let two = try KfBinary.run(["train", "-f", "two.yaml"], in: base)
+        #expect(two.stderr == "error: two.yaml holds 2 objects; `kf train -f` takes a file with exactly one training job\n", "\(two.stderr)")
+        let printed = try KfBinary.run(["train", "-f", "two.yaml", "--image", "x"], in: base)
+        #expect(printed.status == 2)
+        #expect(printed.stderr.contains("-f runs the job as the file describes it"), "\(printed.stderr)")
+        let missing = try KfBinary.run(["train", "-f", "nope.yaml"], in: base)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "error: cannot read nope.yaml: no such file or folder\n", "\(missing.stderr)")
+    }
+
     @Test func aJobsLifeOnKfLocal() throws {
         let (base, root) = try makeProject("life")
         defer {
@@ -99,6 +119,31 @@ import Testing
         let failed = try KfBinary.run(["train", "wait", "tf"], in: root)
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("error: job tf failed: TFJob tf is failed because 1 Worker replica(s) failed."), "\(failed.stderr)")
+
+        // A job the user wrote: created as written (the project's namespace filled in), listed with the others.
+        try """
+        apiVersion: kubeflow.org/v1
+        kind: JAXJob
+        metadata:
+          name: handmade
+        spec:
+          jaxReplicaSpecs:
+            Worker:
+              replicas: 2
+              template:
+                spec:
+                  containers:
+                  - name: jax
+                    image: python:3.12
+                    command: [python, -c, "print(2)"]
+        """.write(toFile: root + "/jax.yaml", atomically: true, encoding: .utf8)
+        let fromFile = try KfBinary.run(["train", "-f", "jax.yaml"], in: root)
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout == "jaxjob.kubeflow.org/handmade created\n")
+        let names = try KfBinary.run(["train", "list", "-o", "name"], in: root)
+        #expect(Set(names.stdout.split(separator: "\n")) == ["pytorchjob.kubeflow.org/mnist", "tfjob.kubeflow.org/tf", "jaxjob.kubeflow.org/handmade"],
+                "\(names.stdout)")
+        #expect(names.stdout.hasPrefix("pytorchjob.kubeflow.org/mnist\n"), "oldest first")
 
         let deleted = try KfBinary.run(["train", "delete", "mnist"], in: root)
         #expect(deleted.stdout == "pytorchjob.kubeflow.org/mnist deleted\n", "\(deleted.stderr)")
