@@ -201,15 +201,15 @@ enum Generators {
             var fields: [(String, String)] = [("data", jsonField(r.value["data"])), ("kind", "\"ConfigMap\""),
                                               ("name", "\"\"")]
             if case .mapping = r.value["binaryData"] { fields.insert(("binaryData", jsonField(r.value["binaryData"])), at: 0) }
-            encoded = "{" + fields.map { JSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+            encoded = "{" + fields.map { GoJSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
         case "Secret":
             var fields: [(String, String)] = [("data", jsonField(r.value["data"])), ("kind", "\"Secret\""),
                                               ("name", "\"\"")]
             if case .mapping = r.value["stringData"] { fields.append(("stringData", jsonField(r.value["stringData"]))) }
             fields.append(("type", jsonField(r.value["type"])))
-            encoded = "{" + fields.map { JSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+            encoded = "{" + fields.map { GoJSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
         default:
-            encoded = JSON.encode(r.value, sortKeys: false)
+            encoded = GoJSON.encode(r.value, sortKeys: false)
         }
         return encodeHash(SHA256.hex(Array(encoded.utf8)))
     }
@@ -217,8 +217,8 @@ enum Generators {
     private static func jsonField(_ v: Value?) -> String {
         guard let v else { return "\"\"" }
         switch v {
-        case let .scalar(s): return JSON.quote(s.text)
-        default: return JSON.encode(v, sortKeys: true)
+        case let .scalar(s): return GoJSON.quote(s.text)
+        default: return GoJSON.encode(v, sortKeys: true)
         }
     }
 

@@ -379,9 +379,9 @@ enum PathWalker {
         if count == 0 { return }
         if first == "{" || first == "[" {
             if text.contains("\n") && text.contains("  ") {
-                scalar = .string(JSON.pretty(data, indent: 2).replacingOccurrences(of: "\\u003c", with: "\\u003c"))
+                scalar = .string(GoJSON.pretty(data, indent: 2).replacingOccurrences(of: "\\u003c", with: "\\u003c"))
             } else {
-                scalar = .string(JSON.encode(data, sortKeys: true))
+                scalar = .string(GoJSON.encode(data, sortKeys: true))
             }
         } else {
             scalar = .string((try? YAML.emit(data))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? text)

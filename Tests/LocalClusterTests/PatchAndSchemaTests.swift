@@ -2,40 +2,6 @@
 import Resources
 import Testing
 
-struct JSONTests {
-    @Test func roundTripKeepsOrderAndTypes() throws {
-        let text = #"{"b":1,"a":[true,null,"x\n\"y\"",1.5,-2e3],"c":{"z":{},"y":[]},"u":"\u00e9\ud83d\ude00"}"#
-        let parsed = try JSON.parse(Array(text.utf8))
-        #expect(parsed.value.mapping?.keys == ["b", "a", "c", "u"])
-        #expect(parsed.value["b"]?.scalar?.tag == .int)
-        #expect(parsed.value["a"]?.sequence?[3].scalar?.tag == .float)
-        #expect(parsed.value["u"]?.string == "é😀")
-        let again = try JSON.parse(JSON.encode(parsed.value))
-        #expect(again.value == parsed.value)
-    }
-
-    @Test func duplicatesAreReportedWithTheirPath() throws {
-        let parsed = try JSON.parse(Array(#"{"spec":{"a":1,"a":2},"x":[{"k":1,"k":2}]}"#.utf8))
-        #expect(parsed.duplicateFields == ["spec.a", "x.[0].k"])
-        #expect(parsed.value[path: ["spec", "a"]]?.intValue == 2)
-    }
-
-    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "nul", "01", "1.", "\"\\x\"", "{\"a\":1}x", "\"\u{01}\""])
-    func malformedInputIsAnErrorWithAnOffset(_ text: String) {
-        #expect(throws: JSON.SyntaxError.self) { try JSON.parse(Array(text.utf8)) }
-    }
-
-    @Test func deepNestingIsRefused() {
-        let deep = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
-        #expect(throws: JSON.SyntaxError.self) { try JSON.parse(Array(deep.utf8)) }
-    }
-
-    @Test func yamlSpellingsOfNumbersAreQuotedOnOutput() {
-        let value = Value.object([("a", .scalar(Scalar("0x1F", tag: .int))), ("b", .scalar(Scalar(".5", tag: .float))), ("c", .int(7))])
-        #expect(JSON.string(value) == #"{"a":"0x1F","b":0.5,"c":7}"#)
-    }
-}
-
 struct PatchTests {
     @Test func mergePatchFollowsRFC7386() throws {
         let target = try JSON.parse(#"{"a":"b","c":{"d":"e","f":"g"},"l":[1,2]}"#)

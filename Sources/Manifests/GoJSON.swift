@@ -1,33 +1,16 @@
 import Resources
 
-/// JSON text of values as Go's encoding/json writes it (used for kustomize's hashes and for `-o json`).
-enum JSON {
+/// JSON text of values as kustomize computes it with Go's encoding/json: the input of its name-suffix hashes and
+/// of replacements that copy a structure into a string. Scalars follow kyaml's reading (integers in decimal,
+/// integral floats without a fraction), which differs from the API's JSON in `Resources.JSON`; strings use the one
+/// Go-style quoting of `JSONEmitter`.
+enum GoJSON {
     /// A JSON string literal with Go's escaping (`<`, `>`, `&`, U+2028 and U+2029 as \u escapes).
     static func quote(_ text: String) -> String {
-        var out = "\""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONEmitter.quote(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Compact JSON of a value; scalars typed by their tag.

@@ -1,22 +1,41 @@
-import Resources
-
-/// JSON reading and writing over the shared `Value` model, order-preserving, with the details an API server needs:
-/// byte offsets in errors, duplicate keys reported (for `fieldValidation`), integers kept apart from floats.
+/// The one JSON reader and compact writer of the shared `Value` model, as the Kubernetes API speaks it (kf's
+/// client, kf-local's server and the build engine all use it). Reading keeps key order, reports byte offset, line and
+/// column on errors, reports keys that appear twice in one object (for `fieldValidation`), keeps integers apart from
+/// floats, and turns broken surrogate escapes into U+FFFD as Go's decoder does. Writing is compact, with Go's string
+/// escaping; `JSONEmitter` writes the indented form kubectl prints.
 public enum JSON {
-    /// A JSON syntax error at a byte offset.
-    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+    /// A JSON syntax error at a byte offset (with line and column for people).
+    public struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
         public let offset: Int
+        public let line: Int
+        public let column: Int
         public let message: String
-        public var description: String { "invalid JSON at byte \(offset): \(message)" }
+        public var description: String { "invalid JSON at line \(line), column \(column) (byte \(offset)): \(message)" }
+
+        init(bytes: [UInt8], offset: Int, message: String) {
+            var line = 1, column = 1
+            for byte in bytes[0..<min(max(offset, 0), bytes.count)] {
+                if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+            }
+            self.offset = offset
+            self.line = line
+            self.column = column
+            self.message = message
+        }
     }
 
     /// The parsed value and the dotted paths of keys that appeared more than once in one object (the last wins).
     public struct Parsed: Sendable {
         public var value: Value
         public var duplicateFields: [String]
+
+        public init(value: Value, duplicateFields: [String] = []) {
+            self.value = value
+            self.duplicateFields = duplicateFields
+        }
     }
 
-    /// Parses one JSON document; trailing non-space bytes are an error.
+    /// Parses one JSON document; surrounding white space is allowed, anything else after it is an error.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 200) throws(SyntaxError) -> Parsed {
         var parser = Parser(bytes: bytes, maxDepth: maxDepth)
         let value = try parser.parseDocument()
@@ -47,7 +66,7 @@ public enum JSON {
             for (key, item) in mapping.pairs {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                writeString(key, into: &out)
+                JSONEmitter.quote(key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 write(item, into: &out)
             }
@@ -62,24 +81,26 @@ public enum JSON {
         case let .scalar(scalar):
             switch scalar.tag {
             case .null: out.append(contentsOf: Array("null".utf8))
-            case .bool: out.append(contentsOf: Array((scalar.text == "true" ? "true" : "false").utf8))
-            case .int:
-                if isJSONNumber(scalar.text) { out.append(contentsOf: Array(scalar.text.utf8)) } else { writeString(scalar.text, into: &out) }
-            case .float:
+            case .bool: out.append(contentsOf: Array((scalar.text.lowercased() == "true" ? "true" : "false").utf8))
+            case .int, .float:
                 if isJSONNumber(scalar.text) {
                     out.append(contentsOf: Array(scalar.text.utf8))
-                } else if let number = Double(scalar.text), number.isFinite {
-                    out.append(contentsOf: Array(String(number).utf8))
-                } else {
-                    writeString(scalar.text, into: &out)
+                    return
                 }
-            case .string, .other: writeString(scalar.text, into: &out)
+                // A YAML spelling (`0x1f`, `+1`, `1_000`, `.5`): the number YAML reads, else the text as a string.
+                switch YAMLResolver.number(scalar.text) {
+                case let .int(number)?: out.append(contentsOf: Array(String(number).utf8))
+                case let .uint(number)?: out.append(contentsOf: Array(String(number).utf8))
+                case let .float(number)? where number.isFinite: out.append(contentsOf: Array(GoFloat.json(number).utf8))
+                default: JSONEmitter.quote(scalar.text, into: &out)
+                }
+            case .string, .other: JSONEmitter.quote(scalar.text, into: &out)
             }
         }
     }
 
     /// True when `text` is a number in JSON's grammar (so YAML spellings like `+1`, `0x1f` or `.5` get quoted).
-    static func isJSONNumber(_ text: String) -> Bool {
+    public static func isJSONNumber(_ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
         if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
         guard let first = bytes.first, isDigit(first) else { return false }
@@ -104,26 +125,6 @@ public enum JSON {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 
-    static func writeString(_ text: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
     private struct Parser {
         let bytes: [UInt8]
         let maxDepth: Int
@@ -147,7 +148,7 @@ public enum JSON {
             return value
         }
 
-        func fail(_ message: String) -> SyntaxError { SyntaxError(offset: index, message: message) }
+        func fail(_ message: String) -> SyntaxError { SyntaxError(bytes: bytes, offset: index, message: message) }
 
         mutating func skipSpace() {
             while index < bytes.count {
@@ -213,7 +214,7 @@ public enum JSON {
                 if bytes[index] == UInt8(ascii: "}") { index += 1; break }
                 throw fail("expected ',' or '}' in an object")
             }
-            return .mapping(Mapping(keys: keys, values: values))
+            return .mapping(Mapping(uniqueKeys: keys, values: values))
         }
 
         mutating func parseArray(depth: Int) throws(SyntaxError) -> Value {
@@ -342,13 +343,5 @@ public enum JSON {
             }
             return code
         }
-    }
-}
-
-extension Mapping {
-    /// Builds a mapping from parallel arrays whose keys are known to be unique.
-    init(keys: [String], values: [Value]) {
-        self.init()
-        for (key, value) in zip(keys, values) { self[key] = value }
     }
 }
