@@ -130,6 +130,10 @@ struct Loader: Sendable {
         }
         let checkout = try remote.cache.checkout(spec, warn: remote.warn)
         let tree = fs.resolvingLinks(checkout.tree)
+        if spec.submodules && fs.isFile(Paths.join(tree, ".gitmodules")) {
+            remote.warn("warning: \(spec.cloneURL) has submodules, which kf does not fetch; a base that needs their "
+                        + "files fails on them (add ?submodules=false to silence this)")
+        }
         let at = spec.ref.isEmpty ? "its default branch" : "'\(spec.ref)'"
         let full = Paths.join(tree, spec.rootPath)
         if fs.isFile(full) {

@@ -343,6 +343,18 @@ struct RemoteBaseTests {
                 "only whole trees, no temporary folders left: \(trees)")
     }
 
+    @Test func submodulesAreNotFetchedAndTheBuildSaysSo() throws {
+        let fixture = try RemoteRepositoryFixture()
+        try fixture.git(["checkout", "-q", "-b", "subs"])
+        try fixture.write(".gitmodules", "[submodule \"lib\"]\n\tpath = lib\n\turl = https://example.com/lib.git\n")
+        try fixture.commit("declare a submodule")
+        let warned = try fixture.build(try fixture.kustomization("subs", resources: [fixture.url("base", ref: "subs")]))
+        #expect(warned.warnings.contains { $0.contains("has submodules, which kf does not fetch") }, "\(warned.warnings)")
+        let quiet = try fixture.build(try fixture.kustomization("quiet", resources: [
+            fixture.url("base", ref: "subs") + "&submodules=false"]))
+        #expect(quiet.warnings.isEmpty, "\(quiet.warnings)")
+    }
+
     @Test func theTopLevelMayBeARemoteURL() throws {
         let fixture = try RemoteRepositoryFixture()
         let built = try fixture.build(fixture.url("overlays/prod", ref: "dev"))
