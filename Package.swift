@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Registry", dependencies: ["Git", "Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Resources", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Manifests", dependencies: ["Resources"]),
+        .target(name: "Manifests", dependencies: ["Resources", "Git"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
         .target(name: "Workloads", dependencies: ["Manifests", "Resources", "Templates"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).

@@ -8,6 +8,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
     case notARepository(path: String)
     /// A push was refused by the remote for one or more references.
     case pushRejected(remote: String, rejections: [String])
+    /// A remote could not be listed or fetched from; `failure` says why (no such host, unreachable, no repository).
+    case remote(operation: String, url: String, failure: RemoteFailure, message: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
         case let .pushRejected(remote, rejections):
             return "git: \(remote) refused the push (\(rejections.joined(separator: "; "))); "
                 + "fetch from it and try again"
+        case let .remote(operation, _, _, message):
+            return "git: \(operation) failed: \(message)"
         }
     }
 

@@ -10,6 +10,12 @@ extension APIServer {
             throw APIError.tooLarge("the request body is \(request.body.count) bytes, more than the limit of \(maxBodyBytes) bytes")
         }
         let type = request.contentType ?? "application/json"
+        if type == Protobuf.mediaType && allowed.contains("application/json") {
+            // Objects in kubectl's protobuf encoding, decoded into what their JSON would have been.
+            do { return JSON.Parsed(value: try Protobuf.decodeObject(request.body), duplicateFields: []) } catch {
+                throw error.apiError
+            }
+        }
         guard allowed.contains(type) else {
             throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: " + allowed.joined(separator: ", "))
         }

@@ -6,10 +6,14 @@ public struct BuildOptions: Sendable {
     public var loadRestriction: LoadRestriction = .rootOnly
     /// Receives kustomize's warnings (deprecated fields), one line each; stderr in the command.
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Where remote bases are fetched to (docs/build-engine.md, "Remote bases").
+    public var remoteCache: RemoteCache
 
-    public init(loadRestriction: LoadRestriction = .rootOnly, warn: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(loadRestriction: LoadRestriction = .rootOnly, warn: @escaping @Sendable (String) -> Void = { _ in },
+                remoteCache: RemoteCache = RemoteCache(directory: RemoteCache.defaultDirectory())) {
         self.loadRestriction = loadRestriction
         self.warn = warn
+        self.remoteCache = remoteCache
     }
 }
 
@@ -28,17 +32,33 @@ public struct Kustomizer: Sendable {
     /// The resources of the kustomization in `path` (a directory), in output order, ready to print.
     public func build(_ path: String) throws -> [Resource] {
         let absolute = path.hasPrefix("/") ? Paths.clean(path) : Paths.join(Self.currentDirectory(), path)
+        let fetching = RemoteFetching(cache: options.remoteCache, warn: options.warn)
+        let loader: Loader
+        if !fileSystem.isDirectory(absolute), let spec = try? RemoteSpec(path) {
+            loader = try Loader(fs: fileSystem, root: "/", restriction: options.loadRestriction, remote: fetching)
+                .remoteChild(spec)
+        } else {
+            loader = try localRoot(absolute, fetching: fetching)
+        }
+        let cache = ParseCache()
+        cache.prefetch(from: loader)
+        let target = try Target.load(loader, options: options, schema: SchemaState(), cache: cache)
+        return try finish(target, loader: loader)
+    }
+
+    /// The loader of a local directory to build, or kustomize's error when it is not one.
+    private func localRoot(_ absolute: String, fetching: RemoteFetching) throws -> Loader {
         guard fileSystem.isDirectory(absolute) else {
             if fileSystem.isFile(absolute) {
                 throw ManifestsError.message("must build at directory: '\(absolute)': file is not directory")
             }
             throw ManifestsError.message("must build at directory: not a valid directory: evalsymlink failure on '\(absolute)' : lstat \(absolute): no such file or directory")
         }
-        let loader = Loader(fs: fileSystem, root: fileSystem.resolvingLinks(absolute),
-                            restriction: options.loadRestriction)
-        let cache = ParseCache()
-        cache.prefetch(from: loader)
-        let target = try Target.load(loader, options: options, schema: SchemaState(), cache: cache)
+        return Loader(fs: fileSystem, root: fileSystem.resolvingLinks(absolute), restriction: options.loadRestriction,
+                      remote: fetching)
+    }
+
+    private func finish(_ target: Target, loader: Loader) throws -> [Resource] {
         let metadata = target.kustomization.buildMetadata
         for option in metadata where !["originAnnotations", "transformerAnnotations", "managedByLabel"].contains(option) {
             throw ManifestsError.message("invalid option in buildMetadata: \(option); expected originAnnotations, transformerAnnotations or managedByLabel")
@@ -195,9 +215,14 @@ final class Target {
     /// Each entry is a file of resources or a directory with a kustomization.
     func accumulateResources(_ paths: [String], into accumulator: Accumulator) throws {
         for path in paths {
-            if Loader.isRemote(path) { throw ManifestsError.remoteBase(url: path) }
             let full = loader.absolute(path)
-            if loader.fs.isDirectory(full) {
+            if !loader.fs.isFile(full), let spec = try? RemoteSpec(path) {
+                let child = try loader.remoteChild(spec)
+                let saved = origin
+                if let o = origin { origin = o.appendingRemote(spec) }
+                defer { origin = saved }
+                try accumulateDirectory(child, into: accumulator, component: false)
+            } else if loader.fs.isDirectory(full) {
                 let child: Loader
                 do {
                     child = try loader.child(path)
@@ -236,7 +261,13 @@ final class Target {
     }
 
     func accumulateComponent(_ path: String, into accumulator: Accumulator) throws -> Accumulator {
-        if Loader.isRemote(path) { throw ManifestsError.remoteBase(url: path) }
+        if let spec = try? RemoteSpec(path) {
+            let child = try loader.remoteChild(spec)
+            let saved = origin
+            if let o = origin { origin = o.appendingRemote(spec) }
+            defer { origin = saved }
+            return try accumulateDirectory(child, into: accumulator, component: true)
+        }
         let full = loader.absolute(path)
         if loader.fs.isFile(full) {
             throw ManifestsError.message("loader.New \"must build at directory: '\(full)': file is not directory\"")

@@ -25,8 +25,8 @@ public indirect enum ManifestsError: Error, CustomStringConvertible, Equatable {
     case duplicateId(id: String)
     /// A kustomization that includes itself, directly or through others.
     case cycle(path: String)
-    /// A remote base; fetching git repositories is not part of this build yet.
-    case remoteBase(url: String)
+    /// A remote base that could not be fetched or used: the entry as written and what went wrong.
+    case remoteBase(url: String, problem: String)
     /// A feature kf does not run (helm, exec or container functions, plugins).
     case unsupported(feature: String, hint: String)
     /// Any other failure, already phrased as a whole message.
@@ -67,9 +67,8 @@ public indirect enum ManifestsError: Error, CustomStringConvertible, Equatable {
             return "may not add resource with an already registered id: \(id)"
         case let .cycle(path):
             return "cycle detected: '\(path)' includes itself"
-        case let .remoteBase(url):
-            return "remote base '\(url)' cannot be fetched: kf does not fetch git repositories yet; "
-                + "vendor it (git clone it next to the kustomization) and refer to the local folder instead"
+        case let .remoteBase(url, problem):
+            return "remote base '\(url)': \(problem)"
         case let .unsupported(feature, hint):
             return "\(feature) is not supported by kf build: \(hint)"
         case let .message(text):

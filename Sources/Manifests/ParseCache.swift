@@ -37,8 +37,9 @@ final class ParseCache: @unchecked Sendable {
                     if let entry = item.string { entries.append(entry) }
                 }
             }
-            for entry in entries where !Loader.isRemote(entry) {
+            for entry in entries {
                 let full = Paths.join(dir, entry)
+                if !loader.fs.isFile(full) && Loader.isRemote(entry) { continue }
                 if loader.fs.isDirectory(full) {
                     walk(loader.fs.resolvingLinks(full))
                 } else if loader.fs.isFile(full), seenFiles.insert(full).inserted {

@@ -31,6 +31,15 @@ public struct Origin: Sendable, Equatable {
         return copy
     }
 
+    /// The origin inside a remote base: its repository and ref, and the base's directory in the repository.
+    func appendingRemote(_ spec: RemoteSpec) -> Origin {
+        var copy = self
+        copy.repo = spec.cloneURL
+        copy.ref = spec.ref
+        copy.path = spec.originPath
+        return copy
+    }
+
     /// The annotation text kustomize writes (a small YAML mapping).
     var annotationText: String {
         var out = ""

@@ -19,7 +19,7 @@ struct BadInputTests {
                 ("POST", path, Array(#"{"apiVersion":"v1","metadata":{"name":"x"}}"#.utf8), "application/json", 400, "BadRequest"),
                 ("POST", path, Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}"#.utf8), "application/json", 422, "Invalid"),
                 ("POST", path, Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{}}"#.utf8), "application/json", 422, "Invalid"),
-                ("POST", path, Array("k8s\0binary".utf8), "application/vnd.kubernetes.protobuf", 415, "UnsupportedMediaType"),
+                ("POST", path, Array("k8s\0binary".utf8), "application/vnd.kubernetes.protobuf", 400, "BadRequest"),
                 ("POST", path, Array("x".utf8), "text/plain", 415, "UnsupportedMediaType"),
                 ("POST", path, Array(repeating: UInt8(ascii: " "), count: 3 * 1024 * 1024 + 10), "application/json", 413, "RequestEntityTooLarge"),
                 ("PATCH", path + "/missing", Array("{}".utf8), "application/merge-patch+json", 404, "NotFound"),

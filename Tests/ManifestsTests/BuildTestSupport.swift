@@ -8,13 +8,18 @@ enum BuildHarness {
     static func yaml(_ files: [String: String], at dir: String = "/app",
                      restriction: LoadRestriction = .rootOnly) throws -> String {
         let fs = MemoryFileSystem(files)
-        let kustomizer = Kustomizer(fileSystem: fs, options: BuildOptions(loadRestriction: restriction))
+        let kustomizer = Kustomizer(fileSystem: fs, options: BuildOptions(loadRestriction: restriction,
+                                                                          remoteCache: remoteCache))
         return try kustomizer.buildYAML(dir)
     }
 
+    /// A remote-base cache of this test process's own, so unit tests never touch the user's cache.
+    static let remoteCache = RemoteCache(directory: FileManager.default.temporaryDirectory
+        .appendingPathComponent("kf-test-remote-\(ProcessInfo.processInfo.processIdentifier)").path)
+
     /// The resources of such a build.
     static func resources(_ files: [String: String], at dir: String = "/app") throws -> [Resource] {
-        try Kustomizer(fileSystem: MemoryFileSystem(files)).build(dir)
+        try Kustomizer(fileSystem: MemoryFileSystem(files), options: BuildOptions(remoteCache: remoteCache)).build(dir)
     }
 
     /// The error message of a build that must fail.
