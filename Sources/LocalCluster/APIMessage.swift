@@ -8,8 +8,11 @@ struct APIRequest: Sendable {
     var query: [String: String]
     var headers: [String: String]
     var body: [UInt8]
+    /// The common name of a client certificate the TLS layer verified against kf-local's CA (the user), if any.
+    var clientCommonName: String?
 
-    init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8]) {
+    init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], clientCommonName: String? = nil) {
+        self.clientCommonName = clientCommonName
         self.method = method.uppercased()
         self.path = path
         self.query = APIRequest.parseQuery(rawQuery ?? "")

@@ -16,13 +16,23 @@ struct StoredObject: Sendable {
     var revision: Int
 }
 
-/// A change, as watches see it.
+/// A change, as watches see it: the object after the change (as it was when deleted) and before it (nil when added),
+/// so a watch with a selector can tell an object that starts or stops matching, and a paginated list can see the
+/// state as of an earlier revision.
 struct ChangeEvent: Sendable {
     enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
     var kind: Kind
     var key: ObjectKey
     var revision: Int
     var object: Value
+    var previous: StoredObject?
+}
+
+/// What a watch receives from the store: a change, a tick of the bookmark clock, or the end of a watch that fell
+/// too far behind.
+enum WatchItem: Sendable {
+    case change(ChangeEvent)
+    case tick
 }
 
 /// The durable object store: every object in memory for reads, every write committed to SQLite (WAL,
@@ -45,20 +55,32 @@ final class Store: @unchecked Sendable {
     private var nextWatcherID = 0
     let startedAt = Date()
 
+    /// How many changes a watch may have waiting (not yet taken by its client) before it is ended with a 410.
+    let watchBufferLimit: Int
+
     final class Watcher: @unchecked Sendable {
         let storage: String
         let namespace: String?
-        let continuation: AsyncStream<ChangeEvent>.Continuation
-        init(storage: String, namespace: String?, continuation: AsyncStream<ChangeEvent>.Continuation) {
+        let continuation: AsyncStream<WatchItem>.Continuation
+        private let lock = NSLock()
+        private var overflowedFlag = false
+        init(storage: String, namespace: String?, continuation: AsyncStream<WatchItem>.Continuation) {
             self.storage = storage
             self.namespace = namespace
             self.continuation = continuation
         }
+        /// Whether the watch was ended because its client fell more than `watchBufferLimit` changes behind.
+        var overflowed: Bool {
+            get { lock.lock(); defer { lock.unlock() }; return overflowedFlag }
+            set { lock.lock(); overflowedFlag = newValue; lock.unlock() }
+        }
     }
 
-    /// Opens (or creates) the store in `directory`/store.db. `historyLimit` bounds the watch history.
-    init(directory: URL, historyLimit: Int = 20_000) throws {
+    /// Opens (or creates) the store in `directory`/store.db. `historyLimit` bounds the watch history (and so how far
+    /// back a watch can resume and a paginated list stay consistent); `watchBufferLimit` bounds each watch's backlog.
+    init(directory: URL, historyLimit: Int = 20_000, watchBufferLimit: Int = 10_000) throws {
         self.historyLimit = historyLimit
+        self.watchBufferLimit = watchBufferLimit
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("store.db").path
         var configuration = Configuration()
@@ -130,6 +152,40 @@ final class Store: @unchecked Sendable {
         return (items, revision)
     }
 
+    /// Every object of a storage (optionally one namespace) as it was at `revision`, sorted by namespace and name:
+    /// the current objects with the changes after `revision` undone from the history. Nil when the history no
+    /// longer reaches back to `revision` (compacted), so the caller answers 410 Expired.
+    func list(storage: String, namespace: String?, at snapshot: Int) -> [(key: ObjectKey, object: StoredObject)]? {
+        lock.lock(); defer { lock.unlock() }
+        if snapshot < compactedRevision || snapshot > revision { return nil }
+        var state: [String: (key: ObjectKey, object: StoredObject)] = [:]
+        for (path, object) in objects[storage] ?? [:] {
+            let split = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = ObjectKey(storage: storage, namespace: String(split[0]), name: split.count > 1 ? String(split[1]) : "")
+            if let namespace, key.namespace != namespace { continue }
+            state[path] = (key, object)
+        }
+        // The first change after the snapshot to each key tells what the key held at the snapshot.
+        var undone = Set<String>()
+        for event in history[firstHistoryIndex(after: snapshot)...] where event.key.storage == storage {
+            if let namespace, event.key.namespace != namespace { continue }
+            let path = event.key.namespace + "/" + event.key.name
+            guard undone.insert(path).inserted else { continue }
+            if let previous = event.previous { state[path] = (event.key, previous) } else { state[path] = nil }
+        }
+        return state.values.sorted { ($0.key.namespace, $0.key.name) < ($1.key.namespace, $1.key.name) }
+    }
+
+    /// The index in `history` of the first change newer than `revision` (history is in revision order).
+    private func firstHistoryIndex(after revision: Int) -> Int {
+        var low = historyStart, high = history.count
+        while low < high {
+            let middle = (low + high) / 2
+            if history[middle].revision <= revision { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// Objects of every storage in a namespace (for namespace deletion).
     func keys(inNamespace namespace: String) -> [ObjectKey] {
         lock.lock(); defer { lock.unlock() }
@@ -193,7 +249,7 @@ final class Store: @unchecked Sendable {
             revision = next
             objects[key.storage, default: [:]][path] = StoredObject(value: value, revision: next)
             let kind: ChangeEvent.Kind = existing == nil ? .added : .modified
-            publish(ChangeEvent(kind: kind, key: key, revision: next, object: value))
+            publish(ChangeEvent(kind: kind, key: key, revision: next, object: value, previous: existing))
             return (kind, value)
         case .delete:
             guard var value = existing?.value else { return nil }
@@ -204,7 +260,7 @@ final class Store: @unchecked Sendable {
             revision = next
             objects[key.storage]?[path] = nil
             value.set(["metadata", "resourceVersion"], .string(String(next)))
-            publish(ChangeEvent(kind: .deleted, key: key, revision: next, object: value))
+            publish(ChangeEvent(kind: .deleted, key: key, revision: next, object: value, previous: existing))
             return (.deleted, value)
         }
     }
@@ -250,9 +306,15 @@ final class Store: @unchecked Sendable {
                 historyStart = 0
             }
         }
-        for watcher in watchers.values where watcher.storage == event.key.storage {
+        for (id, watcher) in watchers where watcher.storage == event.key.storage {
             if let namespace = watcher.namespace, namespace != event.key.namespace { continue }
-            watcher.continuation.yield(event)
+            if case .dropped = watcher.continuation.yield(.change(event)) {
+                // The client fell too far behind: end its watch (it gets what is buffered, then a 410 ERROR event)
+                // rather than buffer without limit.
+                watcher.overflowed = true
+                watchers[id] = nil
+                watcher.continuation.finish()
+            }
         }
     }
 
@@ -271,14 +333,24 @@ final class Store: @unchecked Sendable {
         case currentState
     }
 
+    /// A started watch: the changes to replay, the live stream, the revision it starts at, and its watcher (to
+    /// send bookmark ticks through and learn whether it overflowed).
+    struct Watch: Sendable {
+        var initial: [ChangeEvent]
+        var stream: AsyncStream<WatchItem>
+        var cancel: @Sendable () -> Void
+        var revision: Int
+        var watcher: Watcher
+    }
+
     /// Starts a watch. Returns nil when the requested revision has been compacted away (the caller answers 410).
-    func watch(storage: String, namespace: String?, from start: WatchStart) -> (initial: [ChangeEvent], stream: AsyncStream<ChangeEvent>, cancel: @Sendable () -> Void, revision: Int)? {
+    func watch(storage: String, namespace: String?, from start: WatchStart) -> Watch? {
         lock.lock(); defer { lock.unlock() }
         var initial: [ChangeEvent] = []
         switch start {
         case let .after(from):
             if from < compactedRevision { return nil }
-            for event in history[historyStart...] where event.revision > from && event.key.storage == storage {
+            for event in history[firstHistoryIndex(after: from)...] where event.key.storage == storage {
                 if let namespace, namespace != event.key.namespace { continue }
                 initial.append(event)
             }
@@ -291,10 +363,11 @@ final class Store: @unchecked Sendable {
             }
             initial.sort { $0.revision < $1.revision }
         }
-        let (stream, continuation) = AsyncStream<ChangeEvent>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<WatchItem>.makeStream(bufferingPolicy: .bufferingOldest(watchBufferLimit))
         let id = nextWatcherID
         nextWatcherID += 1
-        watchers[id] = Watcher(storage: storage, namespace: namespace, continuation: continuation)
+        let watcher = Watcher(storage: storage, namespace: namespace, continuation: continuation)
+        watchers[id] = watcher
         let cancel: @Sendable () -> Void = { [weak self] in
             guard let self else { return }
             self.lock.lock()
@@ -302,7 +375,7 @@ final class Store: @unchecked Sendable {
             self.lock.unlock()
             watcher?.continuation.finish()
         }
-        return (initial, stream, cancel, revision)
+        return Watch(initial: initial, stream: stream, cancel: cancel, revision: revision, watcher: watcher)
     }
 
     var watcherCount: Int {
