@@ -78,6 +78,8 @@ struct APIResponse: Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: Body
+    /// The name of the object a create made (its URL does not carry it), for the audit log.
+    var createdName: String? = nil
 
     static func json(_ value: Value, status: Int = 200, contentType: String = "application/json", warnings: [String] = []) -> APIResponse {
         var headers = [("Content-Type", contentType)]

@@ -334,7 +334,9 @@ extension APIServer {
         let (object, warnings) = try createObject(parsed.value, type: type, namespace: target.namespace, manager: try manager(request),
                                                   dryRun: try isDryRun(request), fieldValidation: try fieldValidation(request),
                                                   duplicates: parsed.duplicateFields)
-        return try respond(object, type: type, request: request, status: 201, warnings: warnings)
+        var response = try respond(object, type: type, request: request, status: 201, warnings: warnings)
+        response.createdName = object.string(at: "metadata", "name")
+        return response
     }
 
     /// Creates an object: checks, defaults, validation, managedFields, then a durable write.

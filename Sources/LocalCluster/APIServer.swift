@@ -92,7 +92,8 @@ public final class APIServer: @unchecked Sendable {
 
     func handle(_ request: APIRequest) async -> APIResponse {
         let response = await authenticatedHandle(request)
-        if let audit, let entry = AuditLog.entry(method: request.method, path: request.path) {
+        if let audit, var entry = AuditLog.entry(method: request.method, path: request.path) {
+            if entry.name == nil { entry.name = response.createdName }
             let user = response.status == 401 ? "system:anonymous" : (request.clientCommonName ?? Self.tokenUser)
             audit.record(entry, user: user, code: response.status)
         }

@@ -378,6 +378,12 @@ final class Store: @unchecked Sendable {
         return Watch(initial: initial, stream: stream, cancel: cancel, revision: revision, watcher: watcher)
     }
 
+    /// How many changes the history holds (at most `historyLimit`).
+    var historyCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return history.count - historyStart
+    }
+
     var watcherCount: Int {
         lock.lock(); defer { lock.unlock() }
         return watchers.count
