@@ -26,6 +26,22 @@ struct ChangeEvent: Sendable {
     var revision: Int
     var object: Value
     var previous: StoredObject?
+    /// The watch lines made from this change, shared by every watcher that sends the same line.
+    let lines = LineCache()
+}
+
+/// Encoded watch lines of one change by event type and served version, so fifty watchers encode it once.
+final class LineCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String: [UInt8]] = [:]
+    func line(_ key: String, make: () -> [UInt8]) -> [UInt8] {
+        lock.lock()
+        if let line = lines[key] { lock.unlock(); return line }
+        lock.unlock()
+        let line = make()
+        lock.lock(); lines[key] = line; lock.unlock()
+        return line
+    }
 }
 
 /// What a watch receives from the store: a change, a tick of the bookmark clock, or the end of a watch that fell
