@@ -216,7 +216,7 @@ extension APIServer {
     }
 
     /// A `continue` token as a real server writes it: base64url (no padding) of
-    /// `{"v":"meta.k8s.io/v1","rv":REVISION,"start":"NAMESPACE/NAME\u0000"}`, where `start` is the key after the
+    /// `{"v":"meta.k8s.io/v1","rv":REVISION,"start":"NAME\u0000"}` (`NAMESPACE/NAME` across namespaces), where `start` is the key after the
     /// last one returned and `rv` the revision the whole list is read at (-1: the rest at the latest revision, an
     /// inconsistent continuation a 410 offers).
     struct ContinueToken {
@@ -295,7 +295,9 @@ extension APIServer {
         } else {
             (items, listRevision) = store.list(storage: type.storage, namespace: target.namespace)
         }
-        func path(_ key: ObjectKey) -> String { key.namespace.isEmpty ? key.name : key.namespace + "/" + key.name }
+        // Keys relative to the listed prefix, as etcd's are: `name` within a namespace, `namespace/name` across them.
+        let withinNamespace = target.namespace != nil || !type.namespaced
+        func path(_ key: ObjectKey) -> String { withinNamespace ? key.name : key.namespace + "/" + key.name }
         items.sort { path($0.key) < path($1.key) }
         if !startKey.isEmpty {
             items = items.filter { path($0.key) >= startKey }

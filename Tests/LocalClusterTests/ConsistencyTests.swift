@@ -87,17 +87,21 @@ struct ConsistencyTests {
             for index in 0..<40 {
                 operations.append(index % 2 == 0 ? (true, String(format: "cm-%02d", 23 - index / 2)) : (false, String(format: "cm-%02dz", 23 - index / 2)))
             }
+            let finished = WriterDone()
             let writer = Task {
+                // Paced, so that writes land between the pages of each kubectl run (12 pages of 2).
                 for operation in operations {
                     if operation.delete {
                         _ = try await server.request("DELETE", base + "/" + operation.name)
                     } else {
                         _ = try await server.request("POST", base, body: Self.configMap(operation.name))
                     }
+                    try await Task.sleep(for: .milliseconds(15))
                 }
+                finished.set()
             }
             var outputs: [[String]] = []
-            for _ in 0..<4 {
+            while outputs.count < 3 || !finished.value {
                 let listed = try await server.kubectl("get", "configmaps", "--chunk-size=2", "-o", "name")
                 #expect(listed.ok, "\(listed.stderr)")
                 outputs.append(listed.stdout.split(separator: "\n").map { String($0.dropFirst("configmap/".count)) }.sorted())
@@ -110,9 +114,19 @@ struct ConsistencyTests {
                 states.append(current.sorted())
             }
             for output in outputs {
-                #expect(states.contains(output), "kubectl printed a list no single revision had: \(output)")
+                let consistent = states.contains(output)
+                #expect(consistent, "kubectl printed a list no single revision had: \(output)")
             }
+            let midway = outputs.filter { $0 != states.first && $0 != states.last }.count
+            print("kubectl --chunk-size=2: \(outputs.count) lists while \(operations.count) writes ran, \(midway) of them taken mid-way")
         }
+    }
+
+    final class WriterDone: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done = false
+        func set() { lock.lock(); done = true; lock.unlock() }
+        var value: Bool { lock.lock(); defer { lock.unlock() }; return done }
     }
 
     // MARK: Watches with selectors
