@@ -176,33 +176,14 @@ struct ConsistencyTests {
     """#
 
     @Test func pythonWatchWithLabelSelectorSeesDeletedWhenTheLabelGoes() async throws {
-        guard let python = TestServer.pythonPath else {
-            print("skipping: .tools/venv/bin/python is absent (run scripts/install-tools.sh)")
-            return
-        }
         try await withServer { server in
-            if !(try await server.run(python, ["-c", "import kubernetes"])).ok {
-                print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
-                return
-            }
             #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: page, labels: {tier: front}}\n").ok)
-            let script = server.directory.appendingPathComponent("labelwatch.py")
-            try Self.labelWatchScript.write(to: script, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script.path, server.kubeconfig.path]
-            let pipe = Pipe()
-            let buffer = KubectlTests.Buffer()
-            pipe.fileHandleForReading.readabilityHandler = { buffer.append(String(decoding: $0.availableData, as: UTF8.self)) }
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            guard let (process, buffer) = try await server.startPython(Self.labelWatchScript, name: "labelwatch.py") else { return }
             #expect(try await eventually(20) { buffer.value.contains("LISTED") }, "\(buffer.value)")
             #expect(try await server.kubectl("label", "configmap", "page", "tier-").ok)
             #expect(try await server.kubectl("label", "configmap", "page", "tier=front").ok)
             #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: done, labels: {tier: front}}\n").ok)
-            #expect(try await eventually(20) { !process.isRunning }, "\(buffer.value)")
-            pipe.fileHandleForReading.readabilityHandler = nil
+            #expect(try await eventually(20) { !process.isRunning && buffer.value.contains("EVENT ADDED done") }, "\(buffer.value)")
             let events = buffer.value.split(separator: "\n").filter { $0.hasPrefix("EVENT") }.map(String.init)
             #expect(events == ["EVENT DELETED page front", "EVENT ADDED page front", "EVENT ADDED done front"], "\(buffer.value)")
         }

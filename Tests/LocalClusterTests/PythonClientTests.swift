@@ -51,35 +51,10 @@ struct PythonClientTests {
     """#
 
     @Test func listWatchLoopSeesKubectlChanges() async throws {
-        guard let python = TestServer.pythonPath else {
-            print("skipping: .tools/venv/bin/python is absent (run scripts/install-tools.sh)")
-            return
-        }
         try await withServer { server in
-            let probe = try await server.run(python, ["-c", "import kubernetes"])
-            if !probe.ok {
-                print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
-                return
-            }
             #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before}\n").ok)
-            let scriptFile = server.directory.appendingPathComponent("listwatch.py")
-            try Self.script.write(to: scriptFile, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [scriptFile.path, server.kubeconfig.path]
-            let pipe = Pipe()
-            let buffer = KubectlTests.Buffer()
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                buffer.append(String(decoding: handle.availableData, as: UTF8.self))
-            }
-            process.standardOutput = pipe
-            let errors = Pipe()
             let errorBuffer = KubectlTests.Buffer()
-            errors.fileHandleForReading.readabilityHandler = { handle in
-                errorBuffer.append(String(decoding: handle.availableData, as: UTF8.self))
-            }
-            process.standardError = errors
-            try process.run()
+            guard let (process, buffer) = try await server.startPython(Self.script, name: "listwatch.py", stderr: errorBuffer) else { return }
             #expect(try await eventually(20) { buffer.value.contains("READY") }, "python: \(buffer.value) \(errorBuffer.value)")
             #expect(buffer.value.contains(#"["before"]"#))
             #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: py-1}\n").ok)
@@ -91,8 +66,6 @@ struct PythonClientTests {
             #expect(try await server.kubectl("delete", "configmap", "py-1").ok)
             #expect(try await eventually(20) { buffer.value.contains("RESULT") }, "python: \(buffer.value) \(errorBuffer.value)")
             while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-            pipe.fileHandleForReading.readabilityHandler = nil
-            errors.fileHandleForReading.readabilityHandler = nil
             #expect(process.terminationStatus == 0, "\(errorBuffer.value)")
             #expect(buffer.value.contains("EVENT DELETED py-1"), "\(buffer.value)")
         }

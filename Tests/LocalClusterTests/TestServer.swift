@@ -112,6 +112,44 @@ final class TestServer: @unchecked Sendable {
         return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
+    /// Starts a Python script (with .tools/venv's `kubernetes` package) against this server: its kubeconfig is the
+    /// first argument; stdout collects in the returned buffer. Nil, with the reason printed, when Python or the
+    /// package is absent.
+    func startPython(_ script: String, name: String, stderr: KubectlTests.Buffer? = nil) async throws -> (process: Process, output: KubectlTests.Buffer)? {
+        guard let python = TestServer.pythonPath else {
+            print("skipping: .tools/venv/bin/python is absent (run scripts/install-tools.sh)")
+            return nil
+        }
+        if !(try await run(python, ["-c", "import kubernetes"])).ok {
+            print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
+            return nil
+        }
+        let file = directory.appendingPathComponent(name)
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [file.path, kubeconfig.path]
+        let output = KubectlTests.Buffer()
+        let pipe = Pipe()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(String(decoding: data, as: UTF8.self)) }
+        }
+        process.standardOutput = pipe
+        if let stderr {
+            let errors = Pipe()
+            errors.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty { handle.readabilityHandler = nil } else { stderr.append(String(decoding: data, as: UTF8.self)) }
+            }
+            process.standardError = errors
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        return (process, output)
+    }
+
     /// kubectl (the pinned v1.37.1) against this server, default validation on.
     func kubectl(_ arguments: String..., input: String? = nil) async throws -> Output {
         try await kubectl(arguments, input: input)
