@@ -95,9 +95,8 @@ extension APIServer {
         let matches: @Sendable (Value) -> Bool = { labelSelector.matches($0) && fieldSelector.matches($0) }
         @Sendable func encode(_ event: ChangeEvent) -> [UInt8]? {
             guard let (eventType, object) = Self.filtered(event, matches: matches) else { return nil }
-            return event.lines.line(eventType + " " + groupVersion) {
-                JSON.encode(Value.object([("type", .string(eventType)), ("object", self.served(object, as: type))])) + [0x0A]
-            }
+            let make = { JSON.encode(Value.object([("type", .string(eventType)), ("object", self.served(object, as: type))])) + [0x0A] }
+            return event.lines?.line(eventType + " " + groupVersion, make: make) ?? make()
         }
         @Sendable func bookmark(_ revision: Int, initialEnd: Bool) -> [UInt8] {
             var metadata = Mapping()

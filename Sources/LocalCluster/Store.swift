@@ -26,8 +26,9 @@ struct ChangeEvent: Sendable {
     var revision: Int
     var object: Value
     var previous: StoredObject?
-    /// The watch lines made from this change, shared by every watcher that sends the same line.
-    let lines = LineCache()
+    /// The watch lines made from this change, shared by every live watcher that sends the same line (nil in the
+    /// history, so the history does not keep encoded copies).
+    var lines: LineCache? = LineCache()
 }
 
 /// Encoded watch lines of one change by event type and served version, so fifty watchers encode it once.
@@ -52,7 +53,8 @@ enum WatchItem: Sendable {
 }
 
 /// The durable object store: every object in memory for reads, every write committed to SQLite (WAL,
-/// synchronous=FULL) before it is acknowledged, and a bounded history of changes for watches to resume from.
+/// synchronous=FULL) before it is acknowledged, and a bounded history of changes (kept in the same transaction in
+/// the `changes` table, so it survives a restart) for watches to resume from and paginated lists to read at.
 ///
 /// All access goes through one lock: writes are serialized (SQLite allows one writer anyway) and a watch that
 /// registers under the lock never misses or repeats an event.
@@ -115,6 +117,10 @@ final class Store: @unchecked Sendable {
                         revision INTEGER NOT NULL, body BLOB NOT NULL,
                         PRIMARY KEY (storage, namespace, name)) WITHOUT ROWID;
                     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS changes (
+                        revision INTEGER PRIMARY KEY NOT NULL, kind TEXT NOT NULL,
+                        storage TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                        body BLOB NOT NULL, previous BLOB, previous_revision INTEGER);
                     """)
             }
             try database.read { db in
@@ -138,13 +144,54 @@ final class Store: @unchecked Sendable {
                     objects[storage, default: [:]][namespace + "/" + name] = StoredObject(value: value, revision: objectRevision)
                     revision = max(revision, objectRevision)
                 }
+                history = try Store.loadHistory(db, after: revision - historyLimit, path: path)
             }
         } catch let error as LocalClusterError {
             throw error
         } catch {
             throw LocalClusterError.storeFailed(path: path, detail: String(describing: error))
         }
-        compactedRevision = revision
+        // The history resumes watches (and serves snapshots) across a restart when it reaches up to the current
+        // revision without a hole; otherwise watches from before the start get a 410.
+        if let first = history.first, history.last?.revision == revision, history.count == revision - first.revision + 1 {
+            compactedRevision = first.revision - 1
+        } else {
+            history = []
+            compactedRevision = revision
+        }
+    }
+
+    /// The changes after `revision` as the `changes` table keeps them, oldest first.
+    private static func loadHistory(_ db: Database, after revision: Int, path: String) throws -> [ChangeEvent] {
+        var events: [ChangeEvent] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT revision, kind, storage, namespace, name, body, previous, previous_revision FROM changes
+            WHERE revision > ? ORDER BY revision
+            """, arguments: [revision])
+        while let row = try rows.next() {
+            let changeRevision: Int = row["revision"]
+            let kindText: String = row["kind"]
+            let key = ObjectKey(storage: row["storage"], namespace: row["namespace"], name: row["name"])
+            let body: Data = row["body"]
+            let previousBody: Data? = row["previous"]
+            let previousRevision: Int? = row["previous_revision"]
+            guard let kind = ChangeEvent.Kind(rawValue: kindText) else {
+                throw LocalClusterError.corruptStore(path: path, detail: "change \(changeRevision) has the unknown kind \"\(kindText)\"")
+            }
+            do {
+                let object = try JSON.parse([UInt8](body)).value
+                var previous: StoredObject?
+                if let previousBody, let previousRevision {
+                    previous = StoredObject(value: try JSON.parse([UInt8](previousBody)).value, revision: previousRevision)
+                }
+                var event = ChangeEvent(kind: kind, key: key, revision: changeRevision, object: object, previous: previous)
+                event.lines = nil
+                events.append(event)
+            } catch {
+                throw LocalClusterError.corruptStore(path: path, detail: "change \(changeRevision) (\(key.storage) \(key.namespace)/\(key.name)): \(error)")
+            }
+        }
+        return events
     }
 
     // MARK: Reading
@@ -257,25 +304,28 @@ final class Store: @unchecked Sendable {
         switch mutation {
         case var .put(value):
             value.set(["metadata", "resourceVersion"], .string(String(next)))
-            let bytes = JSON.encode(value)
+            let bytes = Data(JSON.encode(value))
+            let kind: ChangeEvent.Kind = existing == nil ? .added : .modified
             try commit { db in
                 try db.execute(sql: "INSERT OR REPLACE INTO objects (storage, namespace, name, revision, body) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [key.storage, key.namespace, key.name, next, Data(bytes)])
+                               arguments: [key.storage, key.namespace, key.name, next, bytes])
+                try recordChange(db, kind: kind, key: key, revision: next, body: bytes, previous: existing)
             }
             revision = next
             objects[key.storage, default: [:]][path] = StoredObject(value: value, revision: next)
-            let kind: ChangeEvent.Kind = existing == nil ? .added : .modified
             publish(ChangeEvent(kind: kind, key: key, revision: next, object: value, previous: existing))
             return (kind, value)
         case .delete:
             guard var value = existing?.value else { return nil }
+            value.set(["metadata", "resourceVersion"], .string(String(next)))
+            let bytes = Data(JSON.encode(value))
             try commit { db in
                 try db.execute(sql: "DELETE FROM objects WHERE storage = ? AND namespace = ? AND name = ?",
                                arguments: [key.storage, key.namespace, key.name])
+                try recordChange(db, kind: .deleted, key: key, revision: next, body: bytes, previous: existing)
             }
             revision = next
             objects[key.storage]?[path] = nil
-            value.set(["metadata", "resourceVersion"], .string(String(next)))
             publish(ChangeEvent(kind: .deleted, key: key, revision: next, object: value, previous: existing))
             return (.deleted, value)
         }
@@ -285,6 +335,19 @@ final class Store: @unchecked Sendable {
     func dropStorage(_ storage: String) throws {
         let keys = list(storage: storage, namespace: nil).items.map(\.key)
         for key in keys { _ = try write(key) { _, _ in .delete } }
+    }
+
+    /// Keeps a change in the `changes` table, in the write's transaction, and every 256 revisions drops the rows
+    /// older than the history keeps.
+    private func recordChange(_ db: Database, kind: ChangeEvent.Kind, key: ObjectKey, revision: Int, body: Data, previous: StoredObject?) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO changes (revision, kind, storage, namespace, name, body, previous, previous_revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [revision, kind.rawValue, key.storage, key.namespace, key.name, body,
+                             previous.map { Data(JSON.encode($0.value)) }, previous?.revision])
+        if revision % 256 == 0 {
+            try db.execute(sql: "DELETE FROM changes WHERE revision <= ?", arguments: [revision - historyLimit])
+        }
     }
 
     private func commit(_ statements: (Database) throws -> Void) throws {
@@ -313,7 +376,9 @@ final class Store: @unchecked Sendable {
     // MARK: Watching
 
     private func publish(_ event: ChangeEvent) {
-        history.append(event)
+        var kept = event
+        kept.lines = nil
+        history.append(kept)
         if history.count - historyStart > historyLimit {
             compactedRevision = history[historyStart].revision
             historyStart += 1
@@ -337,6 +402,7 @@ final class Store: @unchecked Sendable {
     /// Compacts the whole history (as etcd compaction does), so watches from any earlier revision get 410 Gone.
     func compact() {
         lock.lock(); defer { lock.unlock() }
+        _ = try? database.write { db in try db.execute(sql: "DELETE FROM changes") }
         history.removeAll()
         historyStart = 0
         compactedRevision = revision
