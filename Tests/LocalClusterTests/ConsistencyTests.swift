@@ -71,6 +71,43 @@ struct ConsistencyTests {
         }
     }
 
+    /// The history is kept with the objects: a server opened again on the same store continues a paginated list at
+    /// its snapshot and replays a watch from before it opened.
+    @Test func snapshotsAndWatchesOutliveARestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kf-local-restart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func request(_ api: APIServer, _ method: String, _ path: String, _ body: [UInt8] = [], type: String = "application/json") async -> (Int, Value?) {
+            let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
+            let response = await api.handle(APIRequest(method: method, path: parts[0], rawQuery: parts.count > 1 ? parts[1] : nil,
+                                                       headers: ["authorization": "Bearer t", "content-type": type], body: body))
+            var bytes: [UInt8] = []
+            switch response.body {
+            case let .bytes(data): bytes = data
+            case let .stream(stream): for await chunk in stream { bytes += chunk }
+            }
+            return (response.status, try? JSON.parse(Array(bytes.split(separator: 0x0A).first ?? [])).value)
+        }
+        let base = "/api/v1/namespaces/default/configmaps"
+        // The first server lives in this function only: its store is closed when it returns.
+        func firstRun() async throws -> (token: String, revision: String) {
+            let first = try APIServer(stateDirectory: directory, token: "t")
+            for index in 0..<4 {
+                #expect(await request(first, "POST", base, Self.configMap("cm-\(index)")).0 == 201)
+            }
+            let page = try #require(await request(first, "GET", base + "?limit=2").1)
+            let token = try #require(page.string(at: "metadata", "continue"))
+            let revision = try #require(page.string(at: "metadata", "resourceVersion"))
+            #expect(await request(first, "DELETE", base + "/cm-3").0 == 200)
+            return (token, revision)
+        }
+        let (token, revision) = try await firstRun()
+        let second = try APIServer(stateDirectory: directory, token: "t")
+        let rest = try #require(await request(second, "GET", base + "?limit=2&continue=\(token)").1)
+        #expect(Self.names(rest) == ["cm-2", "cm-3"], "the list as of \(revision), before cm-3 was deleted")
+        let (status, event) = await request(second, "GET", base + "?watch=true&resourceVersion=\(revision)&timeoutSeconds=1")
+        #expect(status == 200 && event?.string(at: "type") == "DELETED" && event?.string(at: "object", "metadata", "name") == "cm-3")
+    }
+
     /// kubectl's chunked list while another client creates and deletes: what it prints must be the objects of one
     /// revision, i.e. the starting set with some prefix of the writer's operations applied.
     @Test func kubectlChunkedListWhileObjectsChange() async throws {
