@@ -250,6 +250,31 @@ struct ConsistencyTests {
         #expect(ApplyFacts.listKind(definition: webhooks, path: ["webhooks"]) == .map(keys: ["name"]))
     }
 
+    /// The committed table is what the generator makes from the shared schema (CI fails when they drift).
+    @Test func applyFactsAreFresh() async throws {
+        guard let shared = TestServer.sharedRoot else {
+            print("skipping: ../shared is absent (the Kubernetes schema bundle)")
+            return
+        }
+        let bundle = shared.appendingPathComponent("openapi/kubernetes-v1.21.2.json.gz")
+        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("skipping: python3 is not installed")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [TestServer.packageRoot.appendingPathComponent("scripts/gen-apply-facts.py").path, bundle.path, "-"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let generated = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let committed = try String(contentsOf: TestServer.packageRoot.appendingPathComponent("Sources/LocalCluster/ApplyFacts.generated.swift"), encoding: .utf8)
+        let fresh = generated == committed
+        #expect(fresh, "run scripts/gen-apply-facts.py and commit Sources/LocalCluster/ApplyFacts.generated.swift")
+    }
+
     static let appConfig = """
     apiVersion: apps/v1
     kind: Deployment
