@@ -6,6 +6,8 @@ struct APIError: Error, Sendable {
     var reason: String
     var message: String
     var details: Value?
+    /// The Status's `metadata` (a 410 for an expired continue token carries the inconsistent-continue token there).
+    var listMetadata: Value? = nil
 
     static func notFound(_ resource: String, group: String, name: String) -> APIError {
         let qualified = group.isEmpty ? resource : resource + "." + group
@@ -53,7 +55,7 @@ struct APIError: Error, Sendable {
     /// The Status object.
     var status: Value {
         .object([
-            ("kind", .string("Status")), ("apiVersion", .string("v1")), ("metadata", .emptyObject),
+            ("kind", .string("Status")), ("apiVersion", .string("v1")), ("metadata", listMetadata ?? .emptyObject),
             ("status", .string("Failure")), ("message", .string(message)), ("reason", .string(reason)),
             ("details", details), ("code", .int(code)),
         ])

@@ -8,8 +8,11 @@ struct APIRequest: Sendable {
     var query: [String: String]
     var headers: [String: String]
     var body: [UInt8]
+    /// The common name of a client certificate the TLS layer verified against kf-local's CA (the user), if any.
+    var clientCommonName: String?
 
-    init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8]) {
+    init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], clientCommonName: String? = nil) {
+        self.clientCommonName = clientCommonName
         self.method = method.uppercased()
         self.path = path
         self.query = APIRequest.parseQuery(rawQuery ?? "")
@@ -75,6 +78,8 @@ struct APIResponse: Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: Body
+    /// The name of the object a create made (its URL does not carry it), for the audit log.
+    var createdName: String? = nil
 
     static func json(_ value: Value, status: Int = 200, contentType: String = "application/json", warnings: [String] = []) -> APIResponse {
         var headers = [("Content-Type", contentType)]

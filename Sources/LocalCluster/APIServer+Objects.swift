@@ -221,35 +221,107 @@ extension APIServer {
         return try respond(stored.value, type: type, request: request)
     }
 
+    /// A `continue` token as a real server writes it: base64url (no padding) of
+    /// `{"v":"meta.k8s.io/v1","rv":REVISION,"start":"NAME\u0000"}` (`NAMESPACE/NAME` across namespaces), where `start` is the key after the
+    /// last one returned and `rv` the revision the whole list is read at (-1: the rest at the latest revision, an
+    /// inconsistent continuation a 410 offers).
+    struct ContinueToken {
+        var revision: Int
+        var start: String
+
+        var encoded: String {
+            let json = JSON.encode(.object([("v", .string("meta.k8s.io/v1")), ("rv", .int(revision)), ("start", .string(start))]))
+            return Data(json).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+
+        init(revision: Int, start: String) {
+            self.revision = revision
+            self.start = start
+        }
+
+        init(decoding text: String) throws(APIError) {
+            var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            guard let data = Data(base64Encoded: base64) else {
+                throw APIError.badRequest("invalid continue token: continue key is not valid: illegal base64 data")
+            }
+            guard let value = try? JSON.parse([UInt8](data)).value, value.mapping != nil else {
+                throw APIError.badRequest("invalid continue token: continue key is not valid: the token is not a JSON object")
+            }
+            guard value.string(at: "v") == "meta.k8s.io/v1" else {
+                throw APIError.badRequest("invalid continue token: continue key is not valid: server does not recognize this encoded version")
+            }
+            guard let revision = value["rv"]?.intValue, revision == -1 || revision > 0 else {
+                throw APIError.badRequest("invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+            }
+            guard let start = value.string(at: "start"), !start.isEmpty else {
+                throw APIError.badRequest("invalid continue token: continue key is not valid: encoded start key empty")
+            }
+            self.revision = revision
+            self.start = start
+        }
+    }
+
+    /// A list: the current objects, or with `continue` the rest of a paginated list as of the revision its first
+    /// page was read at (objects created since are absent, deleted or changed ones appear as they were), as etcd
+    /// serves it. Keys sort as etcd's do, by `namespace/name`.
     func listResponse(_ target: Target, request: APIRequest) throws -> APIResponse {
         let type = target.type
         let labelSelector = try LabelSelector(request.query["labelSelector"] ?? "")
         let fieldSelector = try FieldSelector(request.query["fieldSelector"] ?? "", type: type)
-        var (items, revision) = store.list(storage: type.storage, namespace: target.namespace)
-        items = items.filter { labelSelector.matches($0.object.value) && fieldSelector.matches($0.object.value) }
-        var start = 0
-        var listRevision = revision
-        if let token = request.query["continue"], !token.isEmpty {
-            guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8),
-                  let bar = text.firstIndex(of: "|"), let tokenRevision = Int(text[..<bar]) else {
-                throw APIError.badRequest("continue key is not valid: illegal base64 data")
+        var limit = 0
+        if let limitText = request.query["limit"], !limitText.isEmpty {
+            guard let parsed = Int(limitText), parsed >= 0 else {
+                throw APIError.badRequest("limit: Invalid value: \"\(limitText)\": must be a non-negative integer")
             }
-            if tokenRevision < store.compactedRevision && tokenRevision < revision - store.historyLimit {
-                throw APIError.gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
-            }
-            let after = String(text[text.index(after: bar)...])
-            start = items.firstIndex { ($0.key.namespace + "/" + $0.key.name) > after } ?? items.count
-            listRevision = tokenRevision
+            limit = parsed
         }
+        var items: [(key: ObjectKey, object: StoredObject)]
+        var listRevision: Int
+        var startKey = ""
+        if let text = request.query["continue"], !text.isEmpty {
+            if let requested = request.query["resourceVersion"], !requested.isEmpty {
+                throw APIError.badRequest("specifying resource version is not allowed when using continue")
+            }
+            let token = try ContinueToken(decoding: text)
+            startKey = token.start
+            if token.revision == -1 {
+                (items, listRevision) = store.list(storage: type.storage, namespace: target.namespace)
+            } else {
+                guard let snapshot = store.list(storage: type.storage, namespace: target.namespace, at: token.revision) else {
+                    var error = APIError.gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+                    error.listMetadata = .object([("continue", .string(ContinueToken(revision: -1, start: token.start).encoded))])
+                    throw error
+                }
+                items = snapshot
+                listRevision = token.revision
+            }
+        } else {
+            (items, listRevision) = store.list(storage: type.storage, namespace: target.namespace)
+        }
+        // Keys relative to the listed prefix, as etcd's are: `name` within a namespace, `namespace/name` across them.
+        let withinNamespace = target.namespace != nil || !type.namespaced
+        func path(_ key: ObjectKey) -> String { withinNamespace ? key.name : key.namespace + "/" + key.name }
+        items.sort { path($0.key) < path($1.key) }
+        if !startKey.isEmpty {
+            items = items.filter { path($0.key) >= startKey }
+        }
+        let filtered = labelSelector.isEmpty && fieldSelector.isEmpty
+            ? items
+            : items.filter { labelSelector.matches($0.object.value) && fieldSelector.matches($0.object.value) }
         var metadata = Mapping()
         metadata["resourceVersion"] = .string(String(listRevision))
-        var page = Array(items[start...])
-        if let limitText = request.query["limit"], let limit = Int(limitText), limit > 0, page.count > limit {
-            let last = page[limit - 1].key
+        var page = filtered
+        if limit > 0, page.count > limit {
             page = Array(page[..<limit])
-            let token = Data("\(listRevision)|\(last.namespace)/\(last.name)".utf8).base64EncodedString()
-            metadata["continue"] = .string(token)
-            metadata["remainingItemCount"] = .int(items.count - start - limit)
+            let last = page[limit - 1].key
+            // A continuation from an inconsistent (-1) token stays at the revision this page was read at.
+            metadata["continue"] = .string(ContinueToken(revision: listRevision, start: path(last) + "\u{0}").encoded)
+            if labelSelector.isEmpty && fieldSelector.isEmpty {
+                metadata["remainingItemCount"] = .int(filtered.count - limit)
+            }
         }
         let values = page.map { served($0.object.value, as: type) }
         if let tableVersion = request.wantsTable {
@@ -270,7 +342,9 @@ extension APIServer {
         let (object, warnings) = try createObject(parsed.value, type: type, namespace: target.namespace, manager: try manager(request),
                                                   dryRun: try isDryRun(request), fieldValidation: try fieldValidation(request),
                                                   duplicates: parsed.duplicateFields)
-        return try respond(object, type: type, request: request, status: 201, warnings: warnings)
+        var response = try respond(object, type: type, request: request, status: 201, warnings: warnings)
+        response.createdName = object.string(at: "metadata", "name")
+        return response
     }
 
     /// Creates an object: checks, defaults, validation, managedFields, then a durable write.
@@ -320,7 +394,7 @@ extension APIServer {
             crdTypes = try Registry.types(ofCRD: object)
             object.set(["status"], crdStatus(object, previous: nil))
         }
-        let mergeSchema = MergeSchema(schema: type.custom?.schema)
+        let mergeSchema = MergeSchema(type: type)
         if let applied {
             // The applier owns what it applied, not what the server filled in (defaults, the namespace's name label,
             // finalizers, status): a later apply of the same configuration must find nothing to remove.
@@ -469,7 +543,7 @@ extension APIServer {
                                       duplicates: [], dryRun: dryRun, transform: { current in
             var merged = try ServerSideApply.apply(live: self.served(current, as: type), applied: applied, manager: manager,
                                                    apiVersion: type.groupVersion, force: force,
-                                                   mergeSchema: MergeSchema(schema: type.custom?.schema),
+                                                   mergeSchema: MergeSchema(type: type),
                                                    subresource: target.subresource, ignoreStatus: type.hasStatus && target.subresource == nil)
             merged.set(["metadata", "resourceVersion"], nil)
             return merged
@@ -529,7 +603,7 @@ extension APIServer {
             bumpGeneration(old: current, new: &next, type: type)
             if recordManager {
                 ServerSideApply.recordUpdate(old: current, new: &next, manager: managerName, apiVersion: type.groupVersion,
-                                             mergeSchema: MergeSchema(schema: type.custom?.schema), subresource: target.subresource)
+                                             mergeSchema: MergeSchema(type: type), subresource: target.subresource)
             }
             next = storageForm(next, type: type)
             // Unchanged: no new revision, as a real server answers a no-op update.

@@ -9,13 +9,21 @@ public final class APIServer: @unchecked Sendable {
     let registry = Registry()
     let token: String
     let maxBodyBytes: Int
+    /// The audit trail of mutating requests (`.kf/audit.log` under `kf local serve`), when one is kept.
+    let audit: AuditLog?
+    /// The user an audit line names for a request authenticated by the bearer token.
+    static let tokenUser = "kf-local-admin"
     static let kubernetesVersion = (major: "1", minor: "37", git: "v1.37.1+kf-local")
 
-    /// Opens the store in `stateDirectory` and prepares the built-in namespaces and the CRDs stored there.
-    public init(stateDirectory: URL, token: String, maxBodyBytes: Int = 3 * 1024 * 1024) throws {
-        self.store = try Store(directory: stateDirectory)
+    /// Opens the store in `stateDirectory` and prepares the built-in namespaces and the CRDs stored there. With
+    /// `auditLog` every mutating request is logged there (JSON lines, rotated at `auditMaxBytes`).
+    /// `historyLimit` bounds the watch history and `watchBufferLimit` how far a watch may fall behind.
+    public init(stateDirectory: URL, token: String, maxBodyBytes: Int = 3 * 1024 * 1024, auditLog: URL? = nil,
+                auditMaxBytes: Int = 10 * 1024 * 1024, historyLimit: Int = 20_000, watchBufferLimit: Int = 10_000) throws {
+        self.store = try Store(directory: stateDirectory, historyLimit: historyLimit, watchBufferLimit: watchBufferLimit)
         self.token = token
         self.maxBodyBytes = maxBodyBytes
+        self.audit = auditLog.map { AuditLog(file: $0, maxBytes: auditMaxBytes) }
         try bootstrap()
     }
 
@@ -83,7 +91,17 @@ public final class APIServer: @unchecked Sendable {
     // MARK: Entry
 
     func handle(_ request: APIRequest) async -> APIResponse {
-        guard request.header("authorization") == "Bearer " + token else {
+        let response = await authenticatedHandle(request)
+        if let audit, var entry = AuditLog.entry(method: request.method, path: request.path) {
+            if entry.name == nil { entry.name = response.createdName }
+            let user = response.status == 401 ? "system:anonymous" : (request.clientCommonName ?? Self.tokenUser)
+            audit.record(entry, user: user, code: response.status)
+        }
+        return response
+    }
+
+    private func authenticatedHandle(_ request: APIRequest) async -> APIResponse {
+        guard request.clientCommonName != nil || request.header("authorization") == "Bearer " + token else {
             return .error(.unauthorized())
         }
         do {

@@ -34,6 +34,7 @@ public enum LocalCluster {
     static func portFile(_ state: URL) -> URL { state.appendingPathComponent("port") }
     public static func kubeconfigFile(_ state: URL) -> URL { state.appendingPathComponent("kubeconfig") }
     public static func logFile(_ state: URL) -> URL { state.appendingPathComponent("local.log") }
+    public static func auditFile(_ state: URL) -> URL { state.appendingPathComponent("audit.log") }
 
     /// The bearer token, generated (mode 0600) at first start.
     public static func token(stateDirectory state: URL) throws -> String {
@@ -108,7 +109,7 @@ public enum LocalCluster {
         let state = stateDirectory(projectRoot: projectRoot)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let token = try token(stateDirectory: state)
-        let api = try APIServer(stateDirectory: storeDirectory(state), token: token)
+        let api = try APIServer(stateDirectory: storeDirectory(state), token: token, auditLog: auditFile(state))
         try api.installCRDs(try builtinCRDs())
         let preferred = requestedPort ?? (try? String(contentsOf: portFile(state), encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
         let server: HTTPServer

@@ -64,37 +64,38 @@ struct FieldSet: Equatable, Sendable {
 }
 
 /// How a list merges under server-side apply.
-enum ListKind {
+enum ListKind: Equatable, Sendable {
     case atomic
     case set
     case map(keys: [String])
 }
 
-/// The schema facts server-side apply needs: which lists are keyed, which are sets.
+/// The schema facts server-side apply needs: which lists are keyed, which are sets. Custom resources take them
+/// from their CRD's structural schema (`x-kubernetes-list-type`, `x-kubernetes-list-map-keys`); built-in kinds from
+/// the table generated from the Kubernetes OpenAPI definitions (ApplyFacts, scripts/gen-apply-facts.py).
 struct MergeSchema {
     var schema: Schema?
+    /// The built-in kind's root definition in ApplyFacts (nil for custom resources and kinds the table lacks).
+    var builtinDefinition: String?
+    /// Values a key field takes when an item omits it (`protocol: TCP` for ports), as the server's defaulting does.
+    var keyDefaults: [String: Value] = [:]
 
-    /// Lists of built-in kinds keyed by fields, by the name of the list field (and its parent for ports).
-    static func builtinListKind(path: [String]) -> ListKind {
-        guard let field = path.last else { return .atomic }
-        switch field {
-        case "containers", "initContainers", "ephemeralContainers", "volumes", "env", "imagePullSecrets",
-             "volumeDevices", "resourceClaims":
-            return .map(keys: ["name"])
-        case "volumeMounts": return .map(keys: ["mountPath"])
-        case "ports":
-            return path.contains("containers") || path.contains("initContainers") ? .map(keys: ["containerPort", "protocol"]) : .map(keys: ["port", "protocol"])
-        case "conditions": return .map(keys: ["type"])
-        case "finalizers": return path.count == 2 && path[0] == "metadata" ? .set : .atomic
-        case "ownerReferences": return .map(keys: ["uid"])
-        case "hostAliases": return .map(keys: ["ip"])
-        default: return .atomic
+    init(schema: Schema?) {
+        self.schema = schema
+    }
+
+    /// The facts for a resource type: its CRD schema, or the generated table for a built-in kind.
+    init(type: ResourceType) {
+        schema = type.custom?.schema
+        if type.custom == nil {
+            builtinDefinition = ApplyFacts.root(group: type.group, version: type.version, kind: type.kind)
+            keyDefaults = ApplyFacts.parsed.keyDefaults
         }
     }
 
     func listKind(schema: Schema?, path: [String]) -> ListKind {
-        if self.schema == nil { return MergeSchema.builtinListKind(path: path) }
-        if path.count == 2 && path[0] == "metadata" { return MergeSchema.builtinListKind(path: path) }
+        if path.first == "metadata" { return ApplyFacts.listKind(definition: nil, path: path) }
+        if self.schema == nil { return ApplyFacts.listKind(definition: builtinDefinition, path: path) }
         guard let schema else { return .atomic }
         switch schema.listType {
         case "map": return schema.listMapKeys.isEmpty ? .atomic : .map(keys: schema.listMapKeys)
@@ -103,14 +104,24 @@ struct MergeSchema {
         }
     }
 
+    /// The value of a key field of a list item, with its default when the item omits it.
+    func keyValue(_ item: Value, _ key: String) -> Value? {
+        item[key] ?? keyDefaults[key]
+    }
+
+    /// Whether a list item has the key values a `k:` token names.
+    func itemMatches(_ item: Value, _ keyObject: Mapping) -> Bool {
+        keyObject.pairs.allSatisfy { keyValue(item, $0.0) == $0.1 }
+    }
+
     func child(_ schema: Schema?, _ key: String) -> Schema? {
         schema?.property(key) ?? schema?.additionalProperties
     }
 
-    static func keyToken(_ item: Value, keys: [String]) -> String? {
+    func keyToken(_ item: Value, keys: [String]) -> String? {
         var pairs: [(String, Value)] = []
         for key in keys.sorted() {
-            if let value = item[key] { pairs.append((key, value)) }
+            if let value = keyValue(item, key) { pairs.append((key, value)) }
         }
         if pairs.isEmpty { return nil }
         var mapping = Mapping()
@@ -169,7 +180,7 @@ struct MergeSchema {
             case let .map(keys):
                 if items.isEmpty { node.isMember = true }
                 for item in items {
-                    guard let token = MergeSchema.keyToken(item, keys: keys) else { node.isMember = true; continue }
+                    guard let token = keyToken(item, keys: keys) else { node.isMember = true; continue }
                     var itemNode = FieldSet()
                     collect(item, schema: schema?.items, path: path, into: &itemNode)
                     itemNode.isMember = true
@@ -190,7 +201,7 @@ struct MergeSchema {
                 current = here[String(token.dropFirst(2))]
             } else if token.hasPrefix("k:") {
                 guard let keyObject = try? JSON.parse(String(token.dropFirst(2))).mapping else { return nil }
-                current = here.sequence?.first { item in keyObject.pairs.allSatisfy { item[$0.0] == $0.1 } }
+                current = here.sequence?.first { item in itemMatches(item, keyObject) }
             } else if token.hasPrefix("v:") {
                 guard let wanted = try? JSON.parse(String(token.dropFirst(2))) else { return nil }
                 current = here.sequence?.first { $0 == wanted }
@@ -220,7 +231,7 @@ struct MergeSchema {
             let isKey = token.hasPrefix("k:")
             guard let parsed = try? JSON.parse(String(token.dropFirst(2))) else { return }
             guard let index = items.firstIndex(where: { item in
-                isKey ? (parsed.mapping?.pairs.allSatisfy { item[$0.0] == $0.1 } ?? false) : item == parsed
+                isKey ? parsed.mapping.map { itemMatches(item, $0) } ?? false : item == parsed
             }) else { return }
             if rest.isEmpty { items.remove(at: index) } else { remove(rest, from: &items[index]) }
             root = .sequence(items)
@@ -251,8 +262,8 @@ struct MergeSchema {
             case let .map(keys):
                 var result = liveItems
                 for item in appliedItems {
-                    let token = MergeSchema.keyToken(item, keys: keys)
-                    if let token, let index = result.firstIndex(where: { MergeSchema.keyToken($0, keys: keys) == token }) {
+                    let token = keyToken(item, keys: keys)
+                    if let token, let index = result.firstIndex(where: { keyToken($0, keys: keys) == token }) {
                         result[index] = merge(result[index], item, schema: schema?.items, path: path)
                     } else {
                         result.append(item)

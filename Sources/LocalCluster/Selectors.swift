@@ -13,6 +13,9 @@ struct LabelSelector {
 
     var requirements: [Requirement] = []
 
+    /// Selects everything.
+    var isEmpty: Bool { requirements.isEmpty }
+
     init(_ text: String) throws(APIError) {
         for part in LabelSelector.split(text) {
             let term = part.trimmingCharacters(in: .whitespaces)
@@ -96,6 +99,9 @@ struct LabelSelector {
 /// A field selector over the fields each kind supports (metadata.name and metadata.namespace everywhere).
 struct FieldSelector {
     var requirements: [(path: [String], value: String, equal: Bool)] = []
+
+    /// Selects everything.
+    var isEmpty: Bool { requirements.isEmpty }
 
     static func supportedFields(_ type: ResourceType) -> [String] {
         var fields = ["metadata.name", "metadata.namespace"]

@@ -26,10 +26,13 @@ struct PythonClientTests {
         try:
             for event in w.stream(v1.list_namespaced_config_map, "default", resource_version=rv, timeout_seconds=20,
                                   allow_watch_bookmarks=True):
+                if event["type"] == "BOOKMARK":
+                    # The client leaves a bookmark's object as a dict: it carries only the resourceVersion.
+                    rv = event["raw_object"]["metadata"]["resourceVersion"]
+                    print("BOOKMARK", rv, flush=True)
+                    continue
                 obj = event["object"]
                 rv = obj.metadata.resource_version
-                if event["type"] == "BOOKMARK":
-                    continue
                 seen.append([event["type"], obj.metadata.name, (obj.metadata.labels or {}).get("step", "")])
                 print("EVENT", event["type"], obj.metadata.name, flush=True)
                 if event["type"] == "DELETED" and obj.metadata.name == "py-1":
@@ -51,35 +54,10 @@ struct PythonClientTests {
     """#
 
     @Test func listWatchLoopSeesKubectlChanges() async throws {
-        guard let python = TestServer.pythonPath else {
-            print("skipping: .tools/venv/bin/python is absent (run scripts/install-tools.sh)")
-            return
-        }
         try await withServer { server in
-            let probe = try await server.run(python, ["-c", "import kubernetes"])
-            if !probe.ok {
-                print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
-                return
-            }
             #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before}\n").ok)
-            let scriptFile = server.directory.appendingPathComponent("listwatch.py")
-            try Self.script.write(to: scriptFile, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [scriptFile.path, server.kubeconfig.path]
-            let pipe = Pipe()
-            let buffer = KubectlTests.Buffer()
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                buffer.append(String(decoding: handle.availableData, as: UTF8.self))
-            }
-            process.standardOutput = pipe
-            let errors = Pipe()
             let errorBuffer = KubectlTests.Buffer()
-            errors.fileHandleForReading.readabilityHandler = { handle in
-                errorBuffer.append(String(decoding: handle.availableData, as: UTF8.self))
-            }
-            process.standardError = errors
-            try process.run()
+            guard let (process, buffer) = try await server.startPython(Self.script, name: "listwatch.py", stderr: errorBuffer) else { return }
             #expect(try await eventually(20) { buffer.value.contains("READY") }, "python: \(buffer.value) \(errorBuffer.value)")
             #expect(buffer.value.contains(#"["before"]"#))
             #expect(try await server.kubectl(["create", "-f", "-"], input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: py-1}\n").ok)
@@ -87,14 +65,14 @@ struct PythonClientTests {
             // Compaction forces the client to relist (410), then it keeps watching.
             server.api.compactHistory()
             #expect(try await server.kubectl("label", "configmap", "py-1", "step=two").ok)
-            try await Task.sleep(for: .milliseconds(300))
+            // Idle longer than the bookmark interval, so the client handles a BOOKMARK on every run.
+            try await Task.sleep(for: .seconds(6))
             #expect(try await server.kubectl("delete", "configmap", "py-1").ok)
             #expect(try await eventually(20) { buffer.value.contains("RESULT") }, "python: \(buffer.value) \(errorBuffer.value)")
             while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-            pipe.fileHandleForReading.readabilityHandler = nil
-            errors.fileHandleForReading.readabilityHandler = nil
             #expect(process.terminationStatus == 0, "\(errorBuffer.value)")
             #expect(buffer.value.contains("EVENT DELETED py-1"), "\(buffer.value)")
+            #expect(buffer.value.contains("BOOKMARK"), "a bookmark during the idle time: \(buffer.value)")
         }
     }
 }

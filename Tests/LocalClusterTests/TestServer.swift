@@ -14,6 +14,8 @@ final class TestServer: @unchecked Sendable {
     let token: String
     let kubeconfig: URL
     let cacheDirectory: URL
+    /// One HTTPS client for `request`, so tests that send many requests reuse connections.
+    let client: HTTPClient
 
     static let packageRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
@@ -36,19 +38,27 @@ final class TestServer: @unchecked Sendable {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
-    init(crds: Bool = false, historyLimit: Int? = nil) async throws {
+    init(crds: Bool = false, historyLimit: Int = 20_000, watchBufferLimit: Int = 10_000, auditMaxBytes: Int = 10 * 1024 * 1024) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kf-local-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         token = try LocalCluster.token(stateDirectory: directory)
-        api = try APIServer(stateDirectory: directory.appendingPathComponent("store"), token: token)
+        api = try APIServer(stateDirectory: directory.appendingPathComponent("store"), token: token,
+                            auditLog: directory.appendingPathComponent("audit.log"), auditMaxBytes: auditMaxBytes,
+                            historyLimit: historyLimit, watchBufferLimit: watchBufferLimit)
         if crds { try api.installCRDs(try LocalCluster.builtinCRDs()) }
         http = try await HTTPServer.start(api: api, port: 0, certificateDirectory: directory)
         kubeconfig = directory.appendingPathComponent("kubeconfig")
         try LocalCluster.writePrivate(LocalCluster.kubeconfig(url: http.url, token: token, caPEM: http.caPEM), to: kubeconfig)
         cacheDirectory = directory.appendingPathComponent("kube-cache")
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caPEM = http.caPEM { tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)]) }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     func stop() async {
+        try? await client.shutdown()
         await http.stop()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -102,6 +112,44 @@ final class TestServer: @unchecked Sendable {
         return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
+    /// Starts a Python script (with .tools/venv's `kubernetes` package) against this server: its kubeconfig is the
+    /// first argument; stdout collects in the returned buffer. Nil, with the reason printed, when Python or the
+    /// package is absent.
+    func startPython(_ script: String, name: String, stderr: KubectlTests.Buffer? = nil) async throws -> (process: Process, output: KubectlTests.Buffer)? {
+        guard let python = TestServer.pythonPath else {
+            print("skipping: .tools/venv/bin/python is absent (run scripts/install-tools.sh)")
+            return nil
+        }
+        if !(try await run(python, ["-c", "import kubernetes"])).ok {
+            print("skipping: the Python kubernetes package is not installed in .tools/venv (run scripts/install-tools.sh)")
+            return nil
+        }
+        let file = directory.appendingPathComponent(name)
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [file.path, kubeconfig.path]
+        let output = KubectlTests.Buffer()
+        let pipe = Pipe()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(String(decoding: data, as: UTF8.self)) }
+        }
+        process.standardOutput = pipe
+        if let stderr {
+            let errors = Pipe()
+            errors.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty { handle.readabilityHandler = nil } else { stderr.append(String(decoding: data, as: UTF8.self)) }
+            }
+            process.standardError = errors
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        return (process, output)
+    }
+
     /// kubectl (the pinned v1.37.1) against this server, default validation on.
     func kubectl(_ arguments: String..., input: String? = nil) async throws -> Output {
         try await kubectl(arguments, input: input)
@@ -115,25 +163,15 @@ final class TestServer: @unchecked Sendable {
     /// A raw HTTPS request to the server (for bad-input tests).
     func request(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json",
                  token: String? = nil, headers: [(String, String)] = []) async throws -> (status: Int, body: String, headers: [(String, String)]) {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caPEM = http.caPEM { tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)]) }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         var request = HTTPClientRequest(url: http.url + path)
         request.method = .RAW(value: method)
         request.headers.add(name: "Authorization", value: "Bearer " + (token ?? self.token))
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        var result: (Int, String, [(String, String)]) = (0, "", [])
-        do {
-            let response = try await client.execute(request, timeout: .seconds(30))
-            let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
-            result = (Int(response.status.code), String(decoding: bytes.readableBytesView, as: UTF8.self), response.headers.map { ($0.name, $0.value) })
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        let result = (Int(response.status.code), String(decoding: bytes.readableBytesView, as: UTF8.self), response.headers.map { ($0.name, $0.value) })
         return result
     }
 }
@@ -144,12 +182,13 @@ enum TestSkip: Error, CustomStringConvertible {
 }
 
 /// Runs `body` with a fresh server, stopping it whatever happens. Prints why and returns when kubectl is absent.
-func withServer(needsKubectl: Bool = true, crds: Bool = false, _ body: (TestServer) async throws -> Void) async throws {
+func withServer(needsKubectl: Bool = true, crds: Bool = false, historyLimit: Int = 20_000, watchBufferLimit: Int = 10_000,
+                auditMaxBytes: Int = 10 * 1024 * 1024, _ body: (TestServer) async throws -> Void) async throws {
     if needsKubectl && TestServer.kubectlPath == nil {
         print("skipping: \(TestServer.packageRoot.path)/.tools/venv/bin/kubectl is absent (run scripts/install-tools.sh)")
         return
     }
-    let server = try await TestServer(crds: crds)
+    let server = try await TestServer(crds: crds, historyLimit: historyLimit, watchBufferLimit: watchBufferLimit, auditMaxBytes: auditMaxBytes)
     do {
         try await body(server)
     } catch {
