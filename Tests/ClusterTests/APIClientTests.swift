@@ -165,9 +165,14 @@ struct FakeAPI {
                     (0, event("DELETED", "b", "13")),
                     (0, Array(#"{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}}"#.utf8) + [10]),
                 ])
-            default:
+            case 3:
                 #expect(request.query["resourceVersion"] == "50", "did not watch from the relist's resourceVersion")
                 return .stream(status: 200, chunks: [(0, event("ADDED", "c", "51"))])
+            default:
+                // The consumer has what it wanted; until its cancellation reaches the watch, a reconnect resumes
+                // after the last event, and is kept waiting.
+                #expect(request.query["resourceVersion"] == "51", "did not resume after the last event")
+                return .stream(status: 200, chunks: [(1, [])])
             }
         }
         let client = client(server)

@@ -67,9 +67,9 @@ struct LoadTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for watcher in 0..<Self.watchers {
                     group.addTask {
-                        var request = HTTPClientRequest(url: base + "?watch=true&resourceVersion=\(start)&timeoutSeconds=120")
+                        var request = HTTPClientRequest(url: base + "?watch=true&resourceVersion=\(start)&timeoutSeconds=900")
                         request.headers.add(name: "Authorization", value: "Bearer " + server.token)
-                        let response = try await client.execute(request, timeout: .seconds(120))
+                        let response = try await client.execute(request, timeout: .seconds(900))
                         var pending: [UInt8] = []
                         for try await buffer in response.body {
                             pending += buffer.readableBytesView
