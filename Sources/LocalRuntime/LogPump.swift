@@ -1,18 +1,18 @@
-import Dispatch
 import Foundation
 import LocalCluster
 
 /// Copies a container's stdout and stderr into its log file, one timestamped line at a time (the CRI format of
-/// `PodLogFiles`), rotating the file at `PodLogFiles.rotateBytes`.
+/// `PodLogFiles`), rotating the file at `PodLogFiles.rotateBytes`. One thread per container polls both pipes.
 final class LogPump: @unchecked Sendable {
-    private let queue: DispatchQueue
     private let file: URL
     private let rotated: URL
     private var handle: FileHandle?
     private var size = 0
-    private var sources: [DispatchSourceRead] = []
     private var pending: [String: [UInt8]] = [:]
-    private var open = 2
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var done = false
+    private var stopRequested = false
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
     private static let maxLine = 16 * 1024
@@ -20,7 +20,6 @@ final class LogPump: @unchecked Sendable {
     init(file: URL, rotated: URL) throws(RuntimeError) {
         self.file = file
         self.rotated = rotated
-        queue = DispatchQueue(label: "kf-local.log")
         FileManager.default.createFile(atPath: file.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: file.path) else {
             throw .filesystem(path: file.path, reason: "cannot open the log file")
@@ -30,35 +29,52 @@ final class LogPump: @unchecked Sendable {
         self.handle = handle
     }
 
-    /// Starts reading the two pipes; closes them at end of file.
+    /// Starts copying from the two pipes (closed at end of file or on `stop()`).
     func start(stdout: Int32, stderr: Int32) {
-        for (fd, stream) in [(stdout, "stdout"), (stderr, "stderr")] {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { self.drain(fd, stream: stream, source: source) }
-            source.setCancelHandler { closeDescriptor(fd) }
-            sources.append(source)
-            source.resume()
-        }
+        let thread = Thread { self.run(stdout: stdout, stderr: stderr) }
+        thread.stackSize = 256 * 1024
+        thread.start()
     }
 
-    private func drain(_ fd: Int32, stream: String, source: DispatchSourceRead) {
+    private func run(stdout: Int32, stderr: Int32) {
+        var open: [(fd: Int32, stream: String)] = [(stdout, "stdout"), (stderr, "stderr")]
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                append(Array(buffer[..<count]), stream: stream)
-                continue
+        while !open.isEmpty && !lock.withLock({ stopRequested }) {
+            var polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&polls, nfds_t(polls.count), 200)
+            if ready < 0 && errno != EINTR { break }
+            guard ready > 0 else { continue }
+            var closed: Set<Int32> = []
+            for (index, entry) in polls.enumerated() where entry.revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    append(Array(buffer[..<count]), stream: open[index].stream)
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                    closed.insert(entry.fd)
+                }
             }
-            if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                if let rest = pending[stream], !rest.isEmpty { write(rest, stream: stream, partial: false) }
-                pending[stream] = nil
-                source.cancel()
-                open -= 1
-                if open == 0 { resumeWaiters() }
+            for fd in closed {
+                if let stream = open.first(where: { $0.fd == fd })?.stream, let rest = pending[stream], !rest.isEmpty {
+                    write(rest, stream: stream, partial: false)
+                    pending[stream] = nil
+                }
+                _ = close(fd)
             }
-            return
+            open.removeAll { closed.contains($0.fd) }
         }
+        for entry in open {
+            if let rest = pending[entry.stream], !rest.isEmpty { write(rest, stream: entry.stream, partial: false) }
+            _ = close(entry.fd)
+        }
+        let toResume = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            done = true
+            try? handle?.close()
+            handle = nil
+            let all = Array(waiters.values)
+            waiters = [:]
+            return all
+        }
+        for waiter in toResume { waiter.resume() }
     }
 
     private func append(_ bytes: [UInt8], stream: String) {
@@ -78,52 +94,40 @@ final class LogPump: @unchecked Sendable {
 
     private func write(_ text: [UInt8], stream: String, partial: Bool) {
         let line = PodLogFiles.Line(time: PodLogFiles.timestamp(), stream: stream, partial: partial, text: text).encoded
-        if size + line.count > PodLogFiles.rotateBytes, size > 0 {
-            try? handle?.close()
-            try? FileManager.default.removeItem(at: rotated)
-            try? FileManager.default.moveItem(at: file, to: rotated)
-            FileManager.default.createFile(atPath: file.path, contents: nil)
-            handle = FileHandle(forWritingAtPath: file.path)
-            size = 0
+        lock.withLock {
+            if size + line.count > PodLogFiles.rotateBytes, size > 0 {
+                try? handle?.close()
+                try? FileManager.default.removeItem(at: rotated)
+                try? FileManager.default.moveItem(at: file, to: rotated)
+                FileManager.default.createFile(atPath: file.path, contents: nil)
+                handle = FileHandle(forWritingAtPath: file.path)
+                size = 0
+            }
+            handle?.write(Data(line))
+            size += line.count
         }
-        handle?.write(Data(line))
-        size += line.count
     }
 
     /// Waits until both pipes reached end of file, at most `timeout` seconds; afterwards the pump keeps copying
-    /// whatever processes left behind still write (until they are killed).
+    /// whatever processes left behind still write (until they are killed or `stop()`).
     func finish(timeout: Double) async {
+        let id = lock.withLock { () -> Int in nextWaiter += 1; return nextWaiter }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async {
-                if self.open == 0 { continuation.resume(); return }
-                let id = self.nextWaiter
-                self.nextWaiter += 1
-                self.waiters[id] = continuation
-                self.queue.asyncAfter(deadline: .now() + timeout) {
-                    self.waiters.removeValue(forKey: id)?.resume()
-                }
+            let finished = lock.withLock { () -> Bool in
+                if done { return true }
+                waiters[id] = continuation
+                return false
+            }
+            if finished { continuation.resume(); return }
+            Task {
+                try? await Task.sleep(for: .seconds(timeout))
+                self.lock.withLock { self.waiters.removeValue(forKey: id) }?.resume()
             }
         }
     }
 
-    /// Stops reading and closes the file (after the process group was killed).
-    func close() {
-        queue.sync {
-            for source in sources where !source.isCancelled { source.cancel() }
-            try? handle?.close()
-            handle = nil
-            resumeWaiters()
-        }
+    /// Stops copying (after the process group was killed); the thread ends within 200 ms.
+    func stop() {
+        lock.withLock { stopRequested = true }
     }
-
-    private func resumeWaiters() {
-        let all = waiters.values
-        waiters = [:]
-        for waiter in all { waiter.resume() }
-    }
-}
-
-/// `close(2)`, out of LogPump's scope (whose `close()` would shadow it).
-private func closeDescriptor(_ fd: Int32) {
-    _ = close(fd)
 }

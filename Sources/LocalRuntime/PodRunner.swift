@@ -339,7 +339,7 @@ actor PodRunner {
         // What the main process left behind goes with it, as a container's cgroup does.
         await pump.finish(timeout: 0.3)
         Spawner.signalGroup(started.pid, SIGKILL)
-        pump.close()
+        pump.stop()
         pumps[containerName] = nil
         context.registry.remove(pid: started.pid)
         await startEvents.value

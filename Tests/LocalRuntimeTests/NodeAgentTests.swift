@@ -55,8 +55,9 @@ import Testing
                     volumeMounts: [{name: data, mountPath: /data}]
                 """)
             #expect(try await k.eventually {
-                try await k.podField("flaky", ".status.containerStatuses[0].restartCount") == "1"
-                    && k.podField("flaky", ".status.containerStatuses[0].state.running.startedAt") != ""
+                let restarts = try await k.podField("flaky", ".status.containerStatuses[0].restartCount")
+                let running = try await k.podField("flaky", ".status.containerStatuses[0].state.running.startedAt")
+                return restarts == "1" && !running.isEmpty
             })
             #expect(try await k.podField("flaky", ".status.containerStatuses[0].lastState.terminated.exitCode") == "3")
             #expect(try await k.podField("flaky", ".status.containerStatuses[0].lastState.terminated.reason") == "Error")
@@ -90,7 +91,7 @@ import Testing
                   initContainers:
                   - name: prepare
                     image: busybox
-                    command: ["sh", "-c", "sleep 1; echo prepared > /work/ready"]
+                    command: ["sh", "-c", "sleep 3; echo prepared > /work/ready"]
                     volumeMounts: [{name: work, mountPath: /work}]
                   containers:
                   - name: main
@@ -275,8 +276,9 @@ import Testing
             #expect(!Spawner.groupAlive(before), "kf-local stopped but the pod's processes live on")
             k.startAgent()
             #expect(try await k.eventually {
-                try await k.podField("keeps", ".status.containerStatuses[0].restartCount") == "1"
-                    && k.podField("keeps", ".status.containerStatuses[0].state.running.startedAt") != ""
+                let restarts = try await k.podField("keeps", ".status.containerStatuses[0].restartCount")
+                let running = try await k.podField("keeps", ".status.containerStatuses[0].state.running.startedAt")
+                return restarts == "1" && !running.isEmpty
             })
             #expect(try await k.waitForPhase("once", "Failed"))
             #expect(try await k.podField("once", ".status.containerStatuses[0].state.terminated.reason") == "ContainerStatusUnknown")

@@ -156,7 +156,8 @@ func withRuntime(options: NodeAgent.Options? = nil, _ body: (RuntimeHarness) asy
         print("skipping: \(RuntimeHarness.packageRoot.path)/.tools/venv/bin/kubectl is absent (run scripts/install-tools.sh)")
         return
     }
-    let harness = try await (options.map { try await RuntimeHarness(options: $0) } ?? RuntimeHarness())
+    let harness: RuntimeHarness
+    if let options { harness = try await RuntimeHarness(options: options) } else { harness = try await RuntimeHarness() }
     do {
         try await body(harness)
     } catch {
