@@ -95,6 +95,8 @@ actor NodeCore {
     private var addresses: [String: String] = [:]
     private var unschedulable: [String: Value] = [:]
     private var finished: Set<String> = []
+    /// Pods whose binding is being written.
+    private var binding: Set<String> = []
 
     init(runtime: RuntimeContext, scheduler: EventRecorder) {
         self.runtime = runtime
@@ -182,6 +184,7 @@ actor NodeCore {
         case let .deleted(pod):
             guard let uid = uid(pod) else { return }
             unschedulable[uid] = nil
+            binding.remove(uid)
             if let runner = runners[uid] {
                 let asked = pod[path: ["metadata", "deletionGracePeriodSeconds"]]?.text.flatMap { Double($0) }
                 let fallback = await runner.gracePeriod
@@ -207,11 +210,13 @@ actor NodeCore {
         let nodeName = pod[path: ["spec", "nodeName"]]?.text ?? ""
         if nodeName.isEmpty {
             let scheduler = pod[path: ["spec", "schedulerName"]]?.text ?? "default-scheduler"
-            guard scheduler == "default-scheduler", pod[path: ["metadata", "deletionTimestamp"]] == nil else { return }
+            guard scheduler == "default-scheduler", pod[path: ["metadata", "deletionTimestamp"]] == nil,
+                  !binding.contains(uid) else { return }
             await schedule(pod)
             return
         }
         guard nodeName == self.nodeName else { return }
+        binding.remove(uid)
         if let runner = runners[uid] {
             if pod[path: ["metadata", "deletionTimestamp"]] != nil {
                 let asked = pod[path: ["metadata", "deletionGracePeriodSeconds"]]?.text.flatMap { Double($0) }
@@ -343,18 +348,28 @@ actor NodeCore {
         }
         unschedulable[uid] = nil
         allocated[uid] = (cpu, memory)
+        binding.insert(uid)
+        // The binding is written without holding up the next Pod: its resources are counted already.
         let binding = Value.mapping(Mapping([("spec", .mapping(Mapping([("nodeName", .string(nodeName))])))]))
-        do {
-            _ = try await client.patch(ObjectReference(apiVersion: "v1", kind: "Pod", name: name, namespace: namespace), binding,
-                                       type: .merge)
-        } catch {
-            allocated[uid] = nil
-            FileHandle.standardError.write(Data("kf-local: node: cannot bind pod \(namespace)/\(name): \(error)\n".utf8))
-            return
-        }
+        let client = self.client
         let scheduler = self.scheduler
         let message = "Successfully assigned \(namespace)/\(name) to \(nodeName)"
-        Task { await scheduler.record(pod, reason: "Scheduled", message: message) }
+        Task {
+            do {
+                _ = try await client.patch(ObjectReference(apiVersion: "v1", kind: "Pod", name: name, namespace: namespace), binding,
+                                           type: .merge)
+            } catch {
+                await self.unbound(uid)
+                FileHandle.standardError.write(Data("kf-local: node: cannot bind pod \(namespace)/\(name): \(error)\n".utf8))
+                return
+            }
+            await scheduler.record(pod, reason: "Scheduled", message: message)
+        }
+    }
+
+    private func unbound(_ uid: String) {
+        binding.remove(uid)
+        if runners[uid] == nil { allocated[uid] = nil }
     }
 
     private func retryUnschedulable() async {

@@ -3,6 +3,7 @@ import Foundation
 import LocalCluster
 import Project
 import Resources
+import Synchronization
 
 /// What every Pod's runner shares: the API client, the event recorder, the process registry and the settings.
 final class RuntimeContext: Sendable {
@@ -34,8 +35,16 @@ final class RuntimeContext: Sendable {
     func imageMappings() -> [ImageMapping] {
         if let images = options.images { return images }
         let file = projectRoot.appendingPathComponent(ProjectFile.fileName).path
-        return (try? ProjectFile.load(path: file))?.localImages ?? []
+        let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? nil
+        return mappingCache.withLock { cache in
+            if let cached = cache, cached.modified == modified { return cached.images }
+            let images = (try? ProjectFile.load(path: file))?.localImages ?? []
+            cache = (modified, images)
+            return images
+        }
     }
+
+    private let mappingCache = Mutex<(modified: Date?, images: [ImageMapping])?>(nil)
 }
 
 /// Runs one Pod bound to this node: its volumes, init containers in order, then its containers with their
@@ -102,7 +111,8 @@ actor PodRunner {
     // MARK: The Pod's life
 
     private func runPod() async {
-        publish()
+        // The first status is written by the first change (ErrImageNeverPull, Running...), not before: one write
+        // less per Pod.
         if recoverFromEarlierRun() { return }
         do {
             try PodVolumes.makeFolder(PodLogFiles.logsDirectory(folder))
@@ -177,7 +187,7 @@ actor PodRunner {
         }
         if stopping { return }
         let allSucceeded = records.allSatisfy { $0.termination?.exitCode == 0 }
-        if phase != "Failed" { finish(allSucceeded ? "Succeeded" : "Failed") }
+        finish(phase == "Failed" ? "Failed" : (allSucceeded ? "Succeeded" : "Failed"))
     }
 
     private func allContainers() -> [Value] {
@@ -342,7 +352,7 @@ actor PodRunner {
         pump.stop()
         pumps[containerName] = nil
         context.registry.remove(pid: started.pid)
-        await startEvents.value
+        _ = startEvents
 
         let killReason = (isInit ? initRecords[index] : records[index]).killReason
         var reason = exit.code == 0 ? "Completed" : "Error"
@@ -356,6 +366,10 @@ actor PodRunner {
             $0.pid = nil
             $0.ready = false
         }
+        // The last container ending for good ends the Pod in the same status write.
+        if !isInit && !stopping && phase != "Failed" && records.allSatisfy({ $0.termination != nil && !restarts($0.termination) }) {
+            phase = records.allSatisfy { $0.termination?.exitCode == 0 } ? "Succeeded" : "Failed"
+        }
         if !stopping { publish() }
         return termination
     }
@@ -365,8 +379,10 @@ actor PodRunner {
     }
 
     private func finish(_ result: String) {
-        phase = result
-        publish()
+        if phase != result {
+            phase = result
+            publish()
+        }
         onFinished(uid)
     }
 
@@ -642,3 +658,4 @@ actor PodRunner {
 extension PodLogFiles {
     static func parseSeconds(_ text: String) -> Double? { parseTime(text) }
 }
+

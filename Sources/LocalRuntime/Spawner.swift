@@ -46,7 +46,9 @@ enum Spawner {
             close(outPipe[0]); close(outPipe[1])
             throw .spawnFailed(executable, String(cString: strerror(errno)))
         }
-        for fd in [outPipe[0], errPipe[0]] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Every end is close-on-exec, so programs spawned meanwhile from other threads never inherit them (which
+        // would keep this container's pipes open after it ends); dup2 gives the child copies without the flag.
+        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
