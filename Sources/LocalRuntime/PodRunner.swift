@@ -278,15 +278,7 @@ actor PodRunner {
         } catch {
             let reason: String
             if case .commandNotFound = error { reason = "StartError" } else { reason = "CreateContainerConfigError" }
-            if reason == "StartError" {
-                let now = Self.now()
-                let termination = ContainerRecord.Termination(exitCode: 128, signal: nil, reason: "StartError", message: "\(error)",
-                                                              startedAt: now, finishedAt: now, containerID: nil)
-                update(index, isInit) { $0.state = .terminated(termination) }
-                publish()
-                await context.events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error)", fieldPath: fieldPath)
-                return termination
-            }
+            if reason == "StartError" { return await startFailed(index, isInit, error, fieldPath: fieldPath) }
             update(index, isInit) { $0.state = .waiting(reason: reason, message: "\(error)") }
             publish()
             await context.events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error)", fieldPath: fieldPath)
@@ -314,13 +306,7 @@ actor PodRunner {
             started = try Spawner.spawn(executable: plan.executable, arguments: plan.arguments,
                                         environment: plan.environment, directory: plan.directory)
         } catch {
-            let now = Self.now()
-            let termination = ContainerRecord.Termination(exitCode: 128, signal: nil, reason: "StartError", message: "\(error)",
-                                                          startedAt: now, finishedAt: now, containerID: nil)
-            update(index, isInit) { $0.state = .terminated(termination) }
-            publish()
-            await context.events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error)", fieldPath: fieldPath)
-            return termination
+            return await startFailed(index, isInit, error, fieldPath: fieldPath)
         }
         pump.start(stdout: started.stdout, stderr: started.stderr)
         pumps[containerName] = pump
@@ -371,6 +357,17 @@ actor PodRunner {
             phase = records.allSatisfy { $0.termination?.exitCode == 0 } ? "Succeeded" : "Failed"
         }
         if !stopping { publish() }
+        return termination
+    }
+
+    /// The container could not start (exit code 128, reason StartError, as a runtime reports it).
+    private func startFailed(_ index: Int, _ isInit: Bool, _ error: RuntimeError, fieldPath: String) async -> ContainerRecord.Termination {
+        let now = Self.now()
+        let termination = ContainerRecord.Termination(exitCode: 128, signal: nil, reason: "StartError", message: "\(error)",
+                                                      startedAt: now, finishedAt: now, containerID: nil)
+        update(index, isInit) { $0.state = .terminated(termination) }
+        publish()
+        await context.events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error)", fieldPath: fieldPath)
         return termination
     }
 
