@@ -55,12 +55,14 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
+        .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
+            "Actions", "Cluster", "LocalCluster", "LocalRuntime", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -84,6 +86,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates"]),
