@@ -54,12 +54,15 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // kf-local's controllers (Job, Deployment, ReplicaSet, Endpoints, the Service proxy) and the framework the
+        // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
+        .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources"]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Actions", "Cluster", "LocalCluster", "LocalControllers", "Manifests", "Project", "Registry", "Resources", "Templates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -83,6 +86,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        .testTarget(name: "LocalControllersTests", dependencies: ["LocalControllers", "LocalCluster", "Cluster", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
     ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LocalCluster
+import LocalControllers
 import Project
 
 /// `kf local`: the embedded Kubernetes-compatible API server for this project.
@@ -110,6 +111,6 @@ struct LocalServe: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        try await LocalCluster.serve(projectRoot: location.root, port: port)
+        try await LocalCluster.serve(projectRoot: location.root, port: port, agents: [ControllerManager()])
     }
 }
