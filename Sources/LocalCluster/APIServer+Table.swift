@@ -122,6 +122,23 @@ extension APIServer {
                     Column(name: "Selector", type: "string", priority: 1) { service in
                         .string((service[path: ["spec", "selector"]]?.mapping?.pairs.map { "\($0.0)=\($0.1.text ?? "")" } ?? ["<none>"]).joined(separator: ","))
                     }]
+        case ("", "endpoints"):
+            // As the API server prints them: ready addresses with each port, three at most, then how many more.
+            return [name,
+                    Column(name: "Endpoints", type: "string") { endpoints in
+                        var pairs: [String] = []
+                        for subset in endpoints["subsets"]?.sequence ?? [] {
+                            let ports = (subset["ports"]?.sequence ?? []).compactMap { $0["port"]?.text }
+                            for address in subset["addresses"]?.sequence ?? [] {
+                                let ip = address.string(at: "ip") ?? ""
+                                if ports.isEmpty { pairs.append(ip) } else { pairs += ports.map { "\(ip):\($0)" } }
+                            }
+                        }
+                        if pairs.isEmpty { return .string("<none>") }
+                        let shown = pairs.prefix(3).joined(separator: ",")
+                        return .string(pairs.count > 3 ? shown + " + \(pairs.count - 3) more..." : shown)
+                    },
+                    age]
         case ("", "namespaces"):
             return [name, Column(name: "Status", type: "string") { .string($0.string(at: "status", "phase") ?? "Active") }, age]
         case ("", "configmaps"):

@@ -63,7 +63,7 @@ struct EndpointsControllerTests {
             #expect(endpoints.field("metadata", "labels", "tier") == "front")
             if let output = try await harness.kubectl("get", "endpoints", "web") {
                 #expect(output.ok, "\(output.stderr)")
-                #expect(output.stdout.contains("web") && output.stdout.contains(aIP), "\(output.stdout)")
+                #expect(output.stdout.contains("web") && output.stdout.contains("\(aIP):8080"), "\(output.stdout)")
             }
             // The slice says the same, with conditions per endpoint and an owner reference to the Service.
             let slices = try await harness.list("discovery.k8s.io/v1", "EndpointSlice", selector: "kubernetes.io/service-name=web")
@@ -163,12 +163,12 @@ struct EndpointsControllerTests {
             metadata: {name: echo}
             spec: {selector: {app: echo}, ports: [{name: tcp, port: 80, targetPort: tcp}]}
             """)
-            var address: String?
+            let address = Box<String?>(nil)
             #expect(try await eventually {
-                address = try await harness.get("v1", "Service", "echo")?.field("metadata", "annotations", ServiceProxy.addressAnnotation)
-                return address != nil
+                address.value = try await harness.get("v1", "Service", "echo")?.field("metadata", "annotations", ServiceProxy.addressAnnotation)
+                return address.value != nil
             })
-            let local = try #require(address)
+            let local = try #require(address.value)
             #expect(local.hasPrefix("127.0.0.1:"))
             let ports = try await harness.get("v1", "Service", "echo")?.field("metadata", "annotations", ServiceProxy.portsAnnotation)
             #expect(ports == "80=\(local)")
@@ -198,20 +198,21 @@ final class EchoServer: @unchecked Sendable {
     private let fd: Int32
 
     init() throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard bound == 0, listen(socketFD, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
         port = Int(UInt16(bigEndian: actual.sin_port))
-        let listener = fd
+        fd = socketFD
+        let listener = socketFD
         Thread.detachNewThread {
             while true {
                 let client = accept(listener, nil, nil)

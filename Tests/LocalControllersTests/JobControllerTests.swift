@@ -30,22 +30,22 @@ struct JobControllerTests {
         try await withControllers { harness in
             harness.kubelet.autoStart()
             try await harness.create(Self.job("train", "  completions: 3\n  parallelism: 2"))
-            var most = 0
-            var finished = 0
+            let most = Box(0)
+            let finished = Box(0)
             // Finish one running Pod at a time, checking that never more than two run.
             let done = try await eventually(30) {
                 let pods = try await jobPods(harness, "train")
                 let active = pods.filter(Pods.isActive)
-                most = max(most, active.count)
-                if let running = active.first(where: { Pods.phase($0) == "Running" }), finished < 3 {
+                most.value = max(most.value, active.count)
+                if let running = active.first(where: { Pods.phase($0) == "Running" }), finished.value < 3 {
                     try await harness.kubelet.finish(running, exitCode: 0)
-                    finished += 1
+                    finished.value += 1
                 }
                 let job = try await harness.get("batch/v1", "Job", "train")
                 return job.map { Conditions.isTrue($0, "Complete") } ?? false
             }
             #expect(done)
-            #expect(most == 2)
+            #expect(most.value == 2)
             let job = try #require(try await harness.get("batch/v1", "Job", "train"))
             #expect(job.integer("status", "succeeded") == 3)
             #expect(job.integer("status", "active") == nil)
@@ -79,17 +79,17 @@ struct JobControllerTests {
         try await withControllers { harness in
             harness.kubelet.autoStart()
             try await harness.create(Self.job("flaky", "  backoffLimit: 1"))
-            var failures = 0
+            let failures = Box(0)
             let failed = try await eventually(30) {
                 for pod in try await jobPods(harness, "flaky") where Pods.phase(pod) == "Running" {
                     try await harness.kubelet.finish(pod, exitCode: 1)
-                    failures += 1
+                    failures.value += 1
                 }
                 let job = try await harness.get("batch/v1", "Job", "flaky")
                 return job.map { Conditions.isTrue($0, "Failed") } ?? false
             }
             #expect(failed)
-            #expect(failures == 2)  // the first Pod and one replacement, after the back-off
+            #expect(failures.value == 2)  // the first Pod and one replacement, after the back-off
             let job = try #require(try await harness.get("batch/v1", "Job", "flaky"))
             #expect(Conditions.find(job, "Failed")?.field("reason") == "BackoffLimitExceeded")
             #expect(Conditions.find(job, "Failed")?.field("message") == "Job has reached the specified backoff limit")
