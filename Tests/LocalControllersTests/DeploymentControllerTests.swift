@@ -64,6 +64,11 @@ struct DeploymentControllerTests {
             if let output = try await harness.kubectl("get", "deployment", "web") {
                 #expect(output.stdout.contains("2/2"), "\(output.stdout)")
             }
+            if let output = try await harness.kubectl("get", "rs", "-o", "wide") {
+                let columns = output.stdout.split(separator: "\n").last?.split(separator: " ").map(String.init) ?? []
+                #expect(columns.prefix(4) == ["web-\(hash)", "2", "2", "2"], "\(output.stdout)")
+                #expect(columns.contains("app=web,pod-template-hash=\(hash)"), "\(output.stdout)")
+            }
             // A killed Pod is replaced.
             let victim = try #require(pods.first)
             _ = try await harness.client.delete(ObjectReference(apiVersion: "v1", kind: "Pod", name: victim.field("metadata", "name") ?? "",

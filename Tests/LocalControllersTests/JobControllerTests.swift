@@ -103,8 +103,8 @@ struct JobControllerTests {
     @Test func activeDeadlineStopsRunningPods() async throws {
         try await withControllers { harness in
             harness.kubelet.autoStart()
-            try await harness.create(Self.job("slow", "  activeDeadlineSeconds: 1\n  parallelism: 2\n  completions: 4"))
-            #expect(try await eventually { try await jobPods(harness, "slow").filter { Pods.phase($0) == "Running" }.count == 2 })
+            try await harness.create(Self.job("slow", "  activeDeadlineSeconds: 2\n  parallelism: 2\n  completions: 4"))
+            #expect(try await eventually { try await jobPods(harness, "slow").filter(Pods.isActive).count == 2 })
             #expect(try await eventually(10) {
                 try await harness.get("batch/v1", "Job", "slow").map { Conditions.isTrue($0, "Failed") } ?? false
             })
