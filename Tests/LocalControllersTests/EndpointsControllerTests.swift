@@ -192,6 +192,35 @@ struct EndpointsControllerTests {
     }
 }
 
+extension EndpointsControllerTests {
+    @Test func theProxyTakesTheServicePortOnlyWhenPodsListenOnAnother() async throws {
+        let probe = try EchoServer()
+        let free = probe.port
+        probe.stop()
+        try await withControllers { harness in
+            try await harness.create("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: distinct}
+            spec: {selector: {app: a}, ports: [{port: \(free), targetPort: 8080}]}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: same}
+            spec: {selector: {app: b}, ports: [{port: 8080, targetPort: 8080}, {name: udp, port: 53, protocol: UDP}]}
+            """)
+            let annotation = ServiceProxy.addressAnnotation
+            #expect(try await eventually { try await harness.get("v1", "Service", "distinct")?.field("metadata", "annotations", annotation) != nil })
+            #expect(try await harness.get("v1", "Service", "distinct")?.field("metadata", "annotations", annotation) == "127.0.0.1:\(free)")
+            #expect(try await eventually { try await harness.get("v1", "Service", "same")?.field("metadata", "annotations", annotation) != nil })
+            let same = try #require(try await harness.get("v1", "Service", "same"))
+            #expect(same.field("metadata", "annotations", annotation) != "127.0.0.1:8080")
+            #expect(same.field("metadata", "annotations", ServiceProxy.portsAnnotation)?.hasPrefix("8080=127.0.0.1:") == true)
+            #expect(same.field("metadata", "annotations", ServiceProxy.portsAnnotation)?.contains("53=") == false)  // UDP is not proxied
+        }
+    }
+}
+
 /// A TCP echo server on 127.0.0.1 for the proxy test (one thread per connection).
 final class EchoServer: @unchecked Sendable {
     let port: Int
