@@ -170,6 +170,12 @@ extension APIServer {
                         return .string("Running")
                     },
                     Column(name: "Completions", type: "string") { .string("\($0[path: ["status", "succeeded"]]?.intValue ?? 0)/\($0[path: ["spec", "completions"]]?.intValue ?? 1)") },
+                    Column(name: "Duration", type: "string") { job in
+                        let formatter = ISO8601DateFormatter()
+                        guard let start = job.string(at: "status", "startTime").flatMap(formatter.date(from:)) else { return .string("") }
+                        let end = job.string(at: "status", "completionTime").flatMap(formatter.date(from:)) ?? Date()
+                        return .string(Self.humanDuration(end.timeIntervalSince(start)))
+                    },
                     age]
         default:
             return [name, age]

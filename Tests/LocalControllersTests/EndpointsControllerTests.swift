@@ -178,7 +178,7 @@ struct EndpointsControllerTests {
             })
             let reply = try await Task.detached { try EchoServer.roundTrip(port: port, message: "hello through kf-local\n") }.value
             #expect(reply == "hello through kf-local\n")
-            // Without a ready endpoint, connections are closed at once.
+            // Without a ready endpoint, a connection is closed (after a second of waiting for one).
             try await harness.kubelet.run(try #require(try await harness.get("v1", "Pod", "server")), ready: false)
             #expect(try await eventually {
                 (try await harness.get("v1", "Endpoints", "echo")?["subsets"]?.sequence?.first?["addresses"]) == nil

@@ -64,6 +64,8 @@ struct JobControllerTests {
                 #expect(output.ok, "\(output.stderr)")
                 let line = output.stdout.split(separator: "\n").first { $0.hasPrefix("train ") }.map(String.init) ?? ""
                 #expect(line.contains("Complete") && line.contains("3/3"), "\(output.stdout)")
+                let header = output.stdout.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
+                #expect(header == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], "\(output.stdout)")
             }
             if let output = try await harness.kubectl("wait", "--for=condition=complete", "job/train", "--timeout=10s") {
                 #expect(output.ok, "\(output.stderr)")
