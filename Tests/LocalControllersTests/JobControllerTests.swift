@@ -30,6 +30,8 @@ struct JobControllerTests {
         try await withControllers { harness in
             harness.kubelet.autoStart()
             try await harness.create(Self.job("train", "  completions: 3\n  parallelism: 2"))
+            // Two run at first (parallelism), never more.
+            #expect(try await eventually { try await jobPods(harness, "train").filter(Pods.isActive).count == 2 })
             let most = Box(0)
             let finished = Box(0)
             // Finish one running Pod at a time, checking that never more than two run.
