@@ -144,6 +144,27 @@ struct JobControllerTests {
         }
     }
 
+    @Test func theServerDefaultsAJobAsUpstream() async throws {
+        try await withControllers(makers: []) { harness in
+            try await harness.create(Self.job("plain", "  backoffLimit: 2"))
+            let job = try #require(try await harness.get("batch/v1", "Job", "plain"))
+            let uid = try #require(job.uid)
+            #expect(job.field("spec", "selector", "matchLabels", "batch.kubernetes.io/controller-uid") == uid)
+            #expect(job.field("spec", "template", "metadata", "labels", "job-name") == "plain")
+            #expect(job.field("spec", "template", "metadata", "labels", "app") == "plain")
+            #expect(job.integer("spec", "completions") == 1 && job.integer("spec", "parallelism") == 1)
+            #expect(job.integer("spec", "backoffLimit") == 2 && job.field("spec", "completionMode") == "NonIndexed")
+            // A selector of one's own needs manualSelector, as upstream.
+            await #expect {
+                try await harness.create(Self.job("picky", "  selector: {matchLabels: {app: picky}}"))
+            } throws: { error in
+                "\(error)".contains("spec.selector") && "\(error)".contains("not auto-generated")
+            }
+            try await harness.create(Self.job("manual", "  manualSelector: true\n  selector: {matchLabels: {app: manual}}"))
+            #expect(try await harness.get("batch/v1", "Job", "manual")?.field("spec", "selector", "matchLabels", "app") == "manual")
+        }
+    }
+
     @Test func aJobWithoutARestartPolicyForJobsRunsNothing() async throws {
         try await withControllers { harness in
             try await harness.create("""
