@@ -27,7 +27,10 @@ final class ControllerHarness: @unchecked Sendable {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    init(makers: [ControllerMaker] = ControllerManager.builtin) async throws {
+    /// Agents run beside the controllers (the node agent, in the end-to-end tests).
+    private var agentTasks: [Task<Void, Never>] = []
+
+    init(makers: [ControllerMaker] = ControllerManager.builtin, agents: [any LocalAgent] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kf-controllers-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let token = try LocalCluster.token(stateDirectory: directory)
@@ -41,9 +44,20 @@ final class ControllerHarness: @unchecked Sendable {
         let state = directory
         manager = Task { await ControllerManager(makers: makers).run(client: managerClient, stateDirectory: state) }
         kubelet = FakeKubelet(client: client)
+        let context = LocalAgentContext(projectRoot: directory, stateDirectory: directory, kubeconfigPath: kubeconfig.path,
+                                        endpoint: LocalEndpoint(url: http.url, token: token, kubeconfigPath: kubeconfig.path))
+        for agent in agents {
+            agentTasks.append(Task {
+                do { try await agent.run(context) } catch is CancellationError {} catch {
+                    FileHandle.standardError.write(Data("agent \(agent.name) failed: \(error)\n".utf8))
+                }
+            })
+        }
     }
 
     func stop() async {
+        for task in agentTasks { task.cancel() }
+        for task in agentTasks { await task.value }
         await kubelet.stop()
         manager.cancel()
         await manager.value
@@ -117,9 +131,9 @@ final class ControllerHarness: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh harness, stopping it whatever happens.
-func withControllers(makers: [ControllerMaker] = ControllerManager.builtin,
+func withControllers(makers: [ControllerMaker] = ControllerManager.builtin, agents: [any LocalAgent] = [],
                      _ body: (ControllerHarness) async throws -> Void) async throws {
-    let harness = try await ControllerHarness(makers: makers)
+    let harness = try await ControllerHarness(makers: makers, agents: agents)
     do {
         try await body(harness)
     } catch {
