@@ -52,7 +52,13 @@ public struct DeploymentController: Reconciler {
             .filter { !$0.isDeleting }
         owned.sort { ($0.field("metadata", "creationTimestamp") ?? "", $0.field("metadata", "name") ?? "")
             < ($1.field("metadata", "creationTimestamp") ?? "", $1.field("metadata", "name") ?? "") }
-        var newRS = owned.first { $0.field("metadata", "labels", DeploymentController.hashLabel) == hash }
+        // The new ReplicaSet is the one whose template means the same as the Deployment's (the hash label aside).
+        let wanted = DeploymentController.canonical(template)
+        var newRS = owned.first { replicaSet in
+            let podTemplate = replicaSet[path: ["spec", "template"]] ?? .null
+            let labels = podTemplate.stringMap("metadata", "labels").filter { $0.0 != DeploymentController.hashLabel }
+            return DeploymentController.canonical(podTemplate.setting(["metadata", "labels"], to: labels.isEmpty ? nil : .strings(labels))) == wanted
+        } ?? owned.first { $0.field("metadata", "labels", DeploymentController.hashLabel) == hash }
         var oldRSs = owned.filter { $0.uid != newRS?.uid }
         let strategy = deployment.field("spec", "strategy", "type") ?? "RollingUpdate"
         let (maxSurge, maxUnavailable) = try DeploymentController.rollingParameters(deployment, replicas: replicas, name: name)
@@ -99,6 +105,15 @@ public struct DeploymentController: Reconciler {
                 oldRSs = try await scaleDownOld(oldRSs, newRS: newRS, replicas: replicas, maxUnavailable: maxUnavailable)
             }
             try await cleanUp(oldRSs, limit: deployment.integer("spec", "revisionHistoryLimit") ?? 10)
+        }
+        // A template rolled back to an older ReplicaSet's makes that one the newest revision again (`rollout undo`).
+        if let current = newRS, !paused {
+            let revision = { (rs: Value) in rs.field("metadata", "annotations", DeploymentController.revisionAnnotation).flatMap(Int.init) ?? 0 }
+            let newest = oldRSs.map(revision).max() ?? 0
+            if revision(current) <= newest {
+                newRS = try await client.mergePatch(current, .fields([("metadata", .fields([("annotations", .strings([
+                    (DeploymentController.revisionAnnotation, String(newest + 1))]))]))]), fieldManager: fieldManager)
+            }
         }
         if let newRS, let revision = newRS.field("metadata", "annotations", DeploymentController.revisionAnnotation),
            deployment.field("metadata", "annotations", DeploymentController.revisionAnnotation) != revision {
@@ -296,13 +311,19 @@ public struct DeploymentController: Reconciler {
         return String(String(hash).utf8.map { alphabet[Int($0) % alphabet.count] })
     }
 
+    /// A template as its meaning: keys sorted, and nulls, empty objects and empty lists left out (a client that
+    /// round-trips it through typed structs adds `resources: {}` or `creationTimestamp: null`).
     static func canonical(_ value: Value) -> Value {
         switch value {
         case let .mapping(mapping):
-            let sorted = mapping.pairs.sorted { $0.0 < $1.0 }
-            return .mapping(Mapping(uniqueKeys: sorted.map(\.0), values: sorted.map { canonical($0.1) }))
+            let kept = mapping.pairs.map { ($0.0, canonical($0.1)) }.filter { !isEmpty($0.1) }.sorted { $0.0 < $1.0 }
+            return .mapping(Mapping(uniqueKeys: kept.map(\.0), values: kept.map(\.1)))
         case let .sequence(items): return .sequence(items.map(canonical))
         case .scalar: return value
         }
+    }
+
+    private static func isEmpty(_ value: Value) -> Bool {
+        value.isNull || value.mapping?.isEmpty == true || value.sequence?.isEmpty == true
     }
 }

@@ -110,6 +110,21 @@ struct DeploymentControllerTests {
             if let output = try await rollout.value {
                 #expect(output.ok && output.stdout.contains("successfully rolled out"), "\(output.stdout)\(output.stderr)")
             }
+            // `kubectl rollout undo` brings the first template back: its ReplicaSet becomes revision 3 and takes over.
+            if let output = try await harness.kubectl("rollout", "undo", "deployment/api") {
+                #expect(output.ok, "\(output.stderr)")
+                #expect(try await eventually(40) {
+                    let sets = try await replicaSets(harness, "api")
+                    let original = sets.first { $0.uid == first.uid }
+                    let ready = try await available(harness, "api", 3)
+                    return original?.integer("spec", "replicas") == 3 && ready
+                        && original?.field("metadata", "annotations", "deployment.kubernetes.io/revision") == "3"
+                })
+                #expect(try await replicaSets(harness, "api").count == 2)  // the first ReplicaSet came back, none was added
+                #expect(try await activePods(harness, "api").allSatisfy {
+                    $0[path: ["spec", "containers"]]?.sequence?.first?.field("image") == "app:1"
+                })
+            }
         }
     }
 
