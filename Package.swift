@@ -55,6 +55,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // kf-local's controllers (Job, Deployment, ReplicaSet, Endpoints, the Service proxy) and the framework the
+        // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
+        .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources"]),
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
@@ -62,7 +65,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "LocalRuntime", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
+            "Actions", "Cluster", "LocalCluster", "LocalControllers", "LocalRuntime", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -86,6 +89,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        .testTarget(name: "LocalControllersTests", dependencies: ["LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Project", "Resources"]),
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LocalCluster
+import LocalControllers
 import LocalRuntime
 import Project
 
@@ -111,6 +112,6 @@ struct LocalServe: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        try await LocalCluster.serve(projectRoot: location.root, port: port, agents: [NodeAgent()])
+        try await LocalCluster.serve(projectRoot: location.root, port: port, agents: [NodeAgent(), ControllerManager()])
     }
 }

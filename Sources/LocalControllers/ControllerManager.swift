@@ -1,0 +1,93 @@
+import Cluster
+import Foundation
+import LocalCluster
+import Synchronization
+
+/// Shared informers, one per kind, so controllers watching the same kind share one watch and one cache.
+public final class InformerFactory: Sendable {
+    public let client: ClusterClient
+    private let informers = Mutex<[String: Informer]>([:])
+
+    public init(client: ClusterClient) {
+        self.client = client
+    }
+
+    /// The informer for a kind (made on first use).
+    public func informer(apiVersion: String, kind: String) -> Informer {
+        informers.withLock { informers in
+            let key = apiVersion + "/" + kind
+            if let existing = informers[key] { return existing }
+            let informer = Informer(client: client, apiVersion: apiVersion, kind: kind)
+            informers[key] = informer
+            return informer
+        }
+    }
+
+    public var pods: Informer { informer(apiVersion: "v1", kind: "Pod") }
+    public var services: Informer { informer(apiVersion: "v1", kind: "Service") }
+    public var endpoints: Informer { informer(apiVersion: "v1", kind: "Endpoints") }
+    public var endpointSlices: Informer { informer(apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice") }
+    public var jobs: Informer { informer(apiVersion: "batch/v1", kind: "Job") }
+    public var deployments: Informer { informer(apiVersion: "apps/v1", kind: "Deployment") }
+    public var replicaSets: Informer { informer(apiVersion: "apps/v1", kind: "ReplicaSet") }
+
+    public var all: [Informer] { informers.withLock { Array($0.values) } }
+}
+
+/// What a controller is built from.
+public struct ControllerContext: Sendable {
+    public let client: ClusterClient
+    public let informers: InformerFactory
+    /// Where controllers may keep state (the project's `.kf/`), nil in tests that do not need it.
+    public let stateDirectory: URL?
+    /// The field manager of every write (`kf-local-controllers`).
+    public let fieldManager: String
+}
+
+/// Builds one controller: registers its informer handlers and returns it.
+public typealias ControllerMaker = @Sendable (ControllerContext) -> Controller
+
+/// The controllers of kf-local, run as one LocalAgent: like kube-controller-manager, a client of the API server
+/// (through the kubeconfig kf-local writes) whose controllers share informers.
+public struct ControllerManager: LocalAgent {
+    public let name = "controllers"
+    public let makers: [ControllerMaker]
+
+    /// The built-in controllers: Job, Deployment, ReplicaSet, Endpoints (with EndpointSlices) and the Service proxy.
+    public static let builtin: [ControllerMaker] = [
+        JobController.make, DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
+        ServiceProxy.make,
+    ]
+
+    public init(makers: [ControllerMaker] = ControllerManager.builtin) {
+        self.makers = makers
+    }
+
+    public func run(_ context: LocalAgentContext) async throws {
+        let config: ClusterConfig
+        do {
+            config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: context.kubeconfigPath), environment: [:])
+        } catch {
+            throw ControllerError.kubeconfig(path: context.kubeconfigPath, underlying: error)
+        }
+        let client = ClusterClient(config: config, retry: RetryPolicy(), requestTimeout: .seconds(30))
+        await run(client: client, stateDirectory: context.stateDirectory)
+    }
+
+    /// Runs the controllers against `client` until cancelled: informers first, workers once every cache has synced.
+    public func run(client: ClusterClient, stateDirectory: URL?) async {
+        let informers = InformerFactory(client: client)
+        let context = ControllerContext(client: client, informers: informers, stateDirectory: stateDirectory,
+                                        fieldManager: "kf-local-controllers")
+        let controllers = makers.map { $0(context) }
+        await withTaskGroup(of: Void.self) { group in
+            for informer in informers.all {
+                group.addTask { await informer.run() }
+            }
+            for informer in informers.all { await informer.waitForSync() }
+            for controller in controllers {
+                group.addTask { await controller.run() }
+            }
+        }
+    }
+}
