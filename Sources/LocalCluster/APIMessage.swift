@@ -8,6 +8,8 @@ struct APIRequest: Sendable {
     var query: [String: String]
     var headers: [String: String]
     var body: [UInt8]
+    /// The user named by a client certificate that the TLS handshake verified against kf-local's CA.
+    var clientUser: String?
 
     init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8]) {
         self.method = method.uppercased()

@@ -83,7 +83,7 @@ public final class APIServer: @unchecked Sendable {
     // MARK: Entry
 
     func handle(_ request: APIRequest) async -> APIResponse {
-        guard request.header("authorization") == "Bearer " + token else {
+        guard request.clientUser != nil || request.header("authorization") == "Bearer " + token else {
             return .error(.unauthorized())
         }
         do {
