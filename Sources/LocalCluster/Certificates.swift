@@ -69,41 +69,36 @@ struct ServerCertificates {
                 Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
             },
             issuerPrivateKey: .init(caKey))
-        let serverKey = P256.Signing.PrivateKey()
-        let serverName = try DistinguishedName {
-            OrganizationName("kf")
-            CommonName("kf-local")
+        /// A two-year certificate for a new key, signed by the CA.
+        func leaf(organization: String, commonName: String, extensions: Certificate.Extensions) throws -> (Certificate, P256.Signing.PrivateKey) {
+            let key = P256.Signing.PrivateKey()
+            let subject = try DistinguishedName {
+                OrganizationName(organization)
+                CommonName(commonName)
+            }
+            let certificate = try Certificate(
+                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+                notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(2 * 365 * 86_400),
+                issuer: caName, subject: subject, signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions,
+                issuerPrivateKey: .init(caKey))
+            return (certificate, key)
         }
-        let server = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(serverKey.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(2 * 365 * 86_400),
-            issuer: caName, subject: serverName, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                try ExtendedKeyUsage([.serverAuth])
-                SubjectAlternativeNames([
-                    .dnsName("localhost"), .dnsName("kf-local"),
-                    .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-                ])
-            },
-            issuerPrivateKey: .init(caKey))
+        let (server, serverKey) = try leaf(organization: "kf", commonName: "kf-local", extensions: try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+            try ExtendedKeyUsage([.serverAuth])
+            SubjectAlternativeNames([
+                .dnsName("localhost"), .dnsName("kf-local"),
+                .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+            ])
+        })
         // The admin user, in the group an API server gives every permission (kubeadm's admin.conf does the same).
-        let clientKey = P256.Signing.PrivateKey()
-        let clientName = try DistinguishedName {
-            OrganizationName("system:masters")
-            CommonName(ClientCertificate.userName)
-        }
-        let client = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(clientKey.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(2 * 365 * 86_400),
-            issuer: caName, subject: clientName, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                try ExtendedKeyUsage([.clientAuth])
-            },
-            issuerPrivateKey: .init(caKey))
+        let (client, clientKey) = try leaf(organization: "system:masters", commonName: ClientCertificate.userName,
+                                           extensions: try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+            try ExtendedKeyUsage([.clientAuth])
+        })
         return ServerCertificates(caPEM: try ca.serializeAsPEM().pemString,
                                   certificatePEM: try server.serializeAsPEM().pemString,
                                   keyPEM: serverKey.pemRepresentation,
