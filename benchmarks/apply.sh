@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$kf" build "$example" > "$work/example.yaml"
+"$kf" build "$example" > "$work/example.yaml" 2>/dev/null
 objects=$(grep -c '^kind: ' "$work/example.yaml")
 
 now() { date +%s.%N; }
