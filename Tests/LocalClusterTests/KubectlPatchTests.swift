@@ -123,6 +123,12 @@ struct KubectlPatchTests {
             #expect(try await Self.jsonpath(server, "deployment/web", ".spec.template.spec.containers[*].name") == "sidecar app")
             _ = try await server.kubectl("patch", "deployment", "web", "--type", "json", "-p", #"[{"op":"remove","path":"/metadata/finalizers"}]"#)
 
+            // A malformed directive is a 400 naming the problem, and changes nothing.
+            let malformed = try await server.kubectl("patch", "deployment", "web", "--type", "strategic", "-p",
+                                                     #"{"spec":{"template":{"spec":{"containers":[{"name":"app","$patch":"explode"}]}}}}"#)
+            #expect(!malformed.ok)
+            #expect(malformed.stderr.contains("strategic merge patch") && malformed.stderr.contains("explode"), "\(malformed.stderr)")
+
             // A custom resource takes no strategic merge patch: 415, as from a real API server; merge works.
             let refused = try await server.kubectl("patch", "pytorchjob", "train", "--type", "strategic", "-p", #"{"metadata":{"labels":{"a":"b"}}}"#)
             #expect(!refused.ok)
