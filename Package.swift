@@ -43,7 +43,7 @@ let package = Package(
         // Benchmark driver for benchmarks/tune-quality.sh (not part of the kf product).
         .executableTarget(name: "kf-tune-bench", dependencies: ["Tuning"], path: "Sources/TuneBench"),
         .target(name: "LocalCluster", dependencies: [
-            "Resources", "Templates",
+            "Resources", "Templates", "Manifests",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -83,7 +83,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources"]),
+        // kf-local (in-process) and the build engine: the client against a real server, through the fault proxy.
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources", "LocalCluster", "Manifests"]),
         .testTarget(name: "LocalClusterTests", dependencies: [
             "LocalCluster", "Resources",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

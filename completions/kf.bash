@@ -1008,7 +1008,7 @@ _kf_local_reset() {
 
 _kf_local_kubeconfig() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--client-cert --version -h --help)
     repeating_options=()
     non_repeating_options=(--project)
     __kf_offer_flags_options 0

@@ -80,7 +80,7 @@ function __kf_parse_tokens -S
             case 'reset'
                 __kf_parse_subcommand 0 'project=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'kubeconfig'
-                __kf_parse_subcommand 0 'project=' 'version' 'h/help'
+                __kf_parse_subcommand 0 'project=' 'client-cert' 'version' 'h/help'
             end
         case 'completion'
             __kf_parse_subcommand 1 'version' 'h/help'
@@ -415,6 +415,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf loca
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf local reset" version' -l 'version' -d 'Show the version.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf local reset" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf local kubeconfig" project' -l 'project' -d 'The project folder (default: the one holding kf.yaml, from the current folder up).' -rfa '(__kf_complete_directories)'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf local kubeconfig" client-cert' -l 'client-cert' -d 'Authenticate with kf-local\'s admin client certificate (client-certificate-data) instead of the bearer token.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf local kubeconfig" version' -l 'version' -d 'Show the version.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf local kubeconfig" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf completion" -eq 1' -fka 'bash zsh fish'

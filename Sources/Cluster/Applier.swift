@@ -101,7 +101,8 @@ public struct Applier: Sendable {
         // New CRDs must be Established before their kinds can be applied; then discovery must learn them.
         let crds = first.filter { objects[$0]["kind"]?.text == "CustomResourceDefinition" }
             .compactMap { results[$0] }.filter { if case .failed = $0.outcome { return false } else { return true } }
-        // An unchanged CRD that is already Established needs neither a wait nor new discovery.
+        // An unchanged CRD that is already Established needs neither a wait nor new discovery; a created or
+        // changed one that the server answered as Established already needs no wait, only new discovery.
         let changedCRDs = crds.filter { result in
             if case .unchanged = result.outcome, let live = result.live,
                Readiness.condition(live, "Established") == true { return false }
@@ -109,7 +110,7 @@ public struct Applier: Sendable {
         }
         if !changedCRDs.isEmpty {
             if !options.serverDryRun {
-                for crd in changedCRDs {
+                for crd in changedCRDs where crd.live.map({ Readiness.condition($0, "Established") }) != true {
                     if let error = await waitEstablished(crd.reference) {
                         if let index = first.first(where: { results[$0]?.reference == crd.reference }) {
                             let failed = ApplyResult(reference: crd.reference, outcome: .failed(error), live: crd.live)

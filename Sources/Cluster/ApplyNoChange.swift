@@ -9,31 +9,40 @@ import Resources
 enum ApplyNoChange {
     /// True only when applying `applied` as `manager` certainly leaves `live` as it is.
     static func certainlyUnchanged(applied: Value, live: Value, manager: String) -> Bool {
-        guard let entries = live[path: ["metadata", "managedFields"]]?.sequence,
-              let entry = entries.first(where: {
-                  $0["manager"]?.text == manager && $0["operation"]?.text == "Apply"
-                      && ($0["fieldsType"]?.text ?? "FieldsV1") == "FieldsV1"
-              }),
-              entry["apiVersion"]?.text == applied["apiVersion"]?.text,
-              let owned = entry["fieldsV1"]?.mapping,
-              applied["kind"]?.text == live["kind"]?.text,
+        guard applied["kind"]?.text == live["kind"]?.text,
               let config = applied.mapping, let liveFields = live.mapping else { return false }
-        // Identity fields must match; they are not always listed as owned.
-        for key in ["apiVersion", "kind"] where config[key] != liveFields[key] { return false }
         var top = config
         _ = top.removeValue(forKey: "apiVersion")
         _ = top.removeValue(forKey: "kind")
         _ = top.removeValue(forKey: "status")  // the main resource ignores status
         if var metadata = top["metadata"]?.mapping {
+            // kustomize writes `creationTimestamp: null`; the server sets the field itself and ignores it.
+            if metadata["creationTimestamp"]?.isNull == true { _ = metadata.removeValue(forKey: "creationTimestamp") }
             for key in ["name", "namespace"] {
                 if let value = metadata[key] {
-                    if value != live[path: ["metadata", key]] { return false }
+                    // A cluster-scoped object (no namespace on the server) ignores a namespace in its configuration,
+                    // as kustomize writes for some.
+                    let ignored = key == "namespace" && live[path: ["metadata", "namespace"]] == nil
+                    if !ignored && value != live[path: ["metadata", key]] { return false }
                     _ = metadata.removeValue(forKey: key)
                 }
             }
             // Only name and namespace: nothing under metadata is applied.
             top["metadata"] = metadata.isEmpty ? nil : .mapping(metadata)
         }
+        let entries = live[path: ["metadata", "managedFields"]]?.sequence ?? []
+        guard let entry = entries.first(where: {
+            $0["manager"]?.text == manager && $0["operation"]?.text == "Apply"
+                && ($0["fieldsType"]?.text ?? "FieldsV1") == "FieldsV1"
+        }) else {
+            // The manager owns nothing (the server keeps no entry for an empty field set): applying a
+            // configuration of identity fields alone, as for a bare ServiceAccount, still owns nothing.
+            return top.isEmpty && config["apiVersion"] == liveFields["apiVersion"]
+        }
+        guard entry["apiVersion"]?.text == applied["apiVersion"]?.text,
+              let owned = entry["fieldsV1"]?.mapping else { return false }
+        // Identity fields must match; they are not always listed as owned.
+        for key in ["apiVersion", "kind"] where config[key] != liveFields[key] { return false }
         // The server never records identity fields as owned; drop them if it does.
         var ownedTop = owned
         for key in ["f:status", "f:apiVersion", "f:kind"] { _ = ownedTop.removeValue(forKey: key) }
@@ -92,11 +101,15 @@ enum ApplyNoChange {
         let body = String(key.dropFirst(2))
         if key.hasPrefix("k:") {
             guard let fields = (try? ValueJSON.decode(body))?.mapping, !fields.isEmpty else { return nil }
-            func named(_ item: Value) -> Bool {
-                fields.pairs.allSatisfy { name, value in item[name].map { sameScalar($0, value) } ?? false }
+            func named(_ item: Value, defaulted: Bool) -> Bool {
+                fields.pairs.allSatisfy { name, value in
+                    if let field = item[name] { return sameScalar(field, value) }
+                    // A key field the configuration leaves out gets the server's default: only a protocol, TCP.
+                    return defaulted && name == "protocol" && value.text == "TCP"
+                }
             }
-            guard named(config) else { return nil }
-            return liveItems.first(where: named)
+            guard named(config, defaulted: true) else { return nil }
+            return liveItems.first { named($0, defaulted: false) }
         }
         if key.hasPrefix("v:") {
             guard let value = try? ValueJSON.decode(body), sameScalar(config, value) else { return nil }

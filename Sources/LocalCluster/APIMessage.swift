@@ -8,11 +8,11 @@ struct APIRequest: Sendable {
     var query: [String: String]
     var headers: [String: String]
     var body: [UInt8]
-    /// The common name of a client certificate the TLS layer verified against kf-local's CA (the user), if any.
-    var clientCommonName: String?
+    /// The user named by a client certificate that the TLS handshake verified against kf-local's CA.
+    var clientUser: String?
 
-    init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], clientCommonName: String? = nil) {
-        self.clientCommonName = clientCommonName
+    init(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], clientUser: String? = nil) {
+        self.clientUser = clientUser
         self.method = method.uppercased()
         self.path = path
         self.query = APIRequest.parseQuery(rawQuery ?? "")

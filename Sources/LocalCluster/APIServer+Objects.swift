@@ -471,12 +471,11 @@ extension APIServer {
     func patchResponse(_ target: Target, name: String, request: APIRequest) throws -> APIResponse {
         let type = target.type
         let contentType = request.contentType ?? ""
-        let allowed = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml", "application/apply-patch+cbor"]
-        if contentType == "application/strategic-merge-patch+json" {
-            throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (strategic merge patch is not implemented by kf-local yet; use --type merge or --type json)")
-        }
-        guard allowed.contains(contentType), contentType != "application/apply-patch+cbor" else {
-            throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        // As on a real server, custom resources take no strategic merge patch (their types carry no patch strategies).
+        let allowed = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
+            + (type.custom == nil ? [Patches.strategicMergePatch] : [])
+        guard allowed.contains(contentType) else {
+            throw APIError.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: " + allowed.joined(separator: ", "))
         }
         let parsed = try readBody(request, allowed: [contentType])
         if contentType == "application/apply-patch+yaml" {
@@ -487,17 +486,21 @@ extension APIServer {
             throw APIError.badRequest("the body of the request must be a JSON object for a merge patch")
         }
         func patched(_ current: Value) throws -> Value {
-            contentType == "application/merge-patch+json" ? Patches.mergePatch(current, patch) : try Patches.jsonPatch(current, patch)
+            switch contentType {
+            case "application/merge-patch+json": return Patches.mergePatch(current, patch)
+            case Patches.strategicMergePatch: return try Patches.strategicMerge(current, patch)
+            default: return try Patches.jsonPatch(current, patch)
+            }
         }
         if target.subresource == "scale" {
             return try scaleUpdate(target, name: name, request: request) { current in try patched(current) }
         }
-        let expected = contentType == "application/merge-patch+json" ? patch.string(at: "metadata", "resourceVersion") : nil
+        let expected = contentType != "application/json-patch+json" ? patch.string(at: "metadata", "resourceVersion") : nil
         let object = try updateObject(target, name: name, request: request, expectedRevision: expected, duplicates: parsed.duplicateFields) { current in
             var result = try patched(self.served(current, as: type))
             if result.mapping == nil { throw APIError.badRequest("the patch made the object a \(result.typeName); it must stay an object") }
             if let patchedRevision = result.string(at: "metadata", "resourceVersion"), patchedRevision != current.string(at: "metadata", "resourceVersion"),
-               contentType != "application/merge-patch+json" {
+               contentType == "application/json-patch+json" {
                 throw APIError.conflict(type.plural, group: type.group, name: name, "the object has been modified; please apply your changes to the latest version and try again")
             }
             result.set(["metadata", "resourceVersion"], nil)

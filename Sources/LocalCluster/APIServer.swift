@@ -97,14 +97,14 @@ public final class APIServer: @unchecked Sendable {
         let response = await authenticatedHandle(request)
         if let audit, var entry = AuditLog.entry(method: request.method, path: request.path) {
             if entry.name == nil { entry.name = response.createdName }
-            let user = response.status == 401 ? "system:anonymous" : (request.clientCommonName ?? Self.tokenUser)
+            let user = response.status == 401 ? "system:anonymous" : (request.clientUser ?? Self.tokenUser)
             audit.record(entry, user: user, code: response.status)
         }
         return response
     }
 
     private func authenticatedHandle(_ request: APIRequest) async -> APIResponse {
-        guard request.clientCommonName != nil || request.header("authorization") == "Bearer " + token else {
+        guard request.clientUser != nil || request.header("authorization") == "Bearer " + token else {
             return .error(.unauthorized())
         }
         do {

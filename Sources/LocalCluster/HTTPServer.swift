@@ -5,7 +5,20 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
+
+/// The request context: Hummingbird's core storage and the connection, whose TLS handler knows the client's
+/// verified certificate.
+struct ConnectionRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
 
 /// kf-local's HTTP listener (Hummingbird, HTTP/1.1, 127.0.0.1 only) in front of an `APIServer`.
 public final class HTTPServer: Sendable {
@@ -14,32 +27,40 @@ public final class HTTPServer: Sendable {
     public let port: Int
     /// The CA that signed the server certificate (PEM), when serving HTTPS.
     public let caPEM: String?
+    /// The admin client certificate the same CA signed, when serving HTTPS.
+    public let clientCertificate: ClientCertificate?
     private let task: Task<Void, Error>
     private let group: ServiceGroup
 
-    private init(api: APIServer, host: String, port: Int, caPEM: String?, task: Task<Void, Error>, group: ServiceGroup) {
+    private init(api: APIServer, host: String, port: Int, caPEM: String?, clientCertificate: ClientCertificate?,
+                 task: Task<Void, Error>, group: ServiceGroup) {
         self.api = api
         self.host = host
         self.port = port
         self.caPEM = caPEM
+        self.clientCertificate = clientCertificate
         self.task = task
         self.group = group
     }
 
     /// Starts listening on `host`:`port` (0 picks a free port) and returns once the socket is bound. With
     /// `certificateDirectory` it serves HTTPS with kf-local's CA and server certificate kept there (created on
-    /// first use); without, plain HTTP (kubectl then sends no bearer token, so only tests of other clients use it).
+    /// first use), and accepts client certificates that CA signed in place of the bearer token; without, plain HTTP
+    /// (kubectl then sends no bearer token, so only tests of other clients use it).
     public static func start(api: APIServer, host: String = "127.0.0.1", port: Int = 0, certificateDirectory: URL?) async throws -> HTTPServer {
         var builder: HTTPServerBuilder = .http1()
         var caPEM: String?
+        var clientCertificate: ClientCertificate?
         if let certificateDirectory {
             let certificates = try ServerCertificates.load(orCreateIn: certificateDirectory)
             builder = try .tls(.http1(), tlsConfiguration: try certificates.tlsConfiguration())
             caPEM = certificates.caPEM
+            clientCertificate = certificates.client
         }
         let (bound, boundContinuation) = AsyncThrowingStream<Int, Error>.makeStream()
         let limit = api.maxBodyBytes
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+        let tls = caPEM != nil
+        let responder = CallbackResponder<ConnectionRequestContext> { request, context in
             var body: [UInt8] = []
             var total = 0
             for try await buffer in request.body {
@@ -51,8 +72,14 @@ public final class HTTPServer: Sendable {
                 let name = field.name.canonicalName
                 if let existing = headers[name] { headers[name] = existing + "," + field.value } else { headers[name] = field.value }
             }
-            let apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query,
+            var apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query,
                                         headers: headers, body: total > limit ? Array(repeating: 0, count: limit + 1) : body)
+            // A request without a bearer token may come over a connection whose client certificate the TLS
+            // handshake verified against kf-local's CA (a certificate from another CA never gets this far).
+            if tls, headers["authorization"] == nil,
+               let certificate = try? await context.channel.nioSSL_peerCertificate().get() {
+                apiRequest.clientUser = ServerCertificates.userName(of: certificate) ?? "unnamed client certificate"
+            }
             let answer = await api.handle(apiRequest)
             var fields = HTTPFields()
             for (name, value) in answer.headers where name.lowercased() != "transfer-encoding" {
@@ -97,7 +124,8 @@ public final class HTTPServer: Sendable {
         }
         do {
             for try await actual in bound {
-                return HTTPServer(api: api, host: host, port: actual, caPEM: caPEM, task: task, group: group)
+                return HTTPServer(api: api, host: host, port: actual, caPEM: caPEM, clientCertificate: clientCertificate,
+                                  task: task, group: group)
             }
         } catch {
             throw LocalClusterError.cannotBind(address: "\(host):\(port)", detail: String(describing: error))

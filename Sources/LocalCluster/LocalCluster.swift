@@ -60,6 +60,18 @@ public enum LocalCluster {
 
     /// The kubeconfig for an endpoint: one cluster, user and context named kf-local.
     public static func kubeconfig(url: String, token: String, caPEM: String?, namespace: String = "default") -> String {
+        kubeconfig(url: url, user: "    token: \(token)", caPEM: caPEM, namespace: namespace)
+    }
+
+    /// The kubeconfig for an endpoint whose user authenticates with kf-local's admin client certificate
+    /// (client-certificate-data and client-key-data) instead of the bearer token.
+    public static func kubeconfig(url: String, clientCertificate: ClientCertificate, caPEM: String?, namespace: String = "default") -> String {
+        let user = "    client-certificate-data: " + Data(clientCertificate.certificatePEM.utf8).base64EncodedString()
+            + "\n    client-key-data: " + Data(clientCertificate.keyPEM.utf8).base64EncodedString()
+        return kubeconfig(url: url, user: user, caPEM: caPEM, namespace: namespace)
+    }
+
+    private static func kubeconfig(url: String, user: String, caPEM: String?, namespace: String) -> String {
         let authority = caPEM.map { "\n    certificate-authority-data: " + Data($0.utf8).base64EncodedString() } ?? ""
         return """
         apiVersion: v1
@@ -71,7 +83,7 @@ public enum LocalCluster {
         users:
         - name: \(contextName)
           user:
-            token: \(token)
+        \(user)
         contexts:
         - name: \(contextName)
           context:
@@ -270,6 +282,16 @@ public enum LocalCluster {
         return LocalStatus(endpoint: endpoint, pid: run.pid, version: document.string(at: "version") ?? "",
                            uptimeSeconds: document["uptimeSeconds"]?.intValue ?? 0,
                            resourceVersion: document.string(at: "resourceVersion") ?? "", objectCounts: counts)
+    }
+
+    /// A kubeconfig for this project's running kf-local whose user authenticates with the admin client
+    /// certificate (`kf local kubeconfig --client-cert`).
+    public static func clientCertificateKubeconfigText(projectRoot: URL) throws -> String {
+        let state = stateDirectory(projectRoot: projectRoot)
+        guard let run = readRunState(state), let certificate = ServerCertificates.clientCertificate(in: state) else {
+            throw LocalClusterError.notRunning(stateDirectory: state.path)
+        }
+        return kubeconfig(url: run.url, clientCertificate: certificate, caPEM: caPEM(state))
     }
 
     /// The kubeconfig text for this project's kf-local (starting nothing): from `.kf/kubeconfig` when written.

@@ -1,7 +1,30 @@
+import Manifests
 import Resources
 
-/// JSON merge patch (RFC 7386) and JSON patch (RFC 6902) over `Value`.
+/// JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch over `Value`.
 enum Patches {
+    static let strategicMergePatch = "application/strategic-merge-patch+json"
+
+    /// Applies a strategic merge patch (`application/strategic-merge-patch+json`) to an object of a built-in kind,
+    /// as the API server does: the merge keys and strategies of Kubernetes' own types, and the directives `$patch`,
+    /// `$setElementOrder/FIELD`, `$retainKeys` and `$deleteFromPrimitiveList/FIELD`. Custom resources never get
+    /// here: a real server answers 415 for them, and so does kf-local.
+    static func strategicMerge(_ target: Value, _ patch: Value) throws(APIError) -> Value {
+        guard patch.mapping != nil else {
+            throw APIError.badRequest("the body of the request must be a JSON object for a strategic merge patch")
+        }
+        do {
+            return try ServerStrategicMerge.apply(patch, to: target)
+        } catch let error as MergeError {
+            if case let .invalidServerPatch(path, problem) = error {
+                throw APIError.badRequest("strategic merge patch" + (path.isEmpty ? "" : " at \(path)") + ": \(problem)")
+            }
+            throw APIError.badRequest("strategic merge patch: \(error.description)")
+        } catch {
+            throw APIError.badRequest("strategic merge patch: \(error)")
+        }
+    }
+
     /// Applies a merge patch: objects merge key by key, null removes, anything else replaces.
     static func mergePatch(_ target: Value, _ patch: Value) -> Value {
         guard let patchMapping = patch.mapping else { return patch }

@@ -97,10 +97,15 @@ struct LocalReset: AsyncParsableCommand {
 struct LocalKubeconfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "kubeconfig", abstract: "Print a kubeconfig for kf-local (starting it if needed).")
     @OptionGroup var location: ProjectLocation
+    @Flag(name: .customLong("client-cert"),
+          help: "Authenticate with kf-local's admin client certificate (client-certificate-data) instead of the bearer token.")
+    var clientCertificate = false
 
     func run() async throws {
         _ = try await LocalCluster.ensureRunning(projectRoot: location.root)
-        print(try LocalCluster.kubeconfigText(projectRoot: location.root), terminator: "")
+        let text = clientCertificate ? try LocalCluster.clientCertificateKubeconfigText(projectRoot: location.root)
+                                     : try LocalCluster.kubeconfigText(projectRoot: location.root)
+        print(text, terminator: "")
     }
 }
 

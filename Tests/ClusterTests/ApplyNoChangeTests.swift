@@ -41,14 +41,23 @@ import Resources
         #expect(!ApplyNoChange.certainlyUnchanged(applied: labelled, live: live, manager: "kf"))
     }
 
+    /// Edits the first container of a configuration.
+    func container(_ config: inout Value, _ edit: (inout Value) -> Void) {
+        guard var containers = config[path: ["spec", "template", "spec", "containers"]]?.sequence else { return }
+        edit(&containers[0])
+        var template = config["spec"]?["template"]
+        template?["spec"]?["containers"] = .sequence(containers)
+        config["spec"]?["template"] = template
+    }
+
+    /// Rewrites the live object's JSON text.
+    static func rewrite(_ live: inout Value, _ pairs: [(String, String)]) {
+        var text = ValueJSON.encode(live)
+        for (from, to) in pairs { text = text.replacingOccurrences(of: from, with: to) }
+        live = (try? ValueJSON.decode(text)) ?? live
+    }
+
     @Test func anyDifferenceOrDoubtMeansApply() throws {
-        func container(_ config: inout Value, _ edit: (inout Value) -> Void) {
-            guard var containers = config[path: ["spec", "template", "spec", "containers"]]?.sequence else { return }
-            edit(&containers[0])
-            var template = config["spec"]?["template"]
-            template?["spec"]?["containers"] = .sequence(containers)
-            config["spec"]?["template"] = template
-        }
         #expect(try !unchanged { container(&$0) { $0["image"] = .string("nginx:2") } })
         #expect(try !unchanged { container(&$0) { $0["args"] = .sequence([.string("a")]) } })
         #expect(try !unchanged { container(&$0) { $0["ports"] = .sequence([.mapping(Mapping([("containerPort", .int(80))]))]) } },
@@ -62,5 +71,27 @@ import Resources
         #expect(try !unchanged({ $0["apiVersion"] = .string("apps/v1beta2") }))
         #expect(try !unchanged({ _ in }, liveEdit: { $0["metadata"]?["managedFields"] = nil }))
         #expect(try !unchanged { container(&$0) { $0["image"] = .int(1) } })
+    }
+
+    @Test func whatTheServerIgnoresOrDefaultsIsNoChange() throws {
+        // kustomize's `creationTimestamp: null`; a namespace on a cluster-scoped object.
+        #expect(try unchanged { $0["metadata"]?["creationTimestamp"] = .null })
+        let role = try ValueJSON.decode(#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"r","managedFields":[{"manager":"kf","operation":"Apply","apiVersion":"rbac.authorization.k8s.io/v1","fieldsType":"FieldsV1","fieldsV1":{"f:rules":{}}}]},"rules":[]}"#)
+        let roleConfig = try ValueJSON.decode(#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"r","namespace":"kubeflow"},"rules":[]}"#)
+        #expect(ApplyNoChange.certainlyUnchanged(applied: roleConfig, live: role, manager: "kf"))
+        // A bare ServiceAccount: the server keeps no managedFields entry for an empty field set.
+        let account = try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a","namespace":"n"}}"#)
+        #expect(ApplyNoChange.certainlyUnchanged(applied: account, live: account, manager: "kf"))
+        let labelled = try ValueJSON.decode(#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a","namespace":"n","labels":{"x":"y"}}}"#)
+        #expect(!ApplyNoChange.certainlyUnchanged(applied: labelled, live: account, manager: "kf"))
+        // A port without its protocol is the TCP port the server recorded (when the manager does not own the
+        // protocol); a UDP port, or an owned protocol left out, is a change.
+        let bare: (inout Value) -> Void = { config in
+            self.container(&config) { $0["ports"] = try? ValueJSON.decode(#"[{"containerPort":80}]"#) }
+        }
+        let notOwned = [(#","f:protocol":{}"#, "")]
+        #expect(try unchanged(bare, liveEdit: { Self.rewrite(&$0, notOwned) }))
+        #expect(try !unchanged(bare))
+        #expect(try !unchanged(bare, liveEdit: { Self.rewrite(&$0, notOwned + [("TCP", "UDP")]) }))
     }
 }

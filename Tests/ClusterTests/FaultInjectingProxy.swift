@@ -20,8 +20,9 @@ final class FaultInjectingProxy: Sendable {
 
     var url: String { server.url }
 
-    init(upstream: ClusterConfig, seed: UInt64, rate: Double, goneRate: Double = 0.3, stall: TimeInterval = 1.5) throws {
-        let injector = FaultInjector(seed: seed, rate: rate, stall: stall)
+    init(upstream: ClusterConfig, seed: UInt64, rate: Double, goneRate: Double = 0.3, stall: TimeInterval = 1.5,
+         retryAfter: Int = 0) throws {
+        let injector = FaultInjector(seed: seed, rate: rate, stall: stall, retryAfter: retryAfter)
         self.injector = injector
         let transport = Transport(config: upstream, retry: .none)
         let goneCount = gone

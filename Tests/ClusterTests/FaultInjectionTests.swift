@@ -4,22 +4,29 @@ import Testing
 import Resources
 @testable import Cluster
 
-/// Injects faults in front of a handler at a fixed seed: 429, 500, 503, resets before or after the request is
-/// carried out, and stalls. Counts what it injected.
+/// Injects faults in front of a handler at a fixed seed: 429 (with Retry-After), 500, 503, resets before or after
+/// the request is carried out, stalls (no answer before the client's timeout) and slow answers. Counts what it
+/// injected.
 final class FaultInjector: Sendable {
     enum Fault: String, CaseIterable, Sendable {
         case tooMany = "429", internalError = "500", unavailable = "503", resetBefore = "reset before",
-             resetAfter = "reset after", stall = "stall"
+             resetAfter = "reset after", stall = "stall", slow = "slow"
     }
 
     private let state: Mutex<(random: SeededRandom, counts: [Fault: Int], requests: Int)>
     let rate: Double
     let stall: TimeInterval
+    /// How long a slow answer is held back (shorter than the client's timeout: it arrives late but whole).
+    let slow: TimeInterval
+    /// The Retry-After header of a 429, in seconds.
+    let retryAfter: Int
 
-    init(seed: UInt64, rate: Double, stall: TimeInterval = 1.5) {
+    init(seed: UInt64, rate: Double, stall: TimeInterval = 1.5, slow: TimeInterval = 0.3, retryAfter: Int = 0) {
         state = Mutex((SeededRandom(seed: seed), [:], 0))
         self.rate = rate
         self.stall = stall
+        self.slow = slow
+        self.retryAfter = retryAfter
     }
 
     var counts: [Fault: Int] { state.withLock { $0.counts } }
@@ -38,7 +45,7 @@ final class FaultInjector: Sendable {
             }
             switch fault {
             case nil: return handler(request)
-            case .tooMany: return .json(429, #"{"kind":"Status","code":429,"reason":"TooManyRequests"}"#, headers: [("Retry-After", "0")])
+            case .tooMany: return .json(429, #"{"kind":"Status","code":429,"reason":"TooManyRequests"}"#, headers: [("Retry-After", String(self.retryAfter))])
             case .internalError: return .json(500, #"{"kind":"Status","code":500,"reason":"InternalError"}"#)
             case .unavailable: return .json(503, #"{"kind":"Status","code":503,"reason":"ServiceUnavailable"}"#)
             case .resetBefore: return .reset
@@ -46,6 +53,9 @@ final class FaultInjector: Sendable {
                 _ = handler(request)  // carried out, but the answer is lost
                 return .reset
             case .stall: return .stall(self.stall)
+            case .slow:
+                Thread.sleep(forTimeInterval: self.slow)
+                return handler(request)
             }
         }
     }

@@ -23,6 +23,10 @@ struct LocalCommandTests {
         #expect(mode == 0o600)
         let printed = try KfBinary.run(["local", "kubeconfig", "--project", project.path])
         #expect(printed.stdout.contains("current-context: kf-local") && printed.stdout.contains("certificate-authority-data:"))
+        let withCertificate = try KfBinary.run(["local", "kubeconfig", "--client-cert", "--project", project.path])
+        #expect(withCertificate.status == 0, "\(withCertificate.stderr)")
+        #expect(withCertificate.stdout.contains("client-certificate-data:") && withCertificate.stdout.contains("client-key-data:")
+                && !withCertificate.stdout.contains("token:"), "\(withCertificate.stdout)")
 
         let status = try KfBinary.run(["local", "status", "--project", project.path])
         #expect(status.status == 0 && status.stdout.contains("version:          v1.37.1+kf-local") && status.stdout.contains("namespaces"), "\(status.stdout)")
