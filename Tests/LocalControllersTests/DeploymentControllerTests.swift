@@ -87,10 +87,13 @@ struct DeploymentControllerTests {
             try await harness.create(Self.deployment("api", replicas: 3, image: "app:1"))
             #expect(try await eventually(20) { try await available(harness, "api", 3) })
             let first = try #require(try await replicaSets(harness, "api").first)
-            let deployment = try #require(try await harness.get("apps/v1", "Deployment", "api"))
             let containers = try YAMLParser.parse("[{name: web, image: 'app:2', ports: [{name: http, containerPort: 8080}]}]", file: "c")[0]
-            let changed = deployment.setting(["spec", "template", "spec", "containers"], to: containers)
-            _ = try await harness.client.update(changed)
+            // A merge patch, as `kubectl set image` would send: no conflict with the controller's status writes.
+            let change = Value.mapping(Mapping([("spec", .mapping(Mapping([("template", .mapping(Mapping([
+                ("spec", .mapping(Mapping([("containers", containers)]))),
+            ])))])))]))
+            _ = try await harness.client.patch(ObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "api", namespace: "default"),
+                                               change, type: .merge)
             let rollout: Task<ControllerHarness.Output?, any Error> = Task {
                 try await harness.kubectl("rollout", "status", "deployment/api", "--timeout=40s")
             }
