@@ -201,6 +201,39 @@ import Testing
         }
     }
 
+    @Test func configMapUpdatesReachTheVolumeAndClaimsAreShared() async throws {
+        try await withRuntime { k in
+            try await k.apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: live}
+                data: {value: one}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: watcher}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  volumes:
+                  - {name: config, configMap: {name: live}}
+                  - {name: shared, persistentVolumeClaim: {claimName: models}}
+                  containers:
+                  - name: main
+                    image: busybox
+                    command: ["sh", "-c", "echo saved > /models/m.txt; while true; do cat /cfg/value; echo; sleep 0.2; done"]
+                    volumeMounts:
+                    - {name: config, mountPath: /cfg}
+                    - {name: shared, mountPath: /models}
+                """)
+            #expect(try await k.eventually { try await k.kubectl("logs", "watcher").stdout.contains("one\n") })
+            let patched = try await k.kubectl("patch", "configmap", "live", "--type", "merge", "-p", #"{"data":{"value":"two"}}"#)
+            #expect(patched.status == 0, "\(patched)")
+            #expect(try await k.eventually(15) { try await k.kubectl("logs", "watcher").stdout.contains("two\n") })
+            let claim = k.kf.appendingPathComponent("volumes/default/models/m.txt")
+            #expect((try? String(contentsOf: claim, encoding: .utf8)) == "saved\n")
+        }
+    }
+
     @Test func twoPodsListenOnTheSamePort() async throws {
         try await withRuntime { k in
             for name in ["web-a", "web-b"] {
