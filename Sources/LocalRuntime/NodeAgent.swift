@@ -95,6 +95,7 @@ actor NodeCore {
     private var addresses: [String: String] = [:]
     private var unschedulable: [String: Value] = [:]
     private var finished: Set<String> = []
+    private let addressStart = Int.random(in: 0..<(256 * 254))
     /// Pods whose binding is being written.
     private var binding: Set<String> = []
 
@@ -283,7 +284,11 @@ actor NodeCore {
             addresses[uid] = preferred
             return preferred
         }
-        for index in 0..<(256 * 254) {
+        // Each start of the agent begins at a random place of the range, so that two kf-locals (two projects, or
+        // tests side by side) rarely hand out the same address.
+        let size = 256 * 254
+        for step in 0..<size {
+            let index = (addressStart + step) % size
             let candidate = "127.1.\(index / 254).\(index % 254 + 1)"
             if !used.contains(candidate) {
                 addresses[uid] = candidate

@@ -201,7 +201,53 @@ import Testing
         }
     }
 
+    @Test func configMapUpdatesReachTheVolumeAndClaimsAreShared() async throws {
+        try await withRuntime { k in
+            try await k.apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: live}
+                data: {value: one}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: watcher}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  volumes:
+                  - {name: config, configMap: {name: live}}
+                  - {name: shared, persistentVolumeClaim: {claimName: models}}
+                  containers:
+                  - name: main
+                    image: busybox
+                    command: ["sh", "-c", "echo saved > /models/m.txt; while true; do cat /cfg/value; echo; sleep 0.2; done"]
+                    volumeMounts:
+                    - {name: config, mountPath: /cfg}
+                    - {name: shared, mountPath: /models}
+                """)
+            #expect(try await k.eventually { try await k.kubectl("logs", "watcher").stdout.contains("one\n") })
+            let patched = try await k.kubectl("patch", "configmap", "live", "--type", "merge", "-p", #"{"data":{"value":"two"}}"#)
+            #expect(patched.status == 0, "\(patched)")
+            #expect(try await k.eventually(15) { try await k.kubectl("logs", "watcher").stdout.contains("two\n") })
+            let claim = k.kf.appendingPathComponent("volumes/default/models/m.txt")
+            #expect((try? String(contentsOf: claim, encoding: .utf8)) == "saved\n")
+        }
+    }
+
     @Test func twoPodsListenOnTheSamePort() async throws {
+        // A minimal HTTP server on the address given (python's http.server looks its address up in DNS first,
+        // which can take a minute where DNS is unreachable).
+        let server = """
+        import socket, sys
+        s = socket.socket()
+        s.bind((sys.argv[1], 8080))
+        s.listen(16)
+        while True:
+            c, _ = s.accept()
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+            c.close()
+        """
         try await withRuntime { k in
             for name in ["web-a", "web-b"] {
                 try await k.apply("""
@@ -213,24 +259,32 @@ import Testing
                       containers:
                       - name: web
                         image: python:3.12
-                        command: ["python3", "-m", "http.server", "8080", "--bind", "$(POD_IP)"]
+                        command: ["python3", "-c", \(jsonString(server)), "$(POD_IP)"]
                         env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
                         ports: [{containerPort: 8080, name: http}]
                         readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
-                        livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+                        livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1, failureThreshold: 60}
                     """)
             }
             for name in ["web-a", "web-b"] {
-                #expect(try await k.eventually(20) {
+                let ready = try await k.eventually(40) {
                     try await k.podField(name, ".status.conditions[?(@.type==\"Ready\")].status") == "True"
-                }, "\(name) never became Ready")
+                }
+                if !ready {
+                    let status = try await k.podField(name, ".status")
+                    let logs = try await k.kubectl("logs", name)
+                    Issue.record("\(name) never became Ready: \(status) \(logs)")
+                }
             }
             let a = try await k.podField("web-a", ".status.podIP")
             let b = try await k.podField("web-b", ".status.podIP")
             #expect(a != b)
             #expect(Sockets.probeHTTP(host: a, port: 8080, path: "/", headers: [], timeout: 2))
             #expect(Sockets.probeHTTP(host: b, port: 8080, path: "/", headers: [], timeout: 2))
-            #expect(try await k.podField("web-a", ".status.containerStatuses[0].restartCount") == "0")
+            let restarts = try await k.podField("web-a", ".status.containerStatuses[0].restartCount")
+            let previous = try await k.kubectl("logs", "web-a", "--previous")
+            let lastState = try await k.podField("web-a", ".status.containerStatuses[0].lastState")
+            #expect(restarts == "0", "\(lastState) \(previous)")
         }
     }
 
