@@ -144,8 +144,10 @@ func withControllers(makers: [ControllerMaker] = ControllerManager.builtin, agen
 }
 
 /// Polls until `condition` holds or `seconds` pass.
+/// Polls until `condition` holds or `seconds` × 4 pass: CI runs every suite at once on two cores, so the waits are
+/// generous, and a passing test never sits them out.
 func eventually(_ seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
+    let deadline = Date().addingTimeInterval(seconds * 4)
     while Date() < deadline {
         if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(50))

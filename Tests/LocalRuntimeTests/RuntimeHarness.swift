@@ -133,9 +133,10 @@ final class RuntimeHarness: @unchecked Sendable {
         try await kubectl("get", "pod", name, "-o", "jsonpath={\(path)}").stdout
     }
 
-    /// Polls until `condition` holds or `seconds` pass.
+    /// Polls until `condition` holds or `seconds` × `patience` pass. CI runs every suite at once on two cores,
+    /// where a kubectl call alone can take seconds: the waits are generous, and a passing test never sits them out.
     func eventually(_ seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(seconds * testPatience)
         while Date() < deadline {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(100))
@@ -196,3 +197,6 @@ func jsonString(_ text: String) -> String {
     }
     return out + "\""
 }
+
+/// How much longer than its nominal time a wait in these tests may take (see `eventually`).
+let testPatience = 4.0
