@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Manifests", dependencies: ["Resources"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
+        .target(name: "Workloads", dependencies: ["Manifests", "Resources", "Templates"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
         // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
         .target(name: "Tuning", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
@@ -58,11 +59,11 @@ let package = Package(
         // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
         .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources"]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "LocalControllers", "Manifests", "Project", "Registry", "Resources", "Templates",
+            "Actions", "Cluster", "LocalCluster", "LocalControllers", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -89,6 +90,7 @@ let package = Package(
         .testTarget(name: "LocalControllersTests", dependencies: ["LocalControllers", "LocalCluster", "Cluster", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -173,13 +173,13 @@ _kf() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|build|apply|delete|version|local|completion|help)
+    init|build|apply|delete|train|version|local|completion|help)
         # Offer subcommand argument completions
         "_kf_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init build apply delete version local completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init build apply delete train version local completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -336,6 +336,218 @@ _kf_delete() {
     case "${positional_number}" in
     1)
         __kf_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_kf_train() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __kf_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    run|list|status|wait|delete)
+        # Offer subcommand argument completions
+        "_kf_train_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'run list status wait delete' -- "${cur}"))
+        ;;
+    esac
+}
+
+_kf_train_run() {
+    repeating_flags=()
+    non_repeating_flags=(--trainer-v2 --chief --wait -v --verbose --no-color --version -h --help)
+    repeating_options=(--env)
+    non_repeating_options=(--framework --runtime --image --workers --ps --procs-per-worker --cpu --memory --gpus --restart-policy --backoff-limit --active-deadline --ttl --clean-pod-policy --elastic --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--framework')
+        return
+        ;;
+    '--runtime')
+        return
+        ;;
+    '--image')
+        return
+        ;;
+    '--workers')
+        return
+        ;;
+    '--ps')
+        return
+        ;;
+    '--procs-per-worker')
+        return
+        ;;
+    '--cpu')
+        return
+        ;;
+    '--memory')
+        return
+        ;;
+    '--gpus')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--restart-policy')
+        return
+        ;;
+    '--backoff-limit')
+        return
+        ;;
+    '--active-deadline')
+        return
+        ;;
+    '--ttl')
+        return
+        ;;
+    '--clean-pod-policy')
+        return
+        ;;
+    '--elastic')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--dry-run')
+        __kf_add_completions -W 'none'$'\n''client'$'\n''server'
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_train_list() {
+    repeating_flags=()
+    non_repeating_flags=(-a --all-namespaces -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_train_status() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kind --kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kind')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_train_wait() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kind --timeout --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kind')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_train_delete() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kind --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kind')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
         return
         ;;
     esac

@@ -12,6 +12,14 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case notReady(count: Int, details: [String])
     case deleteFailed(failed: Int, total: Int, details: [String])
     case pruneNeedsProject
+    /// The cluster does not serve a kind kf needs; `component` says what to install.
+    case kindNotInstalled(kind: String, apiVersion: String, component: String)
+    case jobExists(kind: String, name: String, namespace: String, verb: String)
+    case jobNotFound(name: String, namespace: String, kinds: String)
+    case jobAmbiguous(name: String, kinds: [String])
+    case jobFailed(name: String, message: String)
+    case waitTimedOut(name: String, seconds: Int, phase: String)
+    case namespaceMissing(namespace: String)
 
     public var description: String {
         switch self {
@@ -37,6 +45,20 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(failed) of \(total) objects failed to apply:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .notReady(count, details):
             return "\(count) objects were not ready in time:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+        case let .kindNotInstalled(kind, apiVersion, component):
+            return "the cluster does not serve \(kind) (\(apiVersion)): install \(component), or use the context kf-local"
+        case let .jobExists(kind, name, namespace, verb):
+            return "\(kind) \(name) already exists in namespace \(namespace); delete it with `kf \(verb) delete \(name)` or choose another name"
+        case let .jobNotFound(name, namespace, kinds):
+            return "no training job named \(name) in namespace \(namespace) (looked for \(kinds)); `kf train list` shows them"
+        case let .jobAmbiguous(name, kinds):
+            return "\(name) names jobs of several kinds (\(kinds.joined(separator: ", "))); pass --kind"
+        case let .jobFailed(name, message):
+            return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
+        case let .waitTimedOut(name, seconds, phase):
+            return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
+        case let .namespaceMissing(namespace):
+            return "namespace \(namespace) does not exist; create it (kubectl create namespace \(namespace)) or pass -n with another"
         case let .deleteFailed(failed, total, details):
             return "\(failed) of \(total) objects were not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case .pruneNeedsProject:

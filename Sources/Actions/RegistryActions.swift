@@ -28,7 +28,7 @@ public struct RegistryOutput {
 }
 
 /// Aligned columns, "-" for empty cells.
-func table(_ header: [String], _ rows: [[String?]]) -> [String] {
+public func table(_ header: [String], _ rows: [[String?]]) -> [String] {
     let cells = [header] + rows.map { $0.map { $0 ?? "-" } }
     var widths = [Int](repeating: 0, count: header.count)
     for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }

@@ -165,14 +165,30 @@ public final class ClusterClient: Sendable {
 
     /// The object, or nil when it does not exist.
     public func get(_ reference: ObjectReference) async throws(ClusterError) -> Value? {
-        let (_, path) = try await objectPath(reference)
-        do {
-            return try await request("GET", path)
-        } catch {
-            if error.status?.isNotFound == true, error.status?.name != nil || error.status?.kind != nil { return nil }
-            if error.status?.isNotFound == true, error.status?.message.contains("not found") == true { return nil }
-            throw error
+        var stale = false
+        while true {
+            let (_, path) = try await objectPath(reference)
+            do {
+                return try await request("GET", path)
+            } catch {
+                if error.status?.isNotFound == true, error.status?.name != nil || error.status?.kind != nil { return nil }
+                if error.status?.isNotFound == true, error.status?.message.contains("not found") == true { return nil }
+                if !stale, Self.resourceTypeMissing(error) {
+                    // The server no longer serves the type (a CRD was deleted): discovery was stale. Ask again,
+                    // which ends in unknownKind when the kind is gone.
+                    stale = true
+                    await discovery.invalidate()
+                    continue
+                }
+                throw error
+            }
         }
+    }
+
+    /// A 404 that names no object: the path's resource type is not served (as opposed to a missing object).
+    static func resourceTypeMissing(_ error: ClusterError) -> Bool {
+        guard let status = error.status, status.isNotFound else { return false }
+        return status.name == nil && status.kind == nil
     }
 
     /// Every object of a kind (all pages, `limit` at a time), in `namespace` (nil: the context's; "" for all

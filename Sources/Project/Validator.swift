@@ -1,3 +1,4 @@
+import Resources
 import Yams
 
 /// Walks a composed kf.yaml against the schema and collects every problem with its position.
@@ -64,25 +65,10 @@ final class Validator {
         case let .oneOf(values):
             return values.contains(text)
         case .quantity:
-            return Self.isQuantity(text)
+            return Quantity.isValid(text)
         case .list, .mapping:
             return false
         }
-    }
-
-    /// Kubernetes' quantity grammar: a signed decimal number with an optional binary, decimal or exponent suffix.
-    static func isQuantity(_ text: String) -> Bool {
-        var rest = Substring(text)
-        if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
-        let digits = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-        guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits != "." else { return false }
-        let suffix = String(rest.dropFirst(digits.count))
-        let suffixes: Set<String> = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"]
-        if suffixes.contains(suffix) { return true }
-        guard let first = suffix.first, first == "e" || first == "E" else { return false }
-        var exponent = suffix.dropFirst()
-        if exponent.first == "+" || exponent.first == "-" { exponent = exponent.dropFirst() }
-        return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     private func describe(_ node: Node) -> String {

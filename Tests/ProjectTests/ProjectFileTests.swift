@@ -121,12 +121,6 @@ import Testing
         #expect(try ProjectFile.parse(text, file: "kf.yaml") == project)
         #expect(text.hasPrefix("# kf project file"))
     }
-
-    @Test(arguments: [("500m", true), ("2", true), ("1.5Gi", true), ("1e3", true), ("-1", true), ("Gi", false),
-                      ("1..2", false), ("1Gb", false), ("", false), ("1e", false)])
-    func quantities(text: String, valid: Bool) {
-        #expect(Validator.isQuantity(text) == valid)
-    }
 }
 
 extension ProjectError {

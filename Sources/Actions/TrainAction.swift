@@ -1,0 +1,328 @@
+import Cluster
+import Foundation
+import Resources
+import Templates
+import Workloads
+
+/// The flags of `kf train` as given, before kf.yaml's `defaults.train` fills what they leave out.
+public struct TrainRequest: Sendable {
+    public var name: String?
+    public var framework: String?
+    public var trainerV2 = false
+    public var runtime: String?
+    public var image: String?
+    public var command: [String] = []
+    public var workers: Int?
+    public var parameterServers: Int?
+    public var chief = false
+    public var procsPerWorker: Int?
+    public var cpu: String?
+    public var memory: String?
+    public var gpus: Int?
+    /// `K=V` entries.
+    public var env: [String] = []
+    public var restartPolicy: String?
+    public var backoffLimit: Int?
+    public var activeDeadlineSeconds: Int?
+    public var ttlSecondsAfterFinished: Int?
+    public var cleanPodPolicy: String?
+    /// `MIN:MAX`.
+    public var elastic: String?
+
+    public init() {}
+
+    /// The typed spec: flags first, then kf.yaml's defaults (`defaults.train`), then kf's (one worker, PyTorch).
+    public func spec(defaults: [String: String] = [:], now: Date = Date()) throws(WorkloadsError) -> TrainingSpec {
+        let target: TrainingSpec.Target
+        if trainerV2 {
+            if let framework { throw .notApplicable(flag: "--framework", kind: "TrainJob", hint: "a TrainJob's framework comes from its runtime (--runtime \(framework == "pytorch" ? "torch-distributed" : "NAME"))") }
+            target = .trainJob(runtime: runtime)
+        } else {
+            if let runtime { throw .notApplicable(flag: "--runtime", kind: "the Training Operator's jobs", hint: "add --trainer-v2 to run a TrainJob on runtime \(runtime)") }
+            let text = framework ?? defaults["framework"] ?? TrainingFramework.pytorch.rawValue
+            guard let chosen = TrainingFramework(rawValue: text) else {
+                throw .invalidValue(flag: "--framework", value: text, expected: "one of " + TrainingFramework.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            target = .operatorJob(chosen)
+        }
+        var spec = TrainingSpec(name: name ?? Self.generatedName(target: target, now: now), target: target,
+                                image: image ?? defaults["image"], command: command)
+        let defaultWorkers = try Self.integer(defaults["workers"], flag: "--workers")
+        spec.workers = workers ?? defaultWorkers ?? 1
+        spec.parameterServers = parameterServers
+        spec.chief = chief
+        spec.procsPerWorker = procsPerWorker
+        spec.cpu = cpu ?? defaults["cpu"]
+        spec.memory = memory ?? defaults["memory"]
+        let defaultGPUs = try Self.integer(defaults["gpus"], flag: "--gpus")
+        spec.gpus = gpus ?? defaultGPUs
+        for entry in env {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw .invalidValue(flag: "--env", value: entry, expected: "NAME=VALUE")
+            }
+            spec.env.append((String(entry[..<equals]), String(entry[entry.index(after: equals)...])))
+        }
+        if let restartPolicy {
+            guard let policy = TrainingRestartPolicy(rawValue: restartPolicy) else {
+                throw .invalidValue(flag: "--restart-policy", value: restartPolicy, expected: "one of " + TrainingRestartPolicy.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            spec.restartPolicy = policy
+        }
+        if let cleanPodPolicy {
+            guard let policy = CleanPodPolicy(rawValue: cleanPodPolicy) else {
+                throw .invalidValue(flag: "--clean-pod-policy", value: cleanPodPolicy, expected: "one of " + CleanPodPolicy.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            spec.cleanPodPolicy = policy
+        }
+        spec.backoffLimit = backoffLimit
+        spec.activeDeadlineSeconds = activeDeadlineSeconds
+        spec.ttlSecondsAfterFinished = ttlSecondsAfterFinished
+        if let elastic {
+            let parts = elastic.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]) else {
+                throw .invalidValue(flag: "--elastic", value: elastic, expected: "MIN:MAX, two whole numbers such as 1:4")
+            }
+            spec.elastic = (low, high)
+            if workers == nil && defaults["workers"] == nil { spec.workers = low }
+        }
+        try spec.validate()
+        return spec
+    }
+
+    static func integer(_ text: String?, flag: String) throws(WorkloadsError) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text) else { throw .invalidValue(flag: flag, value: text, expected: "a whole number (kf.yaml defaults.train)") }
+        return value
+    }
+
+    /// `pytorch-20261129-060102`: the framework and the time, as a DNS-1035 label.
+    static func generatedName(target: TrainingSpec.Target, now: Date) -> String {
+        let prefix: String
+        switch target {
+        case let .operatorJob(framework): prefix = framework.rawValue
+        case .trainJob: prefix = "trainjob"
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return prefix + "-" + formatter.string(from: now)
+    }
+}
+
+/// `kf train`: renders the job from its template and overlay, writes both under the project's
+/// `manifests/train/`, creates the job, and with `wait` follows it to the end.
+public struct TrainAction: Sendable {
+    public var spec: TrainingSpec
+    public var project: ProjectContext?
+    public var connection: ClusterConnection
+    public var dryRun: DryRun = .none
+    public var wait = false
+    public var timeout: Duration = .seconds(3600)
+
+    public init(spec: TrainingSpec, project: ProjectContext?, connection: ClusterConnection) {
+        self.spec = spec
+        self.project = project
+        self.connection = connection
+    }
+
+    public enum Outcome: Sendable {
+        /// --dry-run=client: the job that would be created.
+        case rendered(Value)
+        /// The job exists; `files` are the manifests written (relative to the project); `final` is its end state
+        /// when waited for.
+        case created(ObjectReference, files: [String], final: TrainingJobStatus?)
+    }
+
+    public func run(logger: RequestLogger? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
+        try spec.validate()
+        let manifests = TrainingManifests(spec: spec)
+        let baseFiles = try existingBase(manifests) ?? manifests.baseFiles(from: TemplateStore(projectRoot: project?.root))
+        var job = try manifests.build(baseFiles: baseFiles)
+        if let namespace = connection.namespace { job["metadata"]?["namespace"] = .string(namespace) }
+        if dryRun == .client { return .rendered(job) }
+
+        let client = try await connection.client(logger: logger)
+        let reference = try ObjectReference(job)
+        if try await TrainingJobs.existing(client, reference) != nil {
+            throw ActionError.jobExists(kind: reference.kind, name: reference.name, namespace: reference.namespace ?? "default", verb: "train")
+        }
+        try await ensureNamespace(client, reference.namespace ?? client.config.namespace, progress: progress)
+        var files: [String] = []
+        if dryRun == .none, project != nil { files = try write(manifests, baseFiles: baseFiles) }
+        _ = try await client.create(job, dryRun: dryRun == .server, fieldManager: "kf")
+        guard wait, dryRun == .none else { return .created(reference, files: files, final: nil) }
+        let final = try await TrainingJobs(client: client).wait(reference, timeout: timeout, progress: progress)
+        return .created(reference, files: files, final: final)
+    }
+
+    /// The project's own namespace is created when missing (its manifests declare it; `kf apply` would create it
+    /// too); any other missing namespace is an error, as kubectl's.
+    private func ensureNamespace(_ client: ClusterClient, _ namespace: String,
+                                 progress: @Sendable (String) -> Void) async throws {
+        let reference = ObjectReference(apiVersion: "v1", kind: "Namespace", name: namespace)
+        guard try await client.get(reference) == nil else { return }
+        guard namespace == project?.file.namespace else { throw ActionError.namespaceMissing(namespace: namespace) }
+        if dryRun == .server { return }
+        _ = try await client.create(.mapping(Mapping([
+            ("apiVersion", .string("v1")), ("kind", .string("Namespace")),
+            ("metadata", .mapping(Mapping([("name", .string(namespace))]))),
+        ])), fieldManager: "kf")
+        progress("created namespace \(namespace), the project's")
+    }
+
+    /// The project's copy of the base, when it has one: once written it is the user's to change.
+    private func existingBase(_ manifests: TrainingManifests) throws -> [String: String]? {
+        guard let root = project?.root else { return nil }
+        let folder = URL(fileURLWithPath: root).appending(path: "manifests/" + manifests.baseFolder)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return nil }
+        var files: [String: String] = [:]
+        for name in names where !name.hasPrefix(".") {
+            let path = folder.appending(path: name).path
+            do {
+                files[name] = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ActionError.unreadableManifest(path: path, reason: (error as NSError).localizedDescription)
+            }
+        }
+        return files
+    }
+
+    /// Writes the base (when the project has none yet) and the job's overlay; returns the paths written.
+    private func write(_ manifests: TrainingManifests, baseFiles: [String: String]) throws -> [String] {
+        guard let root = project?.root else { return [] }
+        var written: [String] = []
+        let base = "manifests/" + manifests.baseFolder
+        if !FileManager.default.fileExists(atPath: root + "/" + base) {
+            for (name, text) in baseFiles.sorted(by: { $0.key < $1.key }) {
+                try FileWriter.write(text, to: root + "/" + base + "/" + name)
+                written.append(base + "/" + name)
+            }
+        }
+        let overlay = "manifests/" + manifests.overlayFolder
+        for file in try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)) {
+            try FileWriter.write(file.text, to: root + "/" + overlay + "/" + file.name)
+            written.append(overlay + "/" + file.name)
+        }
+        return written
+    }
+}
+
+/// Reading, waiting for and deleting training jobs through the API: the same on kf-local and on a cluster.
+public struct TrainingJobs: Sendable {
+    public let client: ClusterClient
+
+    public init(client: ClusterClient) { self.client = client }
+
+    /// Which Kubeflow component serves a kind, for the error when a cluster lacks it.
+    static func component(for kind: String) -> String {
+        switch kind {
+        case "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime":
+            return "Kubeflow Trainer v2 (kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/manager?ref=v2.0.0\")"
+        default:
+            return "Kubeflow's Training Operator v1.9 (kubectl apply --server-side -k \"github.com/kubeflow/training-operator.git/manifests/overlays/standalone?ref=v1.9.0\")"
+        }
+    }
+
+    /// The job when it exists; an error naming the component to install when the cluster lacks its kind.
+    static func existing(_ client: ClusterClient, _ reference: ObjectReference) async throws -> Value? {
+        do {
+            return try await client.get(reference)
+        } catch {
+            if case .unknownKind = error {
+                throw ActionError.kindNotInstalled(kind: reference.kind, apiVersion: reference.apiVersion,
+                                                   component: component(for: reference.kind))
+            }
+            throw error
+        }
+    }
+
+    /// Every training job in `namespace` ("" for all), of the kinds the cluster serves, oldest first.
+    public func list(namespace: String?) async throws -> [TrainingJobStatus] {
+        var jobs: [TrainingJobStatus] = []
+        for (apiVersion, kind) in TrainingJobStatus.kinds {
+            let items: [Value]
+            do {
+                items = try await client.list(apiVersion: apiVersion, kind: kind, namespace: namespace).items
+            } catch {
+                if case .unknownKind = error { continue }
+                throw error
+            }
+            jobs += items.map(TrainingJobStatus.init)
+        }
+        return jobs.sorted { ($0.created ?? .distantPast, $0.name) < ($1.created ?? .distantPast, $1.name) }
+    }
+
+    /// The job named `name`, of `kind` when given, else of whichever training kind has it.
+    public func find(_ name: String, kind: String? = nil, namespace: String?) async throws -> Value {
+        let kinds = TrainingJobStatus.kinds.filter { kind == nil || $0.kind.lowercased() == kind?.lowercased() }
+        var found: [Value] = []
+        for (apiVersion, kind) in kinds {
+            do {
+                if let job = try await client.get(ObjectReference(apiVersion: apiVersion, kind: kind, name: name, namespace: namespace)) {
+                    found.append(job)
+                }
+            } catch {
+                if case .unknownKind = error { continue }
+                throw error
+            }
+        }
+        let resolvedNamespace = namespace ?? client.config.namespace
+        guard let first = found.first else {
+            throw ActionError.jobNotFound(name: name, namespace: resolvedNamespace, kinds: kinds.map(\.kind).joined(separator: ", "))
+        }
+        guard found.count == 1 else { throw ActionError.jobAmbiguous(name: name, kinds: found.compactMap { $0["kind"]?.text }) }
+        return first
+    }
+
+    /// Follows the job until it succeeds (returns its status) or fails (throws `jobFailed` with the operator's
+    /// message), reporting each phase change.
+    public func wait(_ reference: ObjectReference, timeout: Duration,
+                     progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingJobStatus {
+        let watch = client.watch(apiVersion: reference.apiVersion, kind: reference.kind, namespace: reference.namespace,
+                                 fieldSelector: "metadata.name=" + reference.name, timeoutSeconds: 60)
+        let seconds = Int(timeout.components.seconds)
+        let result = try await withThrowingTaskGroup(of: TrainingJobStatus?.self) { group in
+            group.addTask {
+                var last: TrainingJobStatus.Phase?
+                for try await event in watch {
+                    let objects: [Value]
+                    switch event {
+                    case let .added(object), let .modified(object): objects = [object]
+                    case let .relisted(list): objects = list.items
+                    case .deleted:
+                        throw ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
+                    case .bookmark: continue
+                    }
+                    for object in objects where object[path: ["metadata", "name"]]?.text == reference.name {
+                        let status = TrainingJobStatus(object)
+                        if status.phase != last {
+                            last = status.phase
+                            progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
+                        }
+                        if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
+                        if status.phase == .succeeded { return status }
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let result else {
+            let phase = (try? await client.get(reference)).flatMap { $0 }.map { TrainingJobStatus($0).phase.rawValue } ?? "unknown"
+            throw ActionError.waitTimedOut(name: reference.name, seconds: seconds, phase: phase)
+        }
+        return result
+    }
+
+    /// Deletes the job; the cluster's garbage collector removes its Pods and Services (background propagation).
+    public func delete(_ reference: ObjectReference) async throws {
+        _ = try await client.delete(reference, propagationPolicy: .background)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+/// `kf train` as a user runs it: rendering, bad input, and the job's life on a project's kf-local, where the test
+/// plays the Training Operator's part by writing the job's status (kf-local's own controllers come with issue 9).
+@Suite(.serialized) struct TrainCommandTests {
+    func makeProject(_ name: String) throws -> (base: String, root: String) {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-train-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let run = try KfBinary.run(["init", name], in: base)
+        #expect(run.status == 0, "\(run.stderr)")
+        return (base, base + "/" + name)
+    }
+
+    @Test func dryRunPrintsTheJobWithKfYamlDefaults() throws {
+        let (base, root) = try makeProject("dry")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let kfYaml = try String(contentsOfFile: root + "/kf.yaml", encoding: .utf8)
+        try (kfYaml + "defaults:\n  train:\n    framework: xgboost\n    image: python:3.12\n    workers: 3\n    memory: 1Gi\n")
+            .write(toFile: root + "/kf.yaml", atomically: true, encoding: .utf8)
+        let run = try KfBinary.run(["train", "boost", "--dry-run=client", "-o", "yaml", "--", "python", "train.py"], in: root)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("apiVersion: kubeflow.org/v1\nkind: XGBoostJob\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("  name: boost\n  namespace: dry\n"))
+        #expect(run.stdout.contains("    Worker:\n      replicas: 2\n"))
+        #expect(run.stdout.contains("memory: 1Gi"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/manifests/train"), "a client dry run writes nothing")
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "a client dry run must not start kf-local")
+        let flags = try KfBinary.run(["train", "boost", "--framework", "jax", "--workers", "2", "--dry-run=client", "-o", "json", "--", "x"], in: root)
+        #expect(flags.stdout.contains("\"kind\": \"JAXJob\""), "\(flags.stdout)")
+    }
+
+    @Test(arguments: [
+        (["train", "j", "--image", "x", "--ps", "1", "--", "y"], "error: --ps does not apply to PyTorchJob"),
+        (["train", "j", "--image", "x", "--framework", "torch", "--", "y"], "error: --framework: \"torch\" is not valid: expected one of pytorch, tensorflow, xgboost, mpi, jax, paddle"),
+        (["train", "j", "--", "y"], "error: --image is required"),
+        (["train", "j", "--image", "x"], "error: COMMAND is required"),
+        (["train", "J", "--image", "x", "--", "y"], "error: NAME: \"J\" is not valid"),
+        (["train", "j", "--image", "x", "--cpu", "many", "--", "y"], "error: --cpu: \"many\" is not valid"),
+        (["train", "j", "--image", "x", "--elastic", "4", "--", "y"], "error: --elastic: \"4\" is not valid: expected MIN:MAX"),
+        (["train", "j", "--image", "x", "--env", "NOVALUE", "--", "y"], "error: --env: \"NOVALUE\" is not valid"),
+        (["train", "j", "--image", "x", "--runtime", "r", "--", "y"], "error: --runtime does not apply"),
+        (["train", "j", "--image", "x", "--trainer-v2", "--backoff-limit", "1", "--", "y"], "error: --backoff-limit does not apply to TrainJob"),
+    ])
+    func badInputIsOneClearErrorBeforeAnythingHappens(arguments: [String], message: String) throws {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-train-bad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let run = try KfBinary.run(arguments, in: base)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix(message), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aJobsLifeOnKfLocal() throws {
+        let (base, root) = try makeProject("life")
+        defer {
+            _ = try? KfBinary.run(["local", "down"], in: root)
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        let created = try KfBinary.run(["train", "mnist", "--image", "python:3.12", "--workers", "2", "--", "python", "-c", "print(1)"], in: root)
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout == "pytorchjob.kubeflow.org/mnist created\n")
+        #expect(created.stderr.contains("wrote manifests/train/base/pytorchjob/kustomization.yaml, manifests/train/base/pytorchjob/pytorchjob.yaml, manifests/train/mnist/kustomization.yaml, manifests/train/mnist/job.yaml"), "\(created.stderr)")
+        // What was written builds into what was created.
+        let built = try KfBinary.run(["build", "manifests/train/mnist"], in: root)
+        #expect(built.stdout.contains("name: mnist") && built.stdout.contains("Worker:\n      replicas: 1"), "\(built.stdout)")
+
+        let again = try KfBinary.run(["train", "mnist", "--image", "python:3.12", "--", "python"], in: root)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("PyTorchJob mnist already exists in namespace life; delete it with `kf train delete mnist`"), "\(again.stderr)")
+
+        let list = try KfBinary.run(["train", "list"], in: root)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.hasPrefix("NAME    KIND         STATE"), "\(list.stdout)")
+        #expect(list.stdout.contains("mnist   PyTorchJob   "), "\(list.stdout)")
+
+        // Play the operator: Running, then a wait that times out, then Succeeded.
+        try setStatus(root, kind: "pytorchjob", name: "mnist", conditions: [("Created", "True", ""), ("Running", "True", "job is running")])
+        let late = try KfBinary.run(["train", "wait", "mnist", "--timeout", "2"], in: root)
+        #expect(late.status == 1)
+        #expect(late.stderr.contains("error: job mnist did not finish within 2 s (it is Running)"), "\(late.stderr)")
+        try setStatus(root, kind: "pytorchjob", name: "mnist", conditions: [("Created", "True", ""), ("Running", "False", ""),
+                                                                            ("Succeeded", "True", "PyTorchJob mnist is successfully completed.")],
+                      extra: ",\"startTime\":\"2026-01-01T10:00:00Z\",\"completionTime\":\"2026-01-01T10:01:05Z\",\"replicaStatuses\":{\"Master\":{\"succeeded\":1},\"Worker\":{\"succeeded\":1}}")
+        let done = try KfBinary.run(["train", "wait", "mnist"], in: root)
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout == "mnist: Succeeded in 65s\n", "\(done.stdout)")
+        let status = try KfBinary.run(["train", "status", "mnist"], in: root)
+        #expect(status.stdout.contains("State:      Succeeded (PyTorchJob mnist is successfully completed.)"), "\(status.stdout)")
+        #expect(status.stdout.contains("  Master   0        1           0"), "\(status.stdout)")
+        let json = try KfBinary.run(["train", "list", "-o", "json"], in: root)
+        #expect(json.stdout.contains("\"state\": \"Succeeded\""), "\(json.stdout)")
+
+        // A failed job: --wait's exit code follows it, with the operator's message.
+        let second = try KfBinary.run(["train", "tf", "--framework", "tensorflow", "--image", "python:3.12", "--", "python"], in: root)
+        #expect(second.status == 0, "\(second.stderr)")
+        try setStatus(root, kind: "tfjob", name: "tf", conditions: [("Failed", "True", "TFJob tf is failed because 1 Worker replica(s) failed.")])
+        let failed = try KfBinary.run(["train", "wait", "tf"], in: root)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("error: job tf failed: TFJob tf is failed because 1 Worker replica(s) failed."), "\(failed.stderr)")
+
+        let deleted = try KfBinary.run(["train", "delete", "mnist"], in: root)
+        #expect(deleted.stdout == "pytorchjob.kubeflow.org/mnist deleted\n", "\(deleted.stderr)")
+        let gone = try KfBinary.run(["train", "status", "mnist"], in: root)
+        #expect(gone.status == 1)
+        #expect(gone.stderr.contains("no training job named mnist in namespace life"), "\(gone.stderr)")
+
+        // A cluster without the kind's CRD: the error names the component to install, and nothing is created.
+        if let kubectl = kubectlPath {
+            let crd = try run(kubectl, ["delete", "crd", "mpijobs.kubeflow.org"], root: root)
+            #expect(crd.contains("deleted"), "\(crd)")
+            let missing = try KfBinary.run(["train", "mpi", "--framework", "mpi", "--image", "x", "--", "y"], in: root)
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("the cluster does not serve MPIJob (kubeflow.org/v1): install Kubeflow's Training Operator v1.9"), "\(missing.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: root + "/manifests/train/mpi"))
+        }
+    }
+
+    var kubectlPath: String? {
+        let path = KfBinary.packageRoot.appending(path: ".tools/venv/bin/kubectl").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    /// Writes the job's status through the status subresource, as the operator does.
+    func setStatus(_ root: String, kind: String, name: String, conditions: [(String, String, String)], extra: String = "") throws {
+        let items = conditions.map { #"{"type":"\#($0.0)","status":"\#($0.1)","reason":"Test","message":"\#($0.2)","lastTransitionTime":"2026-01-01T10:00:00Z"}"# }
+        let patch = #"{"status":{"conditions":[\#(items.joined(separator: ","))]\#(extra)}}"#
+        guard let kubectl = kubectlPath else {
+            Issue.record("needs .tools/venv/bin/kubectl (scripts/install-tools.sh)")
+            return
+        }
+        let output = try run(kubectl, ["patch", "-n", (root as NSString).lastPathComponent, kind, name, "--subresource=status", "--type=merge", "-p", patch], root: root)
+        #expect(output.contains("patched"), "\(output)")
+    }
+
+    func run(_ executable: String, _ arguments: [String], root: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["KUBECONFIG"] = root + "/.kf/kubeconfig"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
