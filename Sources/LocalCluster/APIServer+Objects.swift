@@ -309,6 +309,7 @@ extension APIServer {
             labels["kubernetes.io/metadata.name"] = .string(name)
             object.set(["metadata", "labels"], .mapping(labels))
         }
+        if type.group == "batch" && type.plural == "jobs" { try defaultJob(&object, type: type) }
         var crdTypes: [ResourceType] = []
         if type.storage == crdType.storage {
             crdTypes = try Registry.types(ofCRD: object)

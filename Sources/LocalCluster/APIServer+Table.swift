@@ -80,6 +80,14 @@ extension APIServer {
             if !custom.printerColumns.contains(where: { $0.jsonPath == ".metadata.creationTimestamp" }) { columns.append(age) }
             return columns
         }
+        // The -o wide columns of the kinds with a Pod template.
+        let templateColumns = [
+            Column(name: "Containers", type: "string", priority: 1) { .string(($0[path: ["spec", "template", "spec", "containers"]]?.sequence ?? []).compactMap { $0.string(at: "name") }.joined(separator: ",")) },
+            Column(name: "Images", type: "string", priority: 1) { .string(($0[path: ["spec", "template", "spec", "containers"]]?.sequence ?? []).compactMap { $0.string(at: "image") }.joined(separator: ",")) },
+            Column(name: "Selector", type: "string", priority: 1) { object in
+                .string((object[path: ["spec", "selector", "matchLabels"]]?.mapping?.pairs.map { "\($0.0)=\($0.1.text ?? "")" } ?? []).joined(separator: ","))
+            },
+        ]
         switch (type.group, type.plural) {
         case ("", "pods"):
             return [name,
@@ -99,17 +107,20 @@ extension APIServer {
                     age,
                     Column(name: "IP", type: "string", priority: 1, cell: text(["status", "podIP"])),
                     Column(name: "Node", type: "string", priority: 1, cell: text(["spec", "nodeName"]))]
-        case ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets"):
+        case ("apps", "replicasets"):
+            return [name,
+                    Column(name: "Desired", type: "integer") { .int($0[path: ["spec", "replicas"]]?.intValue ?? 1) },
+                    Column(name: "Current", type: "integer", cell: int(["status", "replicas"])),
+                    Column(name: "Ready", type: "integer", cell: int(["status", "readyReplicas"])),
+                    age,
+                    ] + templateColumns
+        case ("apps", "deployments"), ("apps", "statefulsets"):
             return [name,
                     Column(name: "Ready", type: "string") { .string("\($0[path: ["status", "readyReplicas"]]?.intValue ?? 0)/\($0[path: ["spec", "replicas"]]?.intValue ?? 1)") },
                     Column(name: "Up-to-date", type: "integer", cell: int(["status", "updatedReplicas"])),
                     Column(name: "Available", type: "integer", cell: int(["status", "availableReplicas"])),
                     age,
-                    Column(name: "Containers", type: "string", priority: 1) { .string(($0[path: ["spec", "template", "spec", "containers"]]?.sequence ?? []).compactMap { $0.string(at: "name") }.joined(separator: ",")) },
-                    Column(name: "Images", type: "string", priority: 1) { .string(($0[path: ["spec", "template", "spec", "containers"]]?.sequence ?? []).compactMap { $0.string(at: "image") }.joined(separator: ",")) },
-                    Column(name: "Selector", type: "string", priority: 1) { object in
-                        .string((object[path: ["spec", "selector", "matchLabels"]]?.mapping?.pairs.map { "\($0.0)=\($0.1.text ?? "")" } ?? []).joined(separator: ","))
-                    }]
+                    ] + templateColumns
         case ("", "services"):
             return [name,
                     Column(name: "Type", type: "string") { .string($0.string(at: "spec", "type") ?? "ClusterIP") },
@@ -122,6 +133,23 @@ extension APIServer {
                     Column(name: "Selector", type: "string", priority: 1) { service in
                         .string((service[path: ["spec", "selector"]]?.mapping?.pairs.map { "\($0.0)=\($0.1.text ?? "")" } ?? ["<none>"]).joined(separator: ","))
                     }]
+        case ("", "endpoints"):
+            // As the API server prints them: ready addresses with each port, three at most, then how many more.
+            return [name,
+                    Column(name: "Endpoints", type: "string") { endpoints in
+                        var pairs: [String] = []
+                        for subset in endpoints["subsets"]?.sequence ?? [] {
+                            let ports = (subset["ports"]?.sequence ?? []).compactMap { $0["port"]?.text }
+                            for address in subset["addresses"]?.sequence ?? [] {
+                                let ip = address.string(at: "ip") ?? ""
+                                if ports.isEmpty { pairs.append(ip) } else { pairs += ports.map { "\(ip):\($0)" } }
+                            }
+                        }
+                        if pairs.isEmpty { return .string("<none>") }
+                        let shown = pairs.prefix(3).joined(separator: ",")
+                        return .string(pairs.count > 3 ? shown + " + \(pairs.count - 3) more..." : shown)
+                    },
+                    age]
         case ("", "namespaces"):
             return [name, Column(name: "Status", type: "string") { .string($0.string(at: "status", "phase") ?? "Active") }, age]
         case ("", "configmaps"):
@@ -142,6 +170,12 @@ extension APIServer {
                         return .string("Running")
                     },
                     Column(name: "Completions", type: "string") { .string("\($0[path: ["status", "succeeded"]]?.intValue ?? 0)/\($0[path: ["spec", "completions"]]?.intValue ?? 1)") },
+                    Column(name: "Duration", type: "string") { job in
+                        let formatter = ISO8601DateFormatter()
+                        guard let start = job.string(at: "status", "startTime").flatMap(formatter.date(from:)) else { return .string("") }
+                        let end = job.string(at: "status", "completionTime").flatMap(formatter.date(from:)) ?? Date()
+                        return .string(Self.humanDuration(end.timeIntervalSince(start)))
+                    },
                     age]
         default:
             return [name, age]

@@ -53,9 +53,18 @@ extension ClusterClient {
         throw .conflict(object: ObjectName.describe(object), attempts: attempts)
     }
 
-    /// Creates an object, naming it in the error.
+    /// Creates an object (with `metadata.name`, or `metadata.generateName` for the server to complete), naming it
+    /// in the error.
     public func createObject(_ object: Value, fieldManager: String) async throws(ControllerError) -> Value {
-        do { return try await create(object, fieldManager: fieldManager) } catch {
+        guard let apiVersion = object.field("apiVersion"), let kind = object.field("kind") else {
+            throw .invalidSpec(object: ObjectName.describe(object), field: "apiVersion/kind", reason: "required to create it")
+        }
+        do {
+            let resource = try await resource(apiVersion: apiVersion, kind: kind)
+            let namespace = object.field("metadata", "namespace") ?? config.namespace
+            return try await request("POST", resource.path(namespace: resource.namespaced ? namespace : nil),
+                                     query: [("fieldManager", fieldManager)], body: object)
+        } catch {
             throw .api(operation: "creating", object: ObjectName.describe(object), underlying: error)
         }
     }

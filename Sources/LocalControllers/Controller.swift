@@ -80,8 +80,9 @@ public final class Controller: Sendable {
             } catch {
                 if !Task.isCancelled {
                     let failures = queue.failures(key)
-                    // The first failures are usual races (a conflict, a cache behind the server); say so only when they persist.
-                    if failures >= 3 {
+                    // The first failures are usual races (a conflict, a cache behind the server); say so when they
+                    // persist, and then now and again rather than at every retry.
+                    if failures == 3 || (failures > 3 && failures % 20 == 0) {
                         FileHandle.standardError.write(Data("kf-local: \(name): \(key): \(error) (retrying)\n".utf8))
                     }
                     queue.addRateLimited(key)

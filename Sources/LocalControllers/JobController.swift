@@ -47,6 +47,9 @@ public struct JobController: Reconciler {
         if job.isDeleting { return .done }
         let now = Date()
         if Conditions.isTrue(job, "Complete") || Conditions.isTrue(job, "Failed") {
+            // A Pod whose creation was still in flight when the Job finished runs no longer than that.
+            let leftover = pods.list(namespace: key.namespace).filter { OwnerReferences.isControlled($0, by: job) && Pods.isActive($0) }
+            if !leftover.isEmpty && expectations.isSatisfied(key) { try await delete(leftover, key: key) }
             return try await expireFinished(job, now: now)
         }
         let name = "Job \(key)"

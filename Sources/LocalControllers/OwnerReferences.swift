@@ -92,6 +92,8 @@ public struct ControllerRefManager: Sendable {
 /// How objects are named in messages: `Kind namespace/name`.
 public enum ObjectName {
     public static func describe(_ object: Value) -> String {
-        "\(object.field("kind") ?? "object") \(NamespacedName(of: object)?.description ?? "?")"
+        let name = NamespacedName(of: object)?.description
+            ?? object.field("metadata", "generateName").map { "\(object.field("metadata", "namespace").map { $0 + "/" } ?? "")\($0)*" }
+        return "\(object.field("kind") ?? "object") \(name ?? "(unnamed)")"
     }
 }

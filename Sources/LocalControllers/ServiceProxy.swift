@@ -4,7 +4,7 @@ import Resources
 import Synchronization
 
 /// Makes Services with a selector reachable from the host: for each TCP port, kf-local listens on 127.0.0.1 (on
-/// the Service's port when it is free, else on a free one) and forwards each connection to a ready endpoint
+/// the Service's port when it is free and differs from the numeric targetPort, else on a free one) and forwards each connection to a ready endpoint
 /// (round robin over the Endpoints' addresses for that port). The addresses are written on the Service as
 /// annotations: `kf.dev/local-address` (the first port's, `127.0.0.1:PORT`) and `kf.dev/local-ports`
 /// (`SERVICEPORT=127.0.0.1:PORT,...` for every TCP port), which `kf serve` prints.
@@ -45,8 +45,14 @@ public final class ServiceProxy: Reconciler {
             close(key)
             return .done
         }
-        let ports = (service[path: ["spec", "ports"]]?.sequence ?? []).filter { ($0.field("protocol") ?? "TCP") == "TCP" }
-            .compactMap { port -> (Int, String?)? in port.integer("port").map { ($0, port.field("name")) } }
+        let declared = (service[path: ["spec", "ports"]]?.sequence ?? []).filter { ($0.field("protocol") ?? "TCP") == "TCP" }
+        let ports = declared.compactMap { port -> (Int, String?)? in port.integer("port").map { ($0, port.field("name")) } }
+        // The Service's own port is taken only when the Pods listen on another one: a process that binds every
+        // address on its port would otherwise find the proxy there.
+        let reusable = Set(declared.compactMap { port -> Int? in
+            guard let number = port.integer("port"), let target = port.integer("targetPort"), target != number else { return nil }
+            return number
+        })
         let open: [Listening] = listeners.withLock { listeners in
             var current = listeners[key] ?? []
             for stale in current where !ports.contains(where: { $0.0 == stale.servicePort && $0.1 == stale.name }) {
@@ -55,7 +61,8 @@ public final class ServiceProxy: Reconciler {
             current.removeAll { stale in !ports.contains { $0.0 == stale.servicePort && $0.1 == stale.name } }
             for (port, name) in ports where !current.contains(where: { $0.servicePort == port }) {
                 let pick: @Sendable () -> (host: String, port: Int)? = { [weak self] in self?.pick(key, portName: name) }
-                guard let forwarder = TCPForwarder(port: port, pick: pick) ?? TCPForwarder(port: 0, pick: pick) else { continue }
+                let preferred = reusable.contains(port) ? TCPForwarder(port: port, pick: pick) : nil
+                guard let forwarder = preferred ?? TCPForwarder(port: 0, pick: pick) else { continue }
                 current.append(Listening(servicePort: port, name: name, forwarder: forwarder))
             }
             listeners[key] = current

@@ -20,12 +20,14 @@ final class TCPForwarder: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let pick: @Sendable () -> (host: String, port: Int)?
+    /// How long a connection waits for a ready backend before it is closed.
+    private let patience: TimeInterval
     private let lock = NSLock()
     private var connections: Set<Int32> = []
     private var closed = false
 
     /// Listens on 127.0.0.1:`port` (0: any free port); nil when that port cannot be bound.
-    init?(port: Int, pick: @escaping @Sendable () -> (host: String, port: Int)?) {
+    init?(port: Int, patience: TimeInterval = 1, pick: @escaping @Sendable () -> (host: String, port: Int)?) {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -50,6 +52,7 @@ final class TCPForwarder: @unchecked Sendable {
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         self.listener = fd
         self.pick = pick
+        self.patience = patience
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "kf-local proxy :\(self.port)"
         thread.start()
@@ -70,28 +73,41 @@ final class TCPForwarder: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return  // shut down
             }
-            guard let (host, port) = pick(), let backend = TCPForwarder.connect(host, port) else {
-                close(client)
-                continue
-            }
-            let accepted = lock.withLock { () -> Bool in
-                if closed { return false }
-                connections.insert(client)
-                connections.insert(backend)
-                return true
-            }
-            guard accepted else { close(client); close(backend); continue }
-            let finished = Finished(count: 2) { [self] in
-                lock.withLock {
-                    connections.remove(client)
-                    connections.remove(backend)
-                }
-                close(client)
-                close(backend)
-            }
-            Thread.detachNewThread { TCPForwarder.pump(from: client, to: backend); finished.one() }
-            Thread.detachNewThread { TCPForwarder.pump(from: backend, to: client); finished.one() }
+            Thread.detachNewThread { [self] in forward(client) }
         }
+    }
+
+    /// Connects a client to a backend (waiting up to `patience` for one to become ready), then copies both ways.
+    private func forward(_ client: Int32) {
+        var backend: Int32?
+        let deadline = Date().addingTimeInterval(patience)
+        while backend == nil {
+            if let (host, port) = pick() { backend = TCPForwarder.connect(host, port) }
+            if backend != nil || Date() >= deadline || lock.withLock({ closed }) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        guard let backend else {
+            close(client)
+            return
+        }
+        let accepted = lock.withLock { () -> Bool in
+            if closed { return false }
+            connections.insert(client)
+            connections.insert(backend)
+            return true
+        }
+        guard accepted else { close(client); close(backend); return }
+        let finished = Finished(count: 2) { [self] in
+            lock.withLock {
+                connections.remove(client)
+                connections.remove(backend)
+            }
+            close(client)
+            close(backend)
+        }
+        Thread.detachNewThread { TCPForwarder.pump(from: client, to: backend); finished.one() }
+        TCPForwarder.pump(from: backend, to: client)
+        finished.one()
     }
 
     static func connect(_ host: String, _ port: Int) -> Int32? {

@@ -11,7 +11,8 @@ final class ControllerHarness: @unchecked Sendable {
     let directory: URL
     let http: HTTPServer
     let kubeconfig: URL
-    let client: ClusterClient
+    /// The test's own client (released at stop, so its pooled connections close and the server stops at once).
+    private(set) var client: ClusterClient!
     let manager: Task<Void, Never>
     let kubelet: FakeKubelet
 
@@ -43,11 +44,17 @@ final class ControllerHarness: @unchecked Sendable {
     }
 
     func stop() async {
-        kubelet.stop()
+        await kubelet.stop()
         manager.cancel()
         await manager.value
-        await http.stop()
-        try? FileManager.default.removeItem(at: directory)
+        client = nil
+        // The server's graceful stop waits about 5 s for the HTTP/2 connections that libcurl's shared pool keeps
+        // open; the next test need not wait for that.
+        let (http, directory) = (self.http, self.directory)
+        Task.detached {
+            await http.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     /// Creates every object of a YAML stream (namespace "default" unless given).
@@ -135,7 +142,7 @@ func eventually(_ seconds: Double = 15, _ condition: () async throws -> Bool) as
 /// Plays the kubelet: writes Pods' status (phase, podIP, Ready condition, container states) through the status
 /// subresource. With `autoStart` on, every new Pod is started (Running, and Ready when `ready` says so).
 final class FakeKubelet: @unchecked Sendable {
-    let client: ClusterClient
+    private(set) var client: ClusterClient!
     private let lock = NSLock()
     private var nextAddress = 1
     private var task: Task<Void, Never>?
@@ -152,7 +159,7 @@ final class FakeKubelet: @unchecked Sendable {
     func autoStart() {
         task = Task {
             while !Task.isCancelled {
-                if let pods = try? await client.list(apiVersion: "v1", kind: "Pod", namespace: "").items {
+                if let pods = try? await self.client.list(apiVersion: "v1", kind: "Pod", namespace: "").items {
                     for pod in pods where pod.field("status", "phase") == nil && !pod.isDeleting {
                         try? await self.run(pod, ready: self.ready(pod))
                     }
@@ -162,7 +169,12 @@ final class FakeKubelet: @unchecked Sendable {
         }
     }
 
-    func stop() { task?.cancel() }
+    func stop() async {
+        task?.cancel()
+        await task?.value
+        task = nil
+        client = nil
+    }
 
     private func ip(for pod: Value) -> String {
         if let existing = pod.field("status", "podIP") { return existing }
@@ -229,5 +241,16 @@ final class FakeKubelet: @unchecked Sendable {
             if current["apiVersion"] == nil { current.assign(["apiVersion"], .string("v1")) }
             return current.setting(["status"], to: status(current))
         }
+    }
+}
+
+/// A value the polling closures of `eventually` update (a box, not a captured var).
+final class Box<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }

@@ -64,6 +64,11 @@ struct DeploymentControllerTests {
             if let output = try await harness.kubectl("get", "deployment", "web") {
                 #expect(output.stdout.contains("2/2"), "\(output.stdout)")
             }
+            if let output = try await harness.kubectl("get", "rs", "-o", "wide") {
+                let columns = output.stdout.split(separator: "\n").last?.split(separator: " ").map(String.init) ?? []
+                #expect(columns.prefix(4) == ["web-\(hash)", "2", "2", "2"], "\(output.stdout)")
+                #expect(columns.contains("app=web,pod-template-hash=\(hash)"), "\(output.stdout)")
+            }
             // A killed Pod is replaced.
             let victim = try #require(pods.first)
             _ = try await harness.client.delete(ObjectReference(apiVersion: "v1", kind: "Pod", name: victim.field("metadata", "name") ?? "",
@@ -83,9 +88,8 @@ struct DeploymentControllerTests {
             #expect(try await eventually(20) { try await available(harness, "api", 3) })
             let first = try #require(try await replicaSets(harness, "api").first)
             let deployment = try #require(try await harness.get("apps/v1", "Deployment", "api"))
-            var changed = deployment
-            changed.assign(["spec", "template", "spec", "containers"], try YAMLParser.parse(
-                "[{name: web, image: 'app:2', ports: [{name: http, containerPort: 8080}]}]", file: "c")[0])
+            let containers = try YAMLParser.parse("[{name: web, image: 'app:2', ports: [{name: http, containerPort: 8080}]}]", file: "c")[0]
+            let changed = deployment.setting(["spec", "template", "spec", "containers"], to: containers)
             _ = try await harness.client.update(changed)
             let rollout: Task<ControllerHarness.Output?, any Error> = Task {
                 try await harness.kubectl("rollout", "status", "deployment/api", "--timeout=40s")
@@ -93,7 +97,8 @@ struct DeploymentControllerTests {
             #expect(try await eventually(40) {
                 let sets = try await replicaSets(harness, "api")
                 let old = sets.first { $0.uid == first.uid }
-                return sets.count == 2 && old?.integer("spec", "replicas") == 0 && (try await available(harness, "api", 3))
+                let ready = try await available(harness, "api", 3)
+                return sets.count == 2 && old?.integer("spec", "replicas") == 0 && ready
             })
             let pods = try await activePods(harness, "api")
             #expect(pods.count == 3)
@@ -108,22 +113,31 @@ struct DeploymentControllerTests {
         }
     }
 
+    /// Waits for the Recreate rollout; says whether it finished and whether old and new Pods ever ran at once.
+    func waitForRecreate(_ harness: ControllerHarness) async throws -> (rolled: Bool, mixed: Bool) {
+        var mixed = false
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let pods = try await activePods(harness, "batch")
+            let hashes = Set(pods.compactMap { $0.field("metadata", "labels", "pod-template-hash") })
+            if hashes.count > 1 { mixed = true }
+            let ready = try await available(harness, "batch", 2)
+            let restarted = pods.allSatisfy { $0.field("metadata", "annotations", "restartedAt") == "now" }
+            if hashes.count == 1 && pods.count == 2 && restarted && ready { return (true, mixed) }
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        return (false, mixed)
+    }
+
     @Test func recreateStopsOldPodsBeforeStartingNewOnes() async throws {
         try await withControllers { harness in
             harness.kubelet.autoStart()
             try await harness.create(Self.deployment("batch", replicas: 2, image: "v:1", strategy: "  strategy: {type: Recreate}"))
             #expect(try await eventually(20) { try await available(harness, "batch", 2) })
-            var deployment = try #require(try await harness.get("apps/v1", "Deployment", "batch"))
-            deployment.assign(["spec", "template", "metadata", "annotations"], .strings([("restartedAt", "now")]))
-            _ = try await harness.client.update(deployment)
-            var mixed = false
-            let rolled = try await eventually(30) {
-                let pods = try await activePods(harness, "batch")
-                let hashes = Set(pods.compactMap { $0.field("metadata", "labels", "pod-template-hash") })
-                if hashes.count > 1 { mixed = true }
-                return hashes.count == 1 && pods.count == 2 && pods.allSatisfy { $0.field("metadata", "annotations", "restartedAt") == "now" }
-                    && (try await available(harness, "batch", 2))
-            }
+            let deployment = try #require(try await harness.get("apps/v1", "Deployment", "batch"))
+            let restarted = deployment.setting(["spec", "template", "metadata", "annotations"], to: .strings([("restartedAt", "now")]))
+            _ = try await harness.client.update(restarted)
+            let (rolled, mixed) = try await waitForRecreate(harness)
             #expect(rolled)
             #expect(!mixed)  // never old and new Pods at once
         }

@@ -63,7 +63,7 @@ struct EndpointsControllerTests {
             #expect(endpoints.field("metadata", "labels", "tier") == "front")
             if let output = try await harness.kubectl("get", "endpoints", "web") {
                 #expect(output.ok, "\(output.stderr)")
-                #expect(output.stdout.contains("web") && output.stdout.contains(aIP), "\(output.stdout)")
+                #expect(output.stdout.contains("web") && output.stdout.contains("\(aIP):8080"), "\(output.stdout)")
             }
             // The slice says the same, with conditions per endpoint and an owner reference to the Service.
             let slices = try await harness.list("discovery.k8s.io/v1", "EndpointSlice", selector: "kubernetes.io/service-name=web")
@@ -163,12 +163,12 @@ struct EndpointsControllerTests {
             metadata: {name: echo}
             spec: {selector: {app: echo}, ports: [{name: tcp, port: 80, targetPort: tcp}]}
             """)
-            var address: String?
+            let address = Box<String?>(nil)
             #expect(try await eventually {
-                address = try await harness.get("v1", "Service", "echo")?.field("metadata", "annotations", ServiceProxy.addressAnnotation)
-                return address != nil
+                address.value = try await harness.get("v1", "Service", "echo")?.field("metadata", "annotations", ServiceProxy.addressAnnotation)
+                return address.value != nil
             })
-            let local = try #require(address)
+            let local = try #require(address.value)
             #expect(local.hasPrefix("127.0.0.1:"))
             let ports = try await harness.get("v1", "Service", "echo")?.field("metadata", "annotations", ServiceProxy.portsAnnotation)
             #expect(ports == "80=\(local)")
@@ -178,16 +178,47 @@ struct EndpointsControllerTests {
             })
             let reply = try await Task.detached { try EchoServer.roundTrip(port: port, message: "hello through kf-local\n") }.value
             #expect(reply == "hello through kf-local\n")
-            // Without a ready endpoint, connections are closed at once.
+            // Without a ready endpoint, a connection is closed (after a second of waiting for one).
             try await harness.kubelet.run(try #require(try await harness.get("v1", "Pod", "server")), ready: false)
             #expect(try await eventually {
                 (try await harness.get("v1", "Endpoints", "echo")?["subsets"]?.sequence?.first?["addresses"]) == nil
             })
-            let refused = try await Task.detached { try EchoServer.roundTrip(port: port, message: "x\n") }.value
-            #expect(refused == "")
+            // (The proxy reads its own cache of Endpoints, which may trail the server by a moment.)
+            #expect(try await eventually(10) {
+                try await Task.detached { try EchoServer.roundTrip(port: port, message: "x\n") }.value == ""
+            })
             // Deleting the Service closes its port.
             _ = try await harness.client.delete(ObjectReference(apiVersion: "v1", kind: "Service", name: "echo", namespace: "default"))
             #expect(try await eventually { !EchoServer.canConnect(port: port) })
+        }
+    }
+}
+
+extension EndpointsControllerTests {
+    @Test func theProxyTakesTheServicePortOnlyWhenPodsListenOnAnother() async throws {
+        let probe = try EchoServer()
+        let free = probe.port
+        probe.stop()
+        try await withControllers { harness in
+            try await harness.create("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: distinct}
+            spec: {selector: {app: a}, ports: [{port: \(free), targetPort: 8080}]}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: same}
+            spec: {selector: {app: b}, ports: [{port: 8080, targetPort: 8080}, {name: udp, port: 53, protocol: UDP}]}
+            """)
+            let annotation = ServiceProxy.addressAnnotation
+            #expect(try await eventually { try await harness.get("v1", "Service", "distinct")?.field("metadata", "annotations", annotation) != nil })
+            #expect(try await harness.get("v1", "Service", "distinct")?.field("metadata", "annotations", annotation) == "127.0.0.1:\(free)")
+            #expect(try await eventually { try await harness.get("v1", "Service", "same")?.field("metadata", "annotations", annotation) != nil })
+            let same = try #require(try await harness.get("v1", "Service", "same"))
+            #expect(same.field("metadata", "annotations", annotation) != "127.0.0.1:8080")
+            #expect(same.field("metadata", "annotations", ServiceProxy.portsAnnotation)?.hasPrefix("8080=127.0.0.1:") == true)
+            #expect(same.field("metadata", "annotations", ServiceProxy.portsAnnotation)?.contains("53=") == false)  // UDP is not proxied
         }
     }
 }
@@ -198,20 +229,21 @@ final class EchoServer: @unchecked Sendable {
     private let fd: Int32
 
     init() throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard bound == 0, listen(socketFD, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
         port = Int(UInt16(bigEndian: actual.sin_port))
-        let listener = fd
+        fd = socketFD
+        let listener = socketFD
         Thread.detachNewThread {
             while true {
                 let client = accept(listener, nil, nil)

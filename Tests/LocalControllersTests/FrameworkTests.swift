@@ -1,4 +1,4 @@
-import Cluster
+@testable import Cluster
 import Foundation
 @testable import LocalControllers
 import Resources

@@ -30,22 +30,24 @@ struct JobControllerTests {
         try await withControllers { harness in
             harness.kubelet.autoStart()
             try await harness.create(Self.job("train", "  completions: 3\n  parallelism: 2"))
-            var most = 0
-            var finished = 0
+            // Two run at first (parallelism), never more.
+            #expect(try await eventually { try await jobPods(harness, "train").filter(Pods.isActive).count == 2 })
+            let most = Box(0)
+            let finished = Box(0)
             // Finish one running Pod at a time, checking that never more than two run.
             let done = try await eventually(30) {
                 let pods = try await jobPods(harness, "train")
                 let active = pods.filter(Pods.isActive)
-                most = max(most, active.count)
-                if let running = active.first(where: { Pods.phase($0) == "Running" }), finished < 3 {
+                most.value = max(most.value, active.count)
+                if let running = active.first(where: { Pods.phase($0) == "Running" }), finished.value < 3 {
                     try await harness.kubelet.finish(running, exitCode: 0)
-                    finished += 1
+                    finished.value += 1
                 }
                 let job = try await harness.get("batch/v1", "Job", "train")
                 return job.map { Conditions.isTrue($0, "Complete") } ?? false
             }
             #expect(done)
-            #expect(most == 2)
+            #expect(most.value == 2)
             let job = try #require(try await harness.get("batch/v1", "Job", "train"))
             #expect(job.integer("status", "succeeded") == 3)
             #expect(job.integer("status", "active") == nil)
@@ -64,6 +66,8 @@ struct JobControllerTests {
                 #expect(output.ok, "\(output.stderr)")
                 let line = output.stdout.split(separator: "\n").first { $0.hasPrefix("train ") }.map(String.init) ?? ""
                 #expect(line.contains("Complete") && line.contains("3/3"), "\(output.stdout)")
+                let header = output.stdout.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
+                #expect(header == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], "\(output.stdout)")
             }
             if let output = try await harness.kubectl("wait", "--for=condition=complete", "job/train", "--timeout=10s") {
                 #expect(output.ok, "\(output.stderr)")
@@ -79,17 +83,17 @@ struct JobControllerTests {
         try await withControllers { harness in
             harness.kubelet.autoStart()
             try await harness.create(Self.job("flaky", "  backoffLimit: 1"))
-            var failures = 0
+            let failures = Box(0)
             let failed = try await eventually(30) {
                 for pod in try await jobPods(harness, "flaky") where Pods.phase(pod) == "Running" {
                     try await harness.kubelet.finish(pod, exitCode: 1)
-                    failures += 1
+                    failures.value += 1
                 }
                 let job = try await harness.get("batch/v1", "Job", "flaky")
                 return job.map { Conditions.isTrue($0, "Failed") } ?? false
             }
             #expect(failed)
-            #expect(failures == 2)  // the first Pod and one replacement, after the back-off
+            #expect(failures.value == 2)  // the first Pod and one replacement, after the back-off
             let job = try #require(try await harness.get("batch/v1", "Job", "flaky"))
             #expect(Conditions.find(job, "Failed")?.field("reason") == "BackoffLimitExceeded")
             #expect(Conditions.find(job, "Failed")?.field("message") == "Job has reached the specified backoff limit")
@@ -103,8 +107,8 @@ struct JobControllerTests {
     @Test func activeDeadlineStopsRunningPods() async throws {
         try await withControllers { harness in
             harness.kubelet.autoStart()
-            try await harness.create(Self.job("slow", "  activeDeadlineSeconds: 1\n  parallelism: 2\n  completions: 4"))
-            #expect(try await eventually { try await jobPods(harness, "slow").filter { Pods.phase($0) == "Running" }.count == 2 })
+            try await harness.create(Self.job("slow", "  activeDeadlineSeconds: 2\n  parallelism: 2\n  completions: 4"))
+            #expect(try await eventually { try await jobPods(harness, "slow").filter(Pods.isActive).count == 2 })
             #expect(try await eventually(10) {
                 try await harness.get("batch/v1", "Job", "slow").map { Conditions.isTrue($0, "Failed") } ?? false
             })
@@ -137,6 +141,27 @@ struct JobControllerTests {
             // ttlSecondsAfterFinished: 1 -> the finished Job goes away with its Pods.
             #expect(try await eventually(10) { try await harness.get("batch/v1", "Job", "shards") == nil })
             #expect(try await eventually { try await jobPods(harness, "shards").isEmpty })
+        }
+    }
+
+    @Test func theServerDefaultsAJobAsUpstream() async throws {
+        try await withControllers(makers: []) { harness in
+            try await harness.create(Self.job("plain", "  backoffLimit: 2"))
+            let job = try #require(try await harness.get("batch/v1", "Job", "plain"))
+            let uid = try #require(job.uid)
+            #expect(job.field("spec", "selector", "matchLabels", "batch.kubernetes.io/controller-uid") == uid)
+            #expect(job.field("spec", "template", "metadata", "labels", "job-name") == "plain")
+            #expect(job.field("spec", "template", "metadata", "labels", "app") == "plain")
+            #expect(job.integer("spec", "completions") == 1 && job.integer("spec", "parallelism") == 1)
+            #expect(job.integer("spec", "backoffLimit") == 2 && job.field("spec", "completionMode") == "NonIndexed")
+            // A selector of one's own needs manualSelector, as upstream.
+            await #expect {
+                try await harness.create(Self.job("picky", "  selector: {matchLabels: {app: picky}}"))
+            } throws: { error in
+                "\(error)".contains("spec.selector") && "\(error)".contains("not auto-generated")
+            }
+            try await harness.create(Self.job("manual", "  manualSelector: true\n  selector: {matchLabels: {app: manual}}"))
+            #expect(try await harness.get("batch/v1", "Job", "manual")?.field("spec", "selector", "matchLabels", "app") == "manual")
         }
     }
 
