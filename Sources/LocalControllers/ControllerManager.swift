@@ -38,6 +38,9 @@ public final class InformerFactory: Sendable {
         return created
     }
 
+    /// Whether some informer waits for a kind that may not be served.
+    public var hasOptional: Bool { optional.withLock { !$0.isEmpty } }
+
     /// The informers the manager waits for before starting controllers.
     public var required: [Informer] {
         let optional = optional.withLock { $0 }
@@ -102,6 +105,12 @@ public struct ControllerManager: LocalAgent {
         let context = ControllerContext(client: client, informers: informers, stateDirectory: stateDirectory,
                                         fieldManager: "kf-local-controllers")
         let controllers = makers.map { $0(context) }
+        if informers.hasOptional {
+            // A CRD installed while the controllers run: forget discovery so the waiting informers find its kind.
+            informers.informer(apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition").addHandler { _ in
+                Task { await client.discovery.invalidate() }
+            }
+        }
         await withTaskGroup(of: Void.self) { group in
             for informer in informers.all {
                 group.addTask { await informer.run() }

@@ -143,7 +143,7 @@ struct TrainingControllerTests {
                 T.replica("Worker", replicas: 3, container: "jax"),
             ]))
             try await harness.create(T.job("PaddleJob", "pd", specs: "paddleReplicaSpecs", [
-                T.replica("Worker", replicas: 2, container: "paddle"),
+                T.replica("Worker", replicas: 2, container: "paddle", restartPolicy: nil),
             ]))
             let xgb = try await harness.runningPods("xgb", count: 3)
             let master = T.address(xgb[0])
@@ -190,7 +190,7 @@ struct TrainingControllerTests {
             let firstWorker = pods[1]
             // 137 (SIGKILL) is retryable: the worker comes back with the same name and address, the job Restarting
             // until it runs again (the kubelet pauses so the new Pod stays Pending a while).
-            harness.kubelet.stop()
+            harness.kubelet.paused = true
             try await harness.kubelet.finish(firstWorker, exitCode: 137)
             #expect(try await harness.waitForCondition("PyTorchJob", "flaky", "Restarting"))
             #expect(try await eventually {
@@ -198,9 +198,10 @@ struct TrainingControllerTests {
             })
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await harness.trainingJob("PyTorchJob", "flaky").map { T.condition($0, "Restarting")?.field("status") } == "True")
-            harness.kubelet.autoStart()
             let restarting = try #require(try await harness.trainingJob("PyTorchJob", "flaky"))
             #expect(T.condition(restarting, "Restarting")?.field("message") == "PyTorchJob flaky is restarting because 1 Worker replica(s) failed.")
+            #expect(T.condition(restarting, "Running") == nil)
+            harness.kubelet.paused = false
             #expect(try await eventually {
                 let worker = try await harness.trainingPods("flaky").first { T.name($0) == "flaky-worker-0" }
                 return worker.map { $0.uid != firstWorker.uid && Pods.phase($0) == "Running" } ?? false

@@ -17,7 +17,8 @@ extension ControllerHarness {
         // Wait until the API serves every kind.
         for kind in TrainingKind.all {
             _ = try await eventually(10) {
-                (try? await harness.client.list(apiVersion: TrainingKind.apiVersion, kind: kind.kind, namespace: "default")) != nil
+                await harness.client.discovery.invalidate()
+                return (try? await harness.client.list(apiVersion: TrainingKind.apiVersion, kind: kind.kind, namespace: "default")) != nil
             }
         }
         return harness
@@ -82,13 +83,13 @@ enum TrainingTests {
     static func address(_ pod: Value) -> String { pod.field("metadata", "annotations", LocalAddresses.annotation) ?? "" }
 
     /// A replica spec block: `  Type: {replicas, restartPolicy, template with one container}`.
-    static func replica(_ type: String, replicas: Int, container: String, restartPolicy: String = "Never",
+    static func replica(_ type: String, replicas: Int, container: String, restartPolicy: String? = "Never",
                         port: (String, Int)? = nil, command: String = "[python3, train.py]") -> String {
         let ports = port.map { ", ports: [{name: \($0.0), containerPort: \($0.1)}]" } ?? ""
         return """
                 \(type):
                   replicas: \(replicas)
-                  restartPolicy: \(restartPolicy)
+                  \(restartPolicy.map { "restartPolicy: \($0)" } ?? "")
                   template:
                     spec:
                       containers: [{name: \(container), image: python:3.12, command: \(command)\(ports)}]
