@@ -54,7 +54,9 @@ struct TrainingControllerTests {
             #expect(T.condition(running, "Created")?.field("reason") == "PyTorchJobCreated")
             #expect(T.condition(running, "Created")?.field("message") == "PyTorchJob mnist is created.")
             #expect(T.condition(running, "Running")?.field("message") == "PyTorchJob mnist is running.")
-            #expect(running.integer("status", "replicaStatuses", "Worker", "active") == 2)
+            #expect(try await eventually {
+                try await harness.trainingJob("PyTorchJob", "mnist")?.integer("status", "replicaStatuses", "Worker", "active") == 2
+            })
             #expect(running.field("status", "replicaStatuses", "Master", "selector")
                 == "training.kubeflow.org/job-name=mnist,training.kubeflow.org/operator-name=pytorchjob-controller,training.kubeflow.org/replica-type=master")
             #expect(running.field("status", "startTime") != nil && running.field("status", "lastReconcileTime") != nil)

@@ -42,11 +42,25 @@ struct MPIFiles: Sendable {
     func write(workers: [String], slots: Int) throws(ControllerError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(MPIFiles.hostfileText(workers: workers, slots: slots).utf8).write(to: hostfile, options: .atomic)
-            try Data(MPIFiles.rshAgentText.utf8).write(to: rshAgent, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: rshAgent.path)
+            try MPIFiles.replace(hostfile, with: MPIFiles.hostfileText(workers: workers, slots: slots), mode: 0o644)
+            try MPIFiles.replace(rshAgent, with: MPIFiles.rshAgentText, mode: 0o755)
         } catch {
             throw .stateFile(path: directory.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Writes `text` to `url` unless it is there already: a temporary file with its mode, renamed over the old
+    /// one, so a launcher reading or running it never sees it half written or not yet executable.
+    private static func replace(_ url: URL, with text: String, mode: Int) throws {
+        let data = Data(text.utf8)
+        if FileManager.default.contents(atPath: url.path) == data { return }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+        try data.write(to: temporary)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
+        if rename(temporary.path, url.path) != 0 {
+            let code = errno
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(code))])
         }
     }
 

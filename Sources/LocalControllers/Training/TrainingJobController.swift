@@ -390,8 +390,14 @@ public struct TrainingJobController: Reconciler {
         guard status != job["status"] else { return }
         // lastReconcileTime moves only with a real change, so writing it never feeds another reconcile.
         let stamped = status.setting(["lastReconcileTime"], to: .string(Timestamp.string()))
-        try await client.updateStatus(job, fieldManager: fieldManager) { current in
-            current.setting(["status"], to: stamped)
+        // The status was computed from the cached job: when the server's has moved on (the cache is behind our own
+        // last write), computing again from a fresh cache is right, overwriting is not.
+        let version = job.field("metadata", "resourceVersion")
+        try await client.updateStatus(job, fieldManager: fieldManager) { current throws(ControllerError) in
+            guard current.field("metadata", "resourceVersion") == version else {
+                throw .conflict(object: "\(kind.kind) \(NamespacedName(of: job)?.description ?? "?")", attempts: 1)
+            }
+            return current.setting(["status"], to: stamped)
         }
     }
 
