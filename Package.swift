@@ -58,12 +58,14 @@ let package = Package(
         // kf-local's controllers (Job, Deployment, ReplicaSet, Endpoints, the Service proxy) and the framework the
         // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
         .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources"]),
+        // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
+        .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
             "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "LocalControllers", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
+            "Actions", "Cluster", "LocalCluster", "LocalControllers", "LocalRuntime", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -88,6 +90,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "LocalControllersTests", dependencies: ["LocalControllers", "LocalCluster", "Cluster", "Resources"]),
+        .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates"]),

@@ -72,7 +72,9 @@ public struct InitAction {
             let projectName = try name ?? Self.derivedName(from: root)
             try Self.validate(name: projectName, flag: name == nil ? "the folder name" : "--name")
             if let namespace { try Self.validate(name: namespace, flag: "--namespace") }
-            project = ProjectFile(name: projectName, namespace: namespace, context: context, registryRemote: registryRemote)
+            var created = ProjectFile(name: projectName, namespace: namespace, context: context, registryRemote: registryRemote)
+            created.localImages = try Self.defaultImages(root: root)
+            project = created
         }
 
         // Everything is rendered before anything is written, so a template error leaves the folder untouched.
@@ -91,6 +93,18 @@ public struct InitAction {
         }
         entries.append(try ensureRepository(root: root))
         return Result(root: root, project: project, entries: entries, warnings: warnings)
+    }
+
+    /// kf-local's default image mappings (templates/local/images.yaml); `venv: .venv` only when the project has one.
+    static func defaultImages(root: String) throws -> [ImageMapping] {
+        let path = "local/images.yaml"
+        let text = try TemplateStore(projectRoot: root).template(path).text
+        let hasVenv = FileManager.default.fileExists(atPath: URL(fileURLWithPath: root).appending(path: ".venv/bin").path)
+        return try ImageMapping.parseList(text, file: "templates/" + path).map { image in
+            var image = image
+            if image.venv == ".venv" && !hasVenv { image.venv = nil }
+            return image
+        }
     }
 
     /// The scaffold's files, relative to the project root, rendered from the templates under init/.

@@ -9,6 +9,8 @@ public final class APIServer: @unchecked Sendable {
     let registry = Registry()
     let token: String
     let maxBodyBytes: Int
+    /// The project's `.kf/` (the parent of the store's folder): where the node agent keeps Pod logs.
+    let kfDirectory: URL
     static let kubernetesVersion = (major: "1", minor: "37", git: "v1.37.1+kf-local")
 
     /// Opens the store in `stateDirectory` and prepares the built-in namespaces and the CRDs stored there.
@@ -16,6 +18,7 @@ public final class APIServer: @unchecked Sendable {
         self.store = try Store(directory: stateDirectory)
         self.token = token
         self.maxBodyBytes = maxBodyBytes
+        self.kfDirectory = stateDirectory.deletingLastPathComponent()
         try bootstrap()
     }
 
@@ -186,6 +189,9 @@ public final class APIServer: @unchecked Sendable {
         if namespace != nil && !type.namespaced { throw APIError.pathNotFound() }
         let name = rest.isEmpty ? nil : rest.removeFirst()
         let subresource = rest.isEmpty ? nil : rest.removeFirst()
+        if subresource == "log", group.isEmpty, type.plural == "pods", let namespace, let name {
+            return try await podLogResponse(namespace: namespace, name: name, request: request)
+        }
         if let subresource {
             let allowed = (subresource == "status" && type.hasStatus) || (subresource == "scale" && type.scale != nil)
                 || (subresource == "finalize" && type.plural == "namespaces" && group.isEmpty)

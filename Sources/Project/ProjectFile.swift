@@ -18,6 +18,8 @@ public struct ProjectFile: Equatable, Sendable {
     /// Per-command defaults, as the strings written in kf.yaml, keyed by command then field
     /// (e.g. defaults["train"]["workers"] == "2"). Each command reads and types its own.
     public var defaults: [String: [String: String]]
+    /// kf-local's image mappings (`local.images`), in order: the first that matches an image wins.
+    public var localImages: [ImageMapping] = []
 
     public init(name: String, namespace: String? = nil, context: String? = nil, environment: String? = nil,
                 registryRemote: String? = nil, stages: [String]? = nil, defaults: [String: [String: String]] = [:]) {
@@ -97,6 +99,7 @@ public struct ProjectFile: Equatable, Sendable {
             defaults[command] = values
         }
         self.defaults = defaults
+        localImages = (node["local"]?["images"]?.sequence ?? []).compactMap { ImageMapping(node: $0) }
     }
 
     private static func diagnostic(for error: YamlError, file: String) -> ProjectDiagnostic {
@@ -131,6 +134,19 @@ public struct ProjectFile: Equatable, Sendable {
                 commands.append((Node(command), Node(fields)))
             }
             pairs.append(("defaults", Node(commands)))
+        }
+        if !localImages.isEmpty {
+            let images = localImages.map { image -> Node in
+                var fields: [(Node, Node)] = [("match", YAMLDocument.stringNode(image.match))]
+                if let venv = image.venv { fields.append(("venv", YAMLDocument.stringNode(venv))) }
+                if let workingDir = image.workingDir { fields.append(("workingDir", YAMLDocument.stringNode(workingDir))) }
+                if let entrypoint = image.entrypoint {
+                    fields.append(("entrypoint", Node(entrypoint.map { YAMLDocument.stringNode($0) }, Tag(.seq), .flow)))
+                }
+                if let cmd = image.cmd { fields.append(("cmd", Node(cmd.map { YAMLDocument.stringNode($0) }, Tag(.seq), .flow))) }
+                return Node(fields)
+            }
+            pairs.append(("local", Node([(Node("images"), Node(images, Tag(.seq), .block))])))
         }
         let body = try Yams.serialize(node: Node(pairs))
         return "# kf project file. Every field is described in docs/kf-yaml.md.\n" + body

@@ -129,5 +129,19 @@ enum ProjectSchema {
                 Field("endpoint", .pattern(.nonEmpty), "URL of a KFP API server."),
             ]), "Defaults of `kf pipeline`."),
         ]), "Per-command defaults; flags override them."),
+        Field("local", .mapping([
+            Field("images", .list(of: .mapping(imageFields)),
+                  "How kf-local runs each image as local processes (docs/kf-local.md, Runtime). A Pod whose image matches no entry never runs: it waits with reason ErrImageNeverPull."),
+        ]), "Settings of kf-local, the project's own Kubernetes API and node."),
+    ]
+
+    /// One entry of `local.images`.
+    static let imageFields: [Field] = [
+        Field("match", .pattern(.nonEmpty), required: true,
+              "A glob over the Pod's image reference (`python:*`, `*/busybox:*`); without a tag it matches every tag."),
+        Field("venv", .pattern(.nonEmpty), "A virtual environment (relative to the project root) whose bin/ goes first on PATH."),
+        Field("workingDir", .pattern(.nonEmpty), "The working directory when the container sets none (relative to the project root; default: the root)."),
+        Field("entrypoint", .list(of: .string), "The image's ENTRYPOINT, used when the container sets no command."),
+        Field("cmd", .list(of: .string), "The image's CMD, used when the container sets neither command nor args."),
     ]
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalCluster
 import LocalControllers
+import LocalRuntime
 import Project
 
 /// `kf local`: the embedded Kubernetes-compatible API server for this project.
@@ -111,6 +112,6 @@ struct LocalServe: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        try await LocalCluster.serve(projectRoot: location.root, port: port, agents: [ControllerManager()])
+        try await LocalCluster.serve(projectRoot: location.root, port: port, agents: [NodeAgent(), ControllerManager()])
     }
 }

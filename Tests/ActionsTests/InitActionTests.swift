@@ -38,7 +38,13 @@ import Project
         ])
         #expect(result.entries.allSatisfy { $0.outcome == .created })
         let project = try ProjectFile.load(path: root + "/kf.yaml")
-        #expect(project == ProjectFile(name: "my-model", namespace: "team-a"))
+        var expected = ProjectFile(name: "my-model", namespace: "team-a")
+        expected.localImages = [
+            ImageMapping(match: "python", cmd: ["python3"]), ImageMapping(match: "busybox", cmd: ["sh"]),
+            ImageMapping(match: "alpine", cmd: ["/bin/sh"]), ImageMapping(match: "debian", cmd: ["bash"]),
+            ImageMapping(match: "ubuntu", cmd: ["bash"]),
+        ]
+        #expect(project == expected)
         #expect(try read(root + "/manifests/base/namespace.yaml") == "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n")
         let dev = try read(root + "/manifests/overlays/dev/kustomization.yaml")
         #expect(dev.contains("namespace: team-a\n"))
@@ -46,6 +52,17 @@ import Project
         #expect(try read(root + "/.gitignore").split(separator: "\n").contains(".kf/"))
         let repository = try Repository.open(at: root)
         #expect(try repository.currentBranch == "main")
+    }
+
+    @Test func pythonImagesUseTheProjectsVenvWhenItHasOne() throws {
+        let root = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/.venv/bin", withIntermediateDirectories: true)
+        let result = try InitAction(directory: root, name: "proj").run()
+        #expect(result.project.localImages.first == ImageMapping(match: "python", venv: ".venv", cmd: ["python3"]))
+        let text = try read(root + "/kf.yaml")
+        #expect(text.contains("local:\n  images:\n  - match: python\n    venv: .venv\n    cmd: [python3]\n"), "\(text)")
+        #expect(try ProjectFile.load(path: root + "/kf.yaml").localImages == result.project.localImages)
     }
 
     @Test func rerunKeepsUserFilesByteIdenticalAndAddsWhatIsMissing() throws {

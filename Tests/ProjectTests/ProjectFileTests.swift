@@ -34,6 +34,37 @@ import Testing
         #expect(project.defaults["pipeline"]?["cache"] == "false")
     }
 
+    @Test func localImagesAreReadInOrderAndChecked() throws {
+        let text = """
+        apiVersion: kf.dev/v1alpha1
+        kind: Project
+        name: a1
+        local:
+          images:
+          - match: "ghcr.io/acme/*"
+            venv: .venv
+            workingDir: src
+            entrypoint: [python3, -m, trainer]
+          - match: busybox
+            cmd: [sh]
+
+        """
+        let project = try ProjectFile.parse(text, file: "kf.yaml")
+        #expect(project.localImages == [
+            ImageMapping(match: "ghcr.io/acme/*", venv: ".venv", workingDir: "src", entrypoint: ["python3", "-m", "trainer"]),
+            ImageMapping(match: "busybox", cmd: ["sh"]),
+        ])
+        #expect(try ProjectFile.parse(try project.rendered(), file: "kf.yaml") == project)
+        let bad = "apiVersion: kf.dev/v1alpha1\nkind: Project\nname: a1\nlocal:\n  images:\n  - venv: .venv\n    cmd: sh\n"
+        #expect {
+            try ProjectFile.parse(bad, file: "kf.yaml")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("local.images[0].match: is required")
+                && text.contains("local.images[0].cmd: expected a list of strings")
+        }
+    }
+
     @Test func defaultsFollowTheName() throws {
         let project = try ProjectFile.parse("apiVersion: kf.dev/v1alpha1\nkind: Project\nname: a1\n", file: "kf.yaml")
         #expect(project.namespace == "a1")

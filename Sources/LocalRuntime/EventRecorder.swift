@@ -1,0 +1,54 @@
+import Cluster
+import Foundation
+import LocalCluster
+import Resources
+
+/// Records Events (core/v1) about objects through the API, as a kubelet or controller does, so they show in
+/// `kubectl get events` and `kubectl describe`. Recording never fails its caller: an Event that cannot be
+/// written is reported on stderr and dropped.
+public final class EventRecorder: Sendable {
+    let client: ClusterClient
+    let component: String
+    let host: String?
+
+    /// `component` is the source (kubelet, default-scheduler, job-controller...); `host` the node, for the kubelet.
+    public init(client: ClusterClient, component: String, host: String? = nil) {
+        self.client = client
+        self.component = component
+        self.host = host
+    }
+
+    /// Records an Event about `object` (any object with apiVersion, kind and metadata); `fieldPath` names a part of
+    /// it, such as `spec.containers{web}`. Returns once written (or dropped).
+    public func record(_ object: Value, type: String = "Normal", reason: String, message: String, fieldPath: String? = nil) async {
+        let namespace = object[path: ["metadata", "namespace"]]?.text ?? "default"
+        let name = object[path: ["metadata", "name"]]?.text ?? "unknown"
+        let now = PodLogFiles.timestamp()
+        let stamp = String(now.prefix(19)) + "Z"
+        let suffix = String(UInt64(Date().timeIntervalSince1970 * 1e9), radix: 16)
+        var involved = Mapping()
+        for key in ["apiVersion", "kind"] { if let value = object[key] { involved[key] = value } }
+        involved["namespace"] = .string(namespace)
+        involved["name"] = .string(name)
+        if let uid = object[path: ["metadata", "uid"]] { involved["uid"] = uid }
+        if let version = object[path: ["metadata", "resourceVersion"]] { involved["resourceVersion"] = version }
+        if let fieldPath { involved["fieldPath"] = .string(fieldPath) }
+        var source = Mapping([("component", .string(component))])
+        if let host { source["host"] = .string(host) }
+        let event = Value.mapping(Mapping([
+            ("apiVersion", .string("v1")), ("kind", .string("Event")),
+            ("metadata", .mapping(Mapping([("name", .string("\(name).\(suffix)")), ("namespace", .string(namespace))]))),
+            ("involvedObject", .mapping(involved)),
+            ("reason", .string(reason)), ("message", .string(message)),
+            ("source", .mapping(source)),
+            ("firstTimestamp", .string(stamp)), ("lastTimestamp", .string(stamp)),
+            ("count", .int(1)), ("type", .string(type)),
+            ("reportingComponent", .string(component)), ("reportingInstance", .string(host ?? component)),
+        ]))
+        do {
+            _ = try await client.create(event)
+        } catch {
+            FileHandle.standardError.write(Data("kf-local: \(component): cannot record event \(reason) for \(namespace)/\(name): \(error)\n".utf8))
+        }
+    }
+}
