@@ -117,6 +117,63 @@ import Testing
         }
     }
 
+    /// Each framework's replicas find each other through its env contract alone: rank 0 listens on the address and
+    /// port the contract names, every other rank connects and says its rank, rank 0 checks it heard the whole world.
+    static let rendezvous = """
+        import json, os, socket, sys, time
+        e, fw = os.environ, sys.argv[1]
+        if fw in ("pytorch", "xgboost"):
+            host, port, rank, world = e["MASTER_ADDR"], int(e["MASTER_PORT"]), int(e["RANK"]), int(e["WORLD_SIZE"])
+        elif fw == "jax":
+            host, port = e["COORDINATOR_ADDRESS"], int(e["COORDINATOR_PORT"])
+            rank, world = int(e["PROCESS_ID"]), int(e["NUM_PROCESSES"])
+        elif fw == "paddle":
+            host, port = e["PADDLE_MASTER"].rsplit(":", 1)
+            port, world = int(port), int(e["PADDLE_NNODES"])
+            rank = 0 if "-master-" in e["HOSTNAME"] else int(e["HOSTNAME"].rsplit("-", 1)[1]) + 1
+        else:
+            config = json.loads(e["TF_CONFIG"])
+            workers, rank = config["cluster"]["worker"], config["task"]["index"]
+            host, port = workers[0].rsplit(":", 1)
+            port, world = int(port), len(workers)
+        if rank == 0:
+            server = socket.socket()
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind((host, port))
+            server.listen(16)
+            seen = {0}
+            while len(seen) < world:
+                peer, _ = server.accept()
+                seen.add(int(peer.recv(16).decode()))
+                peer.sendall(b"ok")
+                peer.close()
+            print("world", sorted(seen), flush=True)
+            sys.exit(0 if seen == set(range(world)) else 3)
+        for _ in range(300):
+            try:
+                peer = socket.create_connection((host, port), timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        peer.sendall(str(rank).encode())
+        sys.exit(0 if peer.recv(2) == b"ok" else 4)
+        """
+
+    @Test func everyFrameworkRendezvousesOnKfLocal() throws {
+        let (base, root) = try makeProject("rdv")
+        defer {
+            _ = try? KfBinary.run(["local", "down"], in: root)
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        try Self.rendezvous.write(toFile: root + "/rendezvous.py", atomically: true, encoding: .utf8)
+        for framework in ["pytorch", "tensorflow", "xgboost", "jax", "paddle"] {
+            let run = try KfBinary.run(["train", "r-\(framework)", "--framework", framework, "--workers", "3", "--image", "python:3.12",
+                                        "--wait", "--timeout", "60", "--", "python3", "rendezvous.py", framework], in: root)
+            #expect(run.status == 0, "\(framework): \(run.stderr)")
+            #expect((run.stdout + run.stderr).contains("r-\(framework): Succeeded in "), "\(framework): \(run.stdout)\(run.stderr)")
+        }
+    }
+
     var kubectlPath: String? {
         let path = KfBinary.packageRoot.appending(path: ".tools/venv/bin/kubectl").path
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
