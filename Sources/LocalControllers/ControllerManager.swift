@@ -7,6 +7,7 @@ import Synchronization
 public final class InformerFactory: Sendable {
     public let client: ClusterClient
     private let informers = Mutex<[String: Informer]>([:])
+    private let optional = Mutex<Set<String>>([])
 
     public init(client: ClusterClient) {
         self.client = client
@@ -21,6 +22,29 @@ public final class InformerFactory: Sendable {
             informers[key] = informer
             return informer
         }
+    }
+
+    /// The informer for a kind that may not be served (a CRD not installed yet): the manager does not wait for its
+    /// first list, and it keeps trying quietly until the kind appears. Controllers check `hasSynced` themselves.
+    public func optionalInformer(apiVersion: String, kind: String) -> Informer {
+        let key = apiVersion + "/" + kind
+        let created = informers.withLock { informers -> Informer in
+            if let existing = informers[key] { return existing }
+            let informer = Informer(client: client, apiVersion: apiVersion, kind: kind, quiet: true)
+            informers[key] = informer
+            return informer
+        }
+        optional.withLock { _ = $0.insert(key) }
+        return created
+    }
+
+    /// Whether some informer waits for a kind that may not be served.
+    public var hasOptional: Bool { optional.withLock { !$0.isEmpty } }
+
+    /// The informers the manager waits for before starting controllers.
+    public var required: [Informer] {
+        let optional = optional.withLock { $0 }
+        return all.filter { !optional.contains($0.apiVersion + "/" + $0.kind) }
     }
 
     public var pods: Informer { informer(apiVersion: "v1", kind: "Pod") }
@@ -53,11 +77,12 @@ public struct ControllerManager: LocalAgent {
     public let name = "controllers"
     public let makers: [ControllerMaker]
 
-    /// The built-in controllers: Job, Deployment, ReplicaSet, Endpoints (with EndpointSlices) and the Service proxy.
+    /// The built-in controllers: Job, Deployment, ReplicaSet, Endpoints (with EndpointSlices), the Service proxy,
+    /// and the Training Operator kinds (PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob, MPIJob).
     public static let builtin: [ControllerMaker] = [
         JobController.make, DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
         ServiceProxy.make,
-    ]
+    ] + TrainingJobController.makers
 
     public init(makers: [ControllerMaker] = ControllerManager.builtin) {
         self.makers = makers
@@ -80,11 +105,17 @@ public struct ControllerManager: LocalAgent {
         let context = ControllerContext(client: client, informers: informers, stateDirectory: stateDirectory,
                                         fieldManager: "kf-local-controllers")
         let controllers = makers.map { $0(context) }
+        if informers.hasOptional {
+            // A CRD installed while the controllers run: forget discovery so the waiting informers find its kind.
+            informers.informer(apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition").addHandler { _ in
+                Task { await client.discovery.invalidate() }
+            }
+        }
         await withTaskGroup(of: Void.self) { group in
             for informer in informers.all {
                 group.addTask { await informer.run() }
             }
-            for informer in informers.all { await informer.waitForSync() }
+            for informer in informers.required { await informer.waitForSync() }
             for controller in controllers {
                 group.addTask { await controller.run() }
             }

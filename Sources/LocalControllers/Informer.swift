@@ -25,6 +25,8 @@ public final class Informer: Sendable {
     public let kind: String
     private let client: ClusterClient
     private let labelSelector: String?
+    /// Retries a failing watch quietly (a kind that is not served yet), saying so once after a minute.
+    private let quiet: Bool
 
     private struct State {
         var objects: [NamespacedName: Value] = [:]
@@ -37,8 +39,9 @@ public final class Informer: Sendable {
     private let state = Mutex(State())
 
     /// An informer over every namespace (cluster-scoped kinds: every object).
-    public init(client: ClusterClient, apiVersion: String, kind: String, labelSelector: String? = nil) {
+    public init(client: ClusterClient, apiVersion: String, kind: String, labelSelector: String? = nil, quiet: Bool = false) {
         self.client = client
+        self.quiet = quiet
         self.apiVersion = apiVersion
         self.kind = kind
         self.labelSelector = labelSelector
@@ -51,17 +54,23 @@ public final class Informer: Sendable {
 
     /// Lists and watches until cancelled; a watch that fails for good is started again after a pause.
     public func run() async {
+        var failures = 0
         while !Task.isCancelled {
             do {
                 for try await event in client.watch(apiVersion: apiVersion, kind: kind, namespace: "",
                                                     labelSelector: labelSelector) {
+                    failures = 0
                     apply(event)
                 }
             } catch {
                 if Task.isCancelled { break }
-                FileHandle.standardError.write(Data("kf-local: informer \(kind): \(error); watching again in 1 s\n".utf8))
+                failures += 1
+                // A quiet informer waits for a kind that may never be served: it says so once, after a minute.
+                if !quiet || failures == 30 {
+                    FileHandle.standardError.write(Data("kf-local: informer \(kind): \(error); watching again in \(quiet ? 2 : 1) s\n".utf8))
+                }
             }
-            try? await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: .seconds(quiet && failures > 0 ? 2 : 1))
         }
         markSynced()  // release anyone still waiting, so shutdown never hangs
     }

@@ -233,7 +233,8 @@ actor NodeCore {
             return
         }
         allocated[uid] = requests(pod)
-        let runner = PodRunner(pod: pod, podIP: address(for: uid, preferred: pod[path: ["status", "podIP"]]?.text),
+        let requested = pod[path: ["status", "podIP"]]?.text ?? pod[path: ["metadata", "annotations", "kf.dev/pod-ip"]]?.text
+        let runner = PodRunner(pod: pod, podIP: address(for: uid, preferred: requested),
                                context: runtime) { [weak self] uid in
             guard let self else { return }
             Task { await self.podFinished(uid) }
@@ -276,11 +277,14 @@ actor NodeCore {
 
     // MARK: Addresses
 
-    /// A loopback address of 127.1.0.0/16 for the Pod (its earlier one when still free).
+    /// A loopback address of 127.1.0.0/16 for the Pod: its earlier one, or the one it asks for with the annotation
+    /// `kf.dev/pod-ip` (127.1.0.0/16 or 127.2.0.0/16, where kf-local's training controllers choose replicas'
+    /// addresses before the Pods exist), when still free; else the first free one.
     private func address(for uid: String, preferred: String?) -> String {
         if let existing = addresses[uid] { return existing }
         let used = Set(addresses.values)
-        if let preferred, preferred.hasPrefix("127.1."), !used.contains(preferred) {
+        if let preferred, preferred.hasPrefix("127.1.") || preferred.hasPrefix("127.2."), !used.contains(preferred),
+           preferred.split(separator: ".").count == 4, preferred.split(separator: ".").allSatisfy({ UInt8($0) != nil }) {
             addresses[uid] = preferred
             return preferred
         }

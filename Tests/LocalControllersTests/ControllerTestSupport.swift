@@ -166,6 +166,8 @@ final class FakeKubelet: @unchecked Sendable {
     var ready: @Sendable (Value) -> Bool = { _ in true }
     /// The podIP a Pod gets (default: 127.1.0.N).
     var address: (@Sendable (Value) -> String)?
+    /// While set, `autoStart` leaves new Pods Pending.
+    var paused = false
 
     init(client: ClusterClient) {
         self.client = client
@@ -175,7 +177,7 @@ final class FakeKubelet: @unchecked Sendable {
     func autoStart() {
         task = Task {
             while !Task.isCancelled {
-                if let pods = try? await self.client.list(apiVersion: "v1", kind: "Pod", namespace: "").items {
+                if !self.paused, let pods = try? await self.client.list(apiVersion: "v1", kind: "Pod", namespace: "").items {
                     for pod in pods where pod.field("status", "phase") == nil && !pod.isDeleting {
                         try? await self.run(pod, ready: self.ready(pod))
                     }

@@ -37,6 +37,34 @@ import Testing
         }
     }
 
+    /// kf-local's training controllers choose replicas' addresses before the Pods exist and ask for them with
+    /// `kf.dev/pod-ip`: the first Pod asking gets it, a second asking for the same one gets its own.
+    @Test func aPodGetsTheAddressItAsksForWhenFree() async throws {
+        try await withRuntime { k in
+            for name in ["asks-a", "asks-b"] {
+                try await k.apply("""
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: \(name)
+                      annotations: {kf.dev/pod-ip: 127.2.7.7}
+                    spec:
+                      restartPolicy: Never
+                      terminationGracePeriodSeconds: 1
+                      containers:
+                      - name: main
+                        image: busybox
+                        command: ["sh", "-c", "sleep 30"]
+                    """)
+                #expect(try await k.waitForPhase(name, "Running"))
+            }
+            let a = try await k.podField("asks-a", ".status.podIP")
+            let b = try await k.podField("asks-b", ".status.podIP")
+            #expect(a == "127.2.7.7")
+            #expect(b != a && b.hasPrefix("127.1."), "\(b)")
+        }
+    }
+
     @Test func followingALogEndsWithTheContainer() async throws {
         try await withRuntime { k in
             try await k.apply(pod("ticker", script: "for i in 1 2 3; do echo tick $i; sleep 0.5; done"))
