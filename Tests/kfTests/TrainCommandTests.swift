@@ -105,6 +105,24 @@ import Testing
         let json = try KfBinary.run(["train", "list", "-o", "json"], in: root)
         #expect(json.stdout.contains("\"state\": \"Succeeded\""), "\(json.stdout)")
 
+        // Logs: the main replica's, one replica's, every replica's prefixed.
+        #expect(try KfBinary.run(["train", "logs", "mnist"], in: root).stdout == "1\n")
+        #expect(try KfBinary.run(["train", "logs", "mnist", "--replica", "worker", "--index", "0"], in: root).stdout == "1\n")
+        let all = try KfBinary.run(["train", "logs", "mnist", "--all"], in: root)
+        #expect(all.stdout == "[master-0] 1\n[worker-0] 1\n", "\(all.stdout)\(all.stderr)")
+        let none = try KfBinary.run(["train", "logs", "mnist", "--replica", "ps"], in: root)
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("job mnist has no Pods of type ps yet"), "\(none.stderr)")
+        // -f right after creation: waits for the Pods, streams both replicas, ends when they end.
+        let program = "import os, time\nfor i in range(3):\n    print('rank', os.environ['RANK'], 'step', i, flush=True)\n    time.sleep(0.3)"
+        #expect(try KfBinary.run(["train", "stream", "--image", "python:3.12", "--workers", "2", "--", "python3", "-c", program], in: root).status == 0)
+        let followed = try KfBinary.run(["train", "logs", "stream", "--all", "-f"], in: root)
+        #expect(followed.status == 0, "\(followed.stderr)")
+        let lines = followed.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("[master-0] rank 0 step ") } == (0..<3).map { "[master-0] rank 0 step \($0)" }, "\(followed.stdout)")
+        #expect(lines.filter { $0.hasPrefix("[worker-0] rank 1 step ") } == (0..<3).map { "[worker-0] rank 1 step \($0)" }, "\(followed.stdout)")
+        #expect(lines.count == 6, "\(followed.stdout)")
+
         // A wait that times out names the state the job is in.
         let slow = try KfBinary.run(["train", "slow", "--image", "python:3.12", "--", "python3", "-c", "import time; time.sleep(60)"], in: root)
         #expect(slow.status == 0, "\(slow.stderr)")
@@ -141,7 +159,7 @@ import Testing
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
         #expect(fromFile.stdout == "jaxjob.kubeflow.org/handmade created\n")
         let names = try KfBinary.run(["train", "list", "-o", "name"], in: root)
-        #expect(Set(names.stdout.split(separator: "\n")) == ["pytorchjob.kubeflow.org/mnist", "tfjob.kubeflow.org/tf", "jaxjob.kubeflow.org/handmade"],
+        #expect(Set(names.stdout.split(separator: "\n")) == ["pytorchjob.kubeflow.org/mnist", "pytorchjob.kubeflow.org/stream", "tfjob.kubeflow.org/tf", "jaxjob.kubeflow.org/handmade"],
                 "\(names.stdout)")
         #expect(names.stdout.hasPrefix("pytorchjob.kubeflow.org/mnist\n"), "oldest first")
 
