@@ -366,7 +366,7 @@ _kf_train() {
 
 _kf_train_run() {
     repeating_flags=()
-    non_repeating_flags=(--trainer-v2 --chief --wait -v --verbose --no-color --version -h --help)
+    non_repeating_flags=(--trainer-v2 --chief --wait --follow -v --verbose --no-color --version -h --help)
     repeating_options=(--env)
     non_repeating_options=(-f --filename --framework --runtime --image --workers --ps --procs-per-worker --cpu --memory --gpus --restart-policy --backoff-limit --active-deadline --ttl --clean-pod-policy --elastic --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options -1

@@ -34,7 +34,7 @@ function __kf_parse_tokens -S
             __kf_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'run'
-                __kf_parse_subcommand -r 2 'f/filename=' 'framework=' 'trainer-v2' 'runtime=' 'image=' 'workers=' 'ps=' 'chief' 'procs-per-worker=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'restart-policy=' 'backoff-limit=' 'active-deadline=' 'ttl=' 'clean-pod-policy=' 'elastic=' 'wait' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand -r 2 'f/filename=' 'framework=' 'trainer-v2' 'runtime=' 'image=' 'workers=' 'ps=' 'chief' 'procs-per-worker=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'restart-policy=' 'backoff-limit=' 'active-deadline=' 'ttl=' 'clean-pod-policy=' 'elastic=' 'wait' 'follow' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
                 __kf_parse_subcommand 0 'a/all-namespaces' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
@@ -225,6 +225,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf trai
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" clean-pod-policy' -l 'clean-pod-policy' -d 'Which Pods a finished job deletes: All, Running or None.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" elastic' -l 'elastic' -d 'PyTorch elastic training: the fewest and most Workers.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" wait' -l 'wait' -d 'Wait until the job ends; the exit code follows its result.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" follow' -l 'follow' -d 'Wait, streaming every replica\'s log prefixed by replica while the job runs.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" timeout' -l 'timeout' -d 'How long --wait waits, in seconds.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" dry-run' -l 'dry-run' -d 'none, client (print the job, create nothing) or server.' -rfka 'none client server'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF

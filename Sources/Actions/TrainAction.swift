@@ -125,6 +125,8 @@ public struct TrainAction: Sendable {
     public var dryRun: DryRun = .none
     public var wait = false
     public var timeout: Duration = .seconds(3600)
+    /// With `wait`: every replica's log lines while the job runs (prefix, line).
+    public var follow: (@Sendable (String?, String) -> Void)?
 
     public init(spec: TrainingSpec, project: ProjectContext?, connection: ClusterConnection) {
         self.init(source: .spec(spec), project: project, connection: connection)
@@ -144,7 +146,9 @@ public struct TrainAction: Sendable {
         case created(ObjectReference, files: [String], final: TrainingJobStatus?)
     }
 
-    public func run(logger: RequestLogger? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
+    /// `created` is called as soon as the job exists (before any waiting); `progress` with each phase change.
+    public func run(logger: RequestLogger? = nil, created: @escaping @Sendable (ObjectReference) -> Void = { _ in },
+                    progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
         var job: Value
         var generated: (manifests: TrainingManifests, baseFiles: [String: String])?
         switch source {
@@ -171,8 +175,22 @@ public struct TrainAction: Sendable {
         var files: [String] = []
         if dryRun == .none, project != nil, let generated { files = try write(generated.manifests, baseFiles: generated.baseFiles) }
         _ = try await client.create(job, dryRun: dryRun == .server, fieldManager: "kf")
+        created(reference)
         guard wait, dryRun == .none else { return .created(reference, files: files, final: nil) }
-        let final = try await TrainingJobs(client: client).wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
+        let jobs = TrainingJobs(client: client)
+        var streaming: Task<Void, Never>?
+        if let follow {
+            streaming = Task { try? await jobs.logs(of: job, selection: ReplicaSelection(all: true), follow: true, emit: follow) }
+        }
+        defer { streaming?.cancel() }
+        let final = try await jobs.wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
+        if let streaming {
+            // The replicas have ended, so their streams end; give the last lines a moment to arrive.
+            let drained = Task { await streaming.value }
+            let deadline = Task { try? await Task.sleep(for: .seconds(5)); streaming.cancel() }
+            await drained.value
+            deadline.cancel()
+        }
         return .created(reference, files: files, final: final)
     }
 
@@ -388,6 +406,18 @@ extension TrainingJobs {
         return "training.kubeflow.org/job-name=" + name
     }
 
+    /// How many Pods the job's spec asks for: the sum of its replica specs' `replicas` (1 when unset), or a
+    /// TrainJob's `numNodes`.
+    static func replicaCount(_ job: Value) -> Int {
+        if let nodes = job[path: ["spec", "trainer", "numNodes"]]?.text.flatMap({ Int($0) }) { return nodes }
+        guard let spec = job["spec"]?.mapping else { return 1 }
+        for (key, value) in spec.pairs where key.hasSuffix("ReplicaSpecs") {
+            let counts = value.mapping?.values.map { Int($0["replicas"]?.text ?? "") ?? 1 } ?? []
+            return max(1, counts.reduce(0, +))
+        }
+        return 1
+    }
+
     /// The job's Pods that `selection` picks, ordered by replica type and index, each with the prefix its lines
     /// get (`master-0`). Without a type or --all: the main replica (the operator's `job-role=master` Pod, else the
     /// first).
@@ -417,10 +447,14 @@ extension TrainingJobs {
                      emit: @escaping @Sendable (String?, String) -> Void) async throws {
         var chosen = try await pods(of: job, selection: selection)
         let name = job[path: ["metadata", "name"]]?.text ?? ""
-        if chosen.isEmpty && follow {
-            // The operator has not created the Pods yet: wait for them, as `kubectl logs -f` waits for a container.
-            while chosen.isEmpty {
+        if follow {
+            // The operator may not have created the Pods yet: wait for them (for --all, for every replica the spec
+            // asks for, up to half a minute), as `kubectl logs -f` waits for a container.
+            let expected = selection.all ? Self.replicaCount(job) : 1
+            var waited = 0
+            while chosen.isEmpty || (chosen.count < expected && waited < 60) {
                 try await Task.sleep(for: .milliseconds(500))
+                waited += 1
                 chosen = try await pods(of: job, selection: selection)
             }
         }

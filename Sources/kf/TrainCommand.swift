@@ -100,6 +100,9 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Flag(help: "Wait until the job ends; the exit code follows its result.")
     var wait = false
 
+    @Flag(help: "Wait, streaming every replica's log prefixed by replica while the job runs.")
+    var follow = false
+
     @Option(help: ArgumentHelp("How long --wait waits, in seconds.", valueName: "seconds"))
     var timeout: Int = 3600
 
@@ -116,7 +119,7 @@ struct TrainRunCommand: AsyncParsableCommand {
             throw ValidationError("-o \(output.output.rawValue) prints the job of --dry-run=client; add --dry-run=client")
         }
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
-        if wait && dryRun != .none { throw ValidationError("--wait follows a job that exists; drop --dry-run") }
+        if (wait || follow) && dryRun != .none { throw ValidationError("--wait and --follow follow a job that exists; drop --dry-run") }
         if file != nil {
             let given = [name != nil, !command.isEmpty, framework != nil, trainerV2, runtime != nil, image != nil,
                          workers != nil, ps != nil, chief, procsPerWorker != nil, cpu != nil, memory != nil, gpus != nil,
@@ -161,11 +164,16 @@ struct TrainRunCommand: AsyncParsableCommand {
         var action = TrainAction(source: source, project: project,
                                  connection: try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment, project: project))
         action.dryRun = dryRun
-        action.wait = wait
+        action.wait = wait || follow
+        if follow { action.follow = TrainingFormat.logPrinter(global.terminal) }
         action.timeout = .seconds(timeout)
-        let out = global.terminal
         let err = Terminal.standardError
-        let outcome = try await action.run(logger: global.requestLogger) { phase in err.line(phase) }
+        let out = global.terminal
+        let suffix = dryRun == .server ? " created (server dry run)" : " created"
+        let names = output.output == .name
+        let outcome = try await action.run(logger: global.requestLogger, created: { reference in
+            out.line(kubectlName(reference) + (names ? "" : suffix))
+        }, progress: { phase in err.line(phase) })
         switch outcome {
         case let .rendered(job):
             switch output.output {
@@ -174,8 +182,6 @@ struct TrainRunCommand: AsyncParsableCommand {
             default: out.writeBytes(try KustomizeEmitter.emit([job]))
             }
         case let .created(reference, files, final):
-            let suffix = dryRun == .server ? " created (server dry run)" : " created"
-            out.line(kubectlName(reference) + (output.output == .name ? "" : suffix))
             if !files.isEmpty, output.output != .name { err.line("wrote " + files.joined(separator: ", ")) }
             if let final {
                 let took = final.duration().map { " in " + TrainingFormat.duration($0) } ?? ""
@@ -279,12 +285,8 @@ struct TrainLogsCommand: AsyncParsableCommand {
         let client = try await connection.client(logger: global.requestLogger)
         let jobs = TrainingJobs(client: client)
         let object = try await jobs.find(job.name, kind: job.kind, namespace: connection.namespace)
-        let out = global.terminal
-        let lock = NSLock()
         try await jobs.logs(of: object, selection: ReplicaSelection(type: replica, index: index, all: all), follow: follow,
-                            tailLines: tail) { prefix, line in
-            lock.withLock { out.line(prefix.map { out.paint("[\($0)]", .dim) + " " + line } ?? line) }
-        }
+                            tailLines: tail, emit: TrainingFormat.logPrinter(global.terminal))
     }
 }
 
@@ -335,6 +337,14 @@ struct TrainDeleteCommand: AsyncParsableCommand {
 
 /// How `kf train` prints jobs.
 enum TrainingFormat {
+    /// Prints log lines from several streams whole, each after its replica's prefix (dim on a terminal).
+    static func logPrinter(_ out: Terminal) -> @Sendable (String?, String) -> Void {
+        let lock = NSLock()
+        return { prefix, line in
+            lock.withLock { out.line(prefix.map { out.paint("[\($0)]", .dim) + " " + line } ?? line) }
+        }
+    }
+
     static func duration(_ seconds: TimeInterval) -> String {
         let total = Int(seconds.rounded())
         if total < 120 { return "\(total)s" }

@@ -122,6 +122,14 @@ import Testing
         #expect(lines.filter { $0.hasPrefix("[master-0] rank 0 step ") } == (0..<3).map { "[master-0] rank 0 step \($0)" }, "\(followed.stdout)")
         #expect(lines.filter { $0.hasPrefix("[worker-0] rank 1 step ") } == (0..<3).map { "[worker-0] rank 1 step \($0)" }, "\(followed.stdout)")
         #expect(lines.count == 6, "\(followed.stdout)")
+        // --follow: create, stream every replica while waiting, exit with the job's result.
+        let live = try KfBinary.run(["train", "live", "--image", "python:3.12", "--workers", "2", "--follow", "--", "python3", "-c", program], in: root)
+        #expect(live.status == 0, "\(live.stderr)")
+        let liveLines = live.stdout.split(separator: "\n").map(String.init)
+        #expect(liveLines.first == "pytorchjob.kubeflow.org/live created", "\(live.stdout)")
+        #expect(liveLines.filter { $0.hasPrefix("[worker-0] rank 1 step ") }.count == 3, "\(live.stdout)")
+        #expect(liveLines.filter { $0.hasPrefix("[master-0] rank 0 step ") }.count == 3, "\(live.stdout)")
+        #expect(live.stderr.contains("live: Succeeded"), "\(live.stderr)")
 
         // A wait that times out names the state the job is in.
         let slow = try KfBinary.run(["train", "slow", "--image", "python:3.12", "--", "python3", "-c", "import time; time.sleep(60)"], in: root)
@@ -159,7 +167,7 @@ import Testing
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
         #expect(fromFile.stdout == "jaxjob.kubeflow.org/handmade created\n")
         let names = try KfBinary.run(["train", "list", "-o", "name"], in: root)
-        #expect(Set(names.stdout.split(separator: "\n")) == ["pytorchjob.kubeflow.org/mnist", "pytorchjob.kubeflow.org/stream", "tfjob.kubeflow.org/tf", "jaxjob.kubeflow.org/handmade"],
+        #expect(Set(names.stdout.split(separator: "\n")) == ["pytorchjob.kubeflow.org/mnist", "pytorchjob.kubeflow.org/stream", "pytorchjob.kubeflow.org/live", "tfjob.kubeflow.org/tf", "jaxjob.kubeflow.org/handmade"],
                 "\(names.stdout)")
         #expect(names.stdout.hasPrefix("pytorchjob.kubeflow.org/mnist\n"), "oldest first")
 
