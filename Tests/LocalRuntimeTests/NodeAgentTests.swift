@@ -68,7 +68,9 @@ import Testing
     @Test func followingALogEndsWithTheContainer() async throws {
         try await withRuntime { k in
             try await k.apply(pod("ticker", script: "for i in 1 2 3; do echo tick $i; sleep 0.5; done"))
-            #expect(try await k.eventually { try await k.podField("ticker", ".status.phase") == "Running" })
+            // On a loaded machine the short container may already have ended by the first look: either way the
+            // followed log is whole and ends with the container.
+            #expect(try await k.eventually { ["Running", "Succeeded"].contains(try await k.podField("ticker", ".status.phase")) })
             let followed = try await k.kubectl("logs", "-f", "ticker")
             #expect(followed.stdout == "tick 1\ntick 2\ntick 3\n", "\(followed)")
             #expect(try await k.podField("ticker", ".status.phase") == "Succeeded")
