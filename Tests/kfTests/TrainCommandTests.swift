@@ -245,6 +245,27 @@ import Testing
         }
     }
 
+    /// An MPIJob through real OpenMPI: the Launcher's `mpirun` starts one rank on each Worker's address.
+    @Test func anMPIJobRunsMpirunOverItsWorkers() throws {
+        guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipping: needs mpirun (Debian's openmpi-bin; scripts/install-tools.sh installs it)")
+            return
+        }
+        let (base, root) = try makeProject("mpi")
+        defer {
+            _ = try? KfBinary.run(["local", "down"], in: root)
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        let program = "import os; print('rank', os.environ['OMPI_COMM_WORLD_RANK'], 'of', os.environ['OMPI_COMM_WORLD_SIZE'], 'on', os.environ['KF_MPI_HOST'])"
+        let run = try KfBinary.run(["train", "hello", "--framework", "mpi", "--workers", "2", "--image", "python:3.12",
+                                    "--wait", "--timeout", "90", "--", "python3", "-c", program], in: root)
+        #expect(run.status == 0, "\(mpirun): \(run.stderr)")
+        let logs = try KfBinary.run(["train", "logs", "hello"], in: root)
+        let lines = logs.stdout.split(separator: "\n").map(String.init).sorted()
+        #expect(lines.count == 2 && lines[0].hasPrefix("rank 0 of 2 on 127.2.") && lines[1].hasPrefix("rank 1 of 2 on 127.2."), "\(logs.stdout)")
+        #expect(Set(lines.map { $0.split(separator: " ").last ?? "" }).count == 2, "each rank on its own Worker: \(logs.stdout)")
+    }
+
     var kubectlPath: String? {
         let path = KfBinary.packageRoot.appending(path: ".tools/venv/bin/kubectl").path
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
