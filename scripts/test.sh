@@ -26,8 +26,10 @@ fi
 
 phase "swift test"
 # Swift Testing prints each suite's time ("Suite X passed after N seconds"); the last line is the summary.
+# One test at a time: dozens of kf-local servers, node agents and kubectl runs at once overload two cores, and
+# under that load the test process died twice with SIGSEGV (cause not found yet). Sequential: ~400 s here.
 set +e
-swift test --skip-build 2>&1 | tee .build/test.log | grep -Ev '^(◇|↳|Test Case|Test Suite .* started)'
+swift test --skip-build --no-parallel 2>&1 | tee .build/test.log | grep -Ev '^(◇|↳|Test Case|Test Suite .* started)'
 status=${PIPESTATUS[0]}
 set -e
 phase "done"
