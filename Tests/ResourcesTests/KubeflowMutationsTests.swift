@@ -45,6 +45,7 @@ import Testing
         let failed = cache.appendingPathComponent(sha + ".error")
         if let data = fm.contents(atPath: ok.path) { return ([UInt8](data), "") }
         if let data = fm.contents(atPath: failed.path) { return (nil, String(decoding: data, as: UTF8.self)) }
+        try fm.createDirectory(at: cache, withIntermediateDirectories: true)
         let work = fm.temporaryDirectory.appendingPathComponent("kf-mutated-\(sha.prefix(16))")
         try? fm.removeItem(at: work)
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
