@@ -197,13 +197,12 @@ public struct TrainAction: Sendable {
     /// The one training job in a YAML or JSON file.
     static func readJob(_ path: String) throws -> Value {
         let objects = try ManifestSource.files([path]).objects()
-        let kinds = Set(TrainingJobStatus.kinds.map(\.kind))
         guard objects.count == 1, let job = objects.first else {
             throw ActionError.notOneTrainingJob(path: path, found: objects.count)
         }
         let kind = job["kind"]?.text ?? ""
-        guard kinds.contains(kind), let apiVersion = job["apiVersion"]?.text,
-              TrainingJobStatus.kinds.contains(where: { $0.kind == kind && $0.apiVersion == apiVersion }) else {
+        let apiVersion = job["apiVersion"]?.text ?? ""
+        guard TrainingJobStatus.kinds.contains(where: { $0.kind == kind && $0.apiVersion == apiVersion }) else {
             throw ActionError.notATrainingJob(path: path, kind: (job["apiVersion"]?.text ?? "?") + " " + kind)
         }
         guard let name = job[path: ["metadata", "name"]]?.text, !name.isEmpty else {
