@@ -15,6 +15,7 @@ struct PythonClientTests {
     v1 = client.CoreV1Api()
     seen = []
     relists = 0
+    rewatches = 0
     listing = v1.list_namespaced_config_map("default")
     rv = listing.metadata.resource_version
     names = sorted(item.metadata.name for item in listing.items)
@@ -47,9 +48,13 @@ struct PythonClientTests {
                 continue
             raise
         else:
+            # The server ended the watch at timeout_seconds: watch again from the last resourceVersion, as an
+            # informer does (on a loaded machine kubectl's commands can take longer than one watch).
             if not done:
-                print("TIMEOUT", flush=True)
-                break
+                rewatches += 1
+                print("REWATCH", rv, flush=True)
+                if rewatches > 5:
+                    break
     print("RESULT", json.dumps({"seen": seen, "relists": relists}), flush=True)
     """#
 

@@ -152,9 +152,11 @@ struct DeploymentControllerTests {
             harness.kubelet.autoStart()
             try await harness.create(Self.deployment("batch", replicas: 2, image: "v:1", strategy: "  strategy: {type: Recreate}"))
             #expect(try await eventually(20) { try await available(harness, "batch", 2) })
-            let deployment = try #require(try await harness.get("apps/v1", "Deployment", "batch"))
-            let restarted = deployment.setting(["spec", "template", "metadata", "annotations"], to: .strings([("restartedAt", "now")]))
-            _ = try await harness.client.update(restarted)
+            // A merge patch, as `kubectl rollout restart` sends: a PUT could conflict with the controller's status writes.
+            let restart = Value.mapping(Mapping([]))
+                .setting(["spec", "template", "metadata", "annotations"], to: .strings([("restartedAt", "now")]))
+            _ = try await harness.client.patch(ObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "batch", namespace: "default"),
+                                               restart, type: .merge)
             let (rolled, mixed) = try await waitForRecreate(harness)
             #expect(rolled)
             #expect(!mixed)  // never old and new Pods at once
