@@ -91,7 +91,7 @@ struct DurabilityTests {
             }
             guard let run, let url = run.string(at: "url") else {
                 process.terminate()
-                throw TestSkip.missing("kf local serve did not start; see \(log.path): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+                throw TestFailure.setup("kf local serve did not start; see \(log.path): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             }
             self.url = url
             token = try String(contentsOf: state.appendingPathComponent("token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -13,7 +13,7 @@ struct KubeflowApplyTests {
         }
         let example = shared.appendingPathComponent("benchmarks/kubeflow-manifests/tree/example").path
         let built = try await server.kubectl("kustomize", example)
-        guard built.ok else { throw TestSkip.missing("kubectl kustomize failed: \(built.stderr.suffix(500))") }
+        guard built.ok else { throw TestFailure.setup("kubectl kustomize failed: \(built.stderr.suffix(500))") }
         return built.stdout
     }
 

@@ -156,7 +156,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     func kubectl(_ arguments: [String], input: String? = nil) async throws -> Output {
-        guard let kubectl = TestServer.kubectlPath else { throw TestSkip.missing("kubectl") }
+        guard let kubectl = TestServer.kubectlPath else { throw TestFailure.setup("kubectl") }
         return try await run(kubectl, ["--cache-dir", cacheDirectory.path] + arguments, input: input)
     }
 
@@ -176,9 +176,14 @@ final class TestServer: @unchecked Sendable {
     }
 }
 
-enum TestSkip: Error, CustomStringConvertible {
-    case missing(String)
-    var description: String { "skipped: \(self)" }
+/// A test that cannot go on (a helper program failed, a server did not start): thrown, so the test fails with why.
+enum TestFailure: Error, CustomStringConvertible {
+    case setup(String)
+    var description: String {
+        switch self {
+        case .setup(let why): return why
+        }
+    }
 }
 
 /// Runs `body` with a fresh server, stopping it whatever happens. Prints why and returns when kubectl is absent.
