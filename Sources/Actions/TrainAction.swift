@@ -229,8 +229,8 @@ public struct TrainAction: Sendable {
     }
 
     /// A TrainJob's runtime must exist before the job is created (Trainer's webhook refuses it otherwise). A
-    /// kf-local that was just started installs its ClusterTrainingRuntimes within moments: while it has none at
-    /// all, it is given a few seconds.
+    /// kf-local that was just started installs its ClusterTrainingRuntimes (templates/local/trainingruntimes)
+    /// within moments: for one of those it is given a few seconds.
     private func requireRuntime(_ client: ClusterClient, job: Value, namespace: String) async throws {
         let name = job[path: ["spec", "runtimeRef", "name"]]?.text ?? ""
         let kind = job[path: ["spec", "runtimeRef", "kind"]]?.text ?? "ClusterTrainingRuntime"
@@ -238,10 +238,11 @@ public struct TrainAction: Sendable {
         let apiVersion = "trainer.kubeflow.org/v1alpha1"
         let reference = ObjectReference(apiVersion: apiVersion, kind: kind, name: name,
                                         namespace: kind == "TrainingRuntime" ? namespace : nil)
+        let installedByKfLocal = connection.localProjectRoot != nil && kind == "ClusterTrainingRuntime"
+            && TemplateStore.embeddedPaths.contains("local/trainingruntimes/\(name).yaml")
         for attempt in 1...40 {
             if try await TrainingJobs.existing(client, reference) != nil { return }
-            guard connection.localProjectRoot != nil, attempt < 40,
-                  try await client.list(apiVersion: apiVersion, kind: "ClusterTrainingRuntime", namespace: nil).items.isEmpty else { break }
+            guard installedByKfLocal, attempt < 40 else { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         throw ActionError.runtimeMissing(kind: kind, name: name, namespace: kind == "TrainingRuntime" ? namespace : nil)

@@ -14,10 +14,12 @@ import Templates
 /// - the trainer step (the replicated job labelled `trainer.kubeflow.org/trainjob-ancestor-step: trainer`) gets
 ///   `numNodes` Pods (parallelism = completions), and its `node` container the TrainJob's image, command, args,
 ///   env and resourcesPerNode. A torch mlPolicy adds PET_NNODES, PET_NPROC_PER_NODE, PET_NODE_RANK (from the
-///   completion index, through the downward API), PET_MASTER_ADDR and PET_MASTER_PORT (29500), as the Torch plugin.
+///   completion index, through the downward API), PET_MASTER_ADDR and PET_MASTER_PORT (29500), as the Torch plugin;
+///   jax and xgboost policies their plugins' JAX_* and DMLC_* variables. Other policies (mpi, flux) fail the
+///   TrainJob with a message saying kf-local does not run them.
 /// - Local addresses: Service names do not resolve here, so every Pod of the TrainJob gets a loopback address
-///   (`LocalAddresses`), given to the Job controller through the Job annotation `kf.dev/pod-ips`; PET_MASTER_ADDR
-///   names node 0's address where Trainer writes `<trainjob>-node-0-0.<trainjob>`.
+///   (`LocalAddresses`), given to the Job controller through the Job annotation `kf.dev/pod-ips`; the env names
+///   node 0's address where Trainer writes `<trainjob>-node-0-0.<trainjob>`.
 /// - status as Trainer copies it from the JobSet: Complete (reason AllJobsCompleted) when the success policy is
 ///   met, Failed (reason FailedJobs, naming the first failed Job) when a Job fails, Suspended/Resumed from
 ///   `spec.suspend`, Failed (DeadlineExceeded) past `activeDeadlineSeconds`, and `jobsStatus` per replicated job
@@ -298,12 +300,12 @@ struct TrainJobPlan {
         let runtimeName = "\(runtime.field("kind") ?? "runtime") \(runtime.field("metadata", "name") ?? "")"
         let spec = runtime["spec"] ?? .mapping(Mapping())
         let policy = spec["mlPolicy"]
-        let known = ["numNodes", "torch"]
+        let known = ["numNodes", "torch", "jax", "xgboost"]
         if let other = policy?.mapping?.keys.first(where: { !known.contains($0) }) {
             throw TrainJobProblem(reason: "TrainingRuntimeNotSupported", message:
-                "\(runtimeName): mlPolicy.\(other) is not run by kf-local (it runs the torch policy and runtimes without one); run it on a cluster with Trainer installed")
+                "\(runtimeName): mlPolicy.\(other) is not run by kf-local (it runs the torch, jax and xgboost policies and runtimes without one); run it on a cluster with Trainer installed")
         }
-        let torch = policy?["torch"] != nil && policy?["torch"]?.isNull == false
+        let framework = known.dropFirst().first { policy?[$0] != nil && policy?[$0]?.isNull == false }
         let trainer = trainJob[path: ["spec", "trainer"]]
         let numNodes = trainer.flatMap { Value.integer($0["numNodes"]) } ?? policy.flatMap { Value.integer($0["numNodes"]) } ?? 1
         guard numNodes >= 1 else {
@@ -343,9 +345,9 @@ struct TrainJobPlan {
         }
         let trainerJob = replicated.firstIndex { $0.isTrainer }.map { "\(key.name)-\(replicated[$0].name)-0" }
         masterJob = trainerJob ?? jobs.first?.name ?? ""
-        if torch, let trainerIndex = replicated.firstIndex(where: { $0.isTrainer }) {
-            replicated[trainerIndex].template = Self.applyTorch(trainJob: trainJob, template: replicated[trainerIndex].template,
-                                                                numNodes: numNodes)
+        if let framework, let trainerIndex = replicated.firstIndex(where: { $0.isTrainer }) {
+            replicated[trainerIndex].template = Self.applyPolicy(framework, trainJob: trainJob,
+                                                                 template: replicated[trainerIndex].template, numNodes: numNodes)
         }
         replicatedJobs = replicated
         self.jobs = jobs
@@ -371,27 +373,45 @@ struct TrainJobPlan {
         }
     }
 
-    /// The Torch plugin's variables: node count, processes per node (`auto`, or the CPU count when no GPU is
-    /// asked for), the node's rank from its completion index, and the master's address and port.
-    static func applyTorch(trainJob: Value, template: Value, numNodes: Int) -> Value {
-        let name = trainJob.field("metadata", "name") ?? ""
-        return editingNode(template) { container in
-            var procs = trainJob.integer("spec", "trainer", "numProcPerNode").map(String.init) ?? "auto"
-            let gpus = container.field("resources", "limits", "nvidia.com/gpu").flatMap(Int.init) ?? 0
-            if procs == "auto" && gpus == 0 {
-                let cpu = container.field("resources", "requests", "cpu") ?? container.field("resources", "limits", "cpu")
-                procs = String(max(1, cpu.flatMap { Quantity($0) }.map { Int($0.amount) } ?? 0))
-            }
-            let rank = Value.fields([("name", .string("PET_NODE_RANK")), ("valueFrom", .fields([("fieldRef", .fields([
+    /// Node 0's DNS name as Trainer writes it in the env (`<trainjob>-node-0-0.<trainjob>`); on kf-local each Job
+    /// puts node 0's address in its place.
+    static func masterName(_ trainJob: String) -> String { "\(trainJob)-node-0-0.\(trainJob)" }
+
+    /// The ML policy plugins' variables on the trainer's `node` container, and the port 29500 they open:
+    /// - torch: PET_NNODES, PET_NPROC_PER_NODE (`auto`, or the CPU count when no GPU is asked for),
+    ///   PET_NODE_RANK (the completion index), PET_MASTER_ADDR, PET_MASTER_PORT;
+    /// - jax: JAX_NUM_PROCESSES, JAX_PROCESS_ID (the completion index), JAX_COORDINATOR_ADDRESS (`host:29500`);
+    /// - xgboost: DMLC_TRACKER_URI, DMLC_TRACKER_PORT, DMLC_TASK_ID (the completion index), DMLC_NUM_WORKER
+    ///   (nodes × GPUs per node, at least one per node).
+    static func applyPolicy(_ framework: String, trainJob: Value, template: Value, numNodes: Int) -> Value {
+        let master = masterName(trainJob.field("metadata", "name") ?? "")
+        let port = String(TrainJobController.masterPort)
+        func plain(_ name: String, _ value: String) -> Value { .fields([("name", .string(name)), ("value", .string(value))]) }
+        func index(_ name: String) -> Value {
+            .fields([("name", .string(name)), ("valueFrom", .fields([("fieldRef", .fields([
                 ("fieldPath", .string("metadata.annotations['\(JobController.indexLabel)']")),
             ]))]))])
-            container = upserting([
-                .fields([("name", .string("PET_NNODES")), ("value", .string(String(numNodes)))]),
-                .fields([("name", .string("PET_NPROC_PER_NODE")), ("value", .string(procs))]),
-                rank,
-                .fields([("name", .string("PET_MASTER_ADDR")), ("value", .string("\(name)-node-0-0.\(name)"))]),
-                .fields([("name", .string("PET_MASTER_PORT")), ("value", .string(String(TrainJobController.masterPort)))]),
-            ], into: container)
+        }
+        return editingNode(template) { container in
+            let gpus = container.field("resources", "limits", "nvidia.com/gpu").flatMap(Int.init) ?? 0
+            switch framework {
+            case "torch":
+                var procs = trainJob.integer("spec", "trainer", "numProcPerNode").map(String.init) ?? "auto"
+                if procs == "auto" && gpus == 0 {
+                    let cpu = container.field("resources", "requests", "cpu") ?? container.field("resources", "limits", "cpu")
+                    procs = String(max(1, cpu.flatMap { Quantity($0) }.map { Int($0.amount) } ?? 0))
+                }
+                container = upserting([plain("PET_NNODES", String(numNodes)), plain("PET_NPROC_PER_NODE", procs),
+                                       index("PET_NODE_RANK"), plain("PET_MASTER_ADDR", master),
+                                       plain("PET_MASTER_PORT", port)], into: container)
+            case "jax":
+                container = upserting([plain("JAX_NUM_PROCESSES", String(numNodes)), index("JAX_PROCESS_ID"),
+                                       plain("JAX_COORDINATOR_ADDRESS", master + ":" + port)], into: container)
+            default:
+                container = upserting([plain("DMLC_TRACKER_URI", master), plain("DMLC_TRACKER_PORT", port),
+                                       index("DMLC_TASK_ID"), plain("DMLC_NUM_WORKER", String(numNodes * max(gpus, 1)))],
+                                      into: container)
+            }
             var ports = container["ports"]?.sequence ?? []
             if !ports.contains(where: { Value.integer($0["containerPort"]) == TrainJobController.masterPort }) {
                 ports.append(.fields([("containerPort", .int(TrainJobController.masterPort)), ("protocol", .string("TCP"))]))
@@ -447,10 +467,13 @@ struct TrainJobPlan {
         podTemplate.assign(["metadata", "annotations"], merged(podTemplate.stringMap("metadata", "annotations")))
         podTemplate.assign(["spec", "subdomain"], .string(key.name))
         podTemplate = TrainJobPlan.editingNode(.fields([("spec", .fields([("template", podTemplate)]))])) { container in
-            // Node 0's address where Trainer names its DNS name (`<trainjob>-node-0-0.<trainjob>`).
-            guard let masterAddress, var env = container["env"]?.sequence,
-                  let index = env.firstIndex(where: { $0.field("name") == "PET_MASTER_ADDR" }) else { return }
-            env[index] = env[index].setting(["value"], to: .string(masterAddress))
+            // Node 0's address where Trainer writes its DNS name.
+            guard let masterAddress, var env = container["env"]?.sequence else { return }
+            let master = TrainJobPlan.masterName(key.name)
+            for index in env.indices {
+                guard let value = env[index].field("value"), value.contains(master) else { continue }
+                env[index] = env[index].setting(["value"], to: .string(value.replacingOccurrences(of: master, with: masterAddress)))
+            }
             container.assign(["env"], .sequence(env))
         }[path: ["spec", "template"]] ?? podTemplate
         template.assign(["spec", "template"], podTemplate)
