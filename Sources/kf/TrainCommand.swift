@@ -49,7 +49,7 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trainer-v2"), help: "Run a Kubeflow Trainer v2 TrainJob instead of a Training Operator job.")
     var trainerV2 = false
 
-    @Option(help: ArgumentHelp("The TrainJob's ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed).", valueName: "name"))
+    @Option(help: ArgumentHelp("The TrainJob's ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed; kf-local offers torch-, jax- and xgboost-distributed).", valueName: "name"))
     var runtime: String?
 
     @Option(help: ArgumentHelp("The container image of every replica.", valueName: "image"))
@@ -112,7 +112,7 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Flag(help: "Wait, streaming every replica's log prefixed by replica while the job runs.")
     var follow = false
 
-    @Option(help: ArgumentHelp("How long --wait waits, in seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("How long --wait, --follow and --register wait, in seconds.", valueName: "seconds"))
     var timeout: Int = 3600
 
     @Option(name: .customLong("dry-run"), help: ArgumentHelp("none, client (print the job, create nothing) or server.", valueName: "mode"))

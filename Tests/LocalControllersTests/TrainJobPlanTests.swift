@@ -29,6 +29,7 @@ struct TrainJobPlanTests {
                         restartPolicy: Never
                         containers: [{name: dataset-initializer, image: init}]
               - name: node
+                dependsOn: [{name: dataset-initializer, status: Complete}]
                 template:
                   metadata: {labels: {trainer.kubeflow.org/trainjob-ancestor-step: trainer}}
                   spec:
@@ -47,6 +48,7 @@ struct TrainJobPlanTests {
         metadata: {name: llm, namespace: ml, uid: u-1}
         spec:
           runtimeRef: {name: torch-with-data}
+          initializer: {dataset: {storageUri: "hf://tatsu-lab/alpaca", env: [{name: SPLIT, value: train}]}}
           trainer:
             image: mine:1
             command: [torchrun, train.py]
@@ -96,6 +98,17 @@ struct TrainJobPlanTests {
         #expect(initializer[path: ["spec", "template", "spec", "containers"]]?.sequence?.first?.field("image") == "init")
         #expect(initializer.field("spec", "template", "spec", "restartPolicy") == "Never")
         #expect(initializer.flag("spec", "suspend") == true)
+        let initEnv = initializer[path: ["spec", "template", "spec", "containers"]]?.sequence?.first?["env"]?.sequence ?? []
+        #expect(initEnv.map { "\($0.field("name") ?? "")=\($0.field("value") ?? "")" } == ["STORAGE_URI=hf://tatsu-lab/alpaca", "SPLIT=train"])
+
+        // The node waits for the initializer (JobSet's dependsOn).
+        #expect(plan.mayStart(plan.replicatedJobs[0], []))
+        #expect(!plan.mayStart(plan.replicatedJobs[1], []))
+        let running = Value.fields([("metadata", .fields([("name", .string("llm-dataset-initializer-0"))])),
+                                    ("status", .fields([("active", .int(1)), ("ready", .int(1))]))])
+        #expect(!plan.mayStart(plan.replicatedJobs[1], [running]), "Complete is asked for, Ready is not enough")
+        let done = running.setting(["status", "conditions"], to: .sequence([.fields([("type", .string("Complete")), ("status", .string("True"))])]))
+        #expect(plan.mayStart(plan.replicatedJobs[1], [done]))
     }
 
     @Test func successPolicyAndUnsupportedPolicies() throws {

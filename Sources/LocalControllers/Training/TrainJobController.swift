@@ -20,6 +20,8 @@ import Templates
 /// - Local addresses: Service names do not resolve here, so every Pod of the TrainJob gets a loopback address
 ///   (`LocalAddresses`), given to the Job controller through the Job annotation `kf.dev/pod-ips`; the env names
 ///   node 0's address where Trainer writes `<trainjob>-node-0-0.<trainjob>`.
+/// - initializer steps get the TrainJob's storage URI (`STORAGE_URI`) and env; a replicated job with JobSet's
+///   `dependsOn` is made once those it depends on are Ready or Complete.
 /// - status as Trainer copies it from the JobSet: Complete (reason AllJobsCompleted) when the success policy is
 ///   met, Failed (reason FailedJobs, naming the first failed Job) when a Job fails, Suspended/Resumed from
 ///   `spec.suspend`, Failed (DeadlineExceeded) past `activeDeadlineSeconds`, and `jobsStatus` per replicated job
@@ -145,6 +147,10 @@ public struct TrainJobController: Reconciler {
                     _ = try await client.mergePatch(existing, .fields([("spec", .fields([("suspend", .bool(suspended))]))]),
                                                     fieldManager: fieldManager)
                 }
+                continue
+            }
+            if !plan.mayStart(plan.replicatedJobs[job.replicated], owned) {
+                requeue = min(requeue ?? .seconds(1), .seconds(1))
                 continue
             }
             let addressList = (0..<job.pods).map { table[LocalAddresses.replicaKey(job.name, $0)] ?? "" }
@@ -277,6 +283,8 @@ struct TrainJobPlan {
         /// The Job template (`metadata`, `spec`) after the TrainJob's values.
         var template: Value
         var isTrainer: Bool
+        /// JobSet's `dependsOn`: the replicated jobs (and the status, Ready or Complete) this one waits for.
+        var dependsOn: [(name: String, status: String)]
     }
 
     /// One Job to make: its name, replicated job, index and Pod count.
@@ -328,13 +336,23 @@ struct TrainJobPlan {
                 template.assign(["spec", "template", "spec", "restartPolicy"], .string("OnFailure"))
             }
             var replicas = Value.integer(item["replicas"]) ?? 1
+            let ancestor = template.field("metadata", "labels", TrainJobController.ancestorLabel)
+            if ancestor == "dataset-initializer" || ancestor == "model-initializer" {
+                replicas = 1
+                template = Self.applyInitializer(trainJob[path: ["spec", "initializer", ancestor == "dataset-initializer" ? "dataset" : "model"]],
+                                                 container: ancestor ?? "", to: template)
+            }
             if isTrainer {
                 replicas = 1
                 template.assign(["spec", "parallelism"], .int(numNodes))
                 template.assign(["spec", "completions"], .int(numNodes))
                 template = Self.applyTrainer(trainer, to: template)
             }
-            replicated.append(ReplicatedJob(name: name, replicas: replicas, template: template, isTrainer: isTrainer))
+            let dependsOn = (item["dependsOn"]?.sequence ?? []).compactMap { entry -> (name: String, status: String)? in
+                guard let name = entry.field("name") else { return nil }
+                return (name, entry.field("status") ?? "Complete")
+            }
+            replicated.append(ReplicatedJob(name: name, replicas: replicas, template: template, isTrainer: isTrainer, dependsOn: dependsOn))
         }
         var jobs: [ChildJob] = []
         for (position, item) in replicated.enumerated() {
@@ -353,6 +371,35 @@ struct TrainJobPlan {
         self.jobs = jobs
         successOperator = jobSetSpec.field("successPolicy", "operator") ?? "All"
         successTargets = (jobSetSpec[path: ["successPolicy", "targetReplicatedJobs"]]?.sequence ?? []).compactMap(\.text)
+    }
+
+    /// An initializer's storage URI (`STORAGE_URI`) and env on its container, as the JobSet plugin's Initializer.
+    static func applyInitializer(_ settings: Value?, container name: String, to template: Value) -> Value {
+        guard let settings, settings.mapping != nil else { return template }
+        guard let containers = template[path: ["spec", "template", "spec", "containers"]]?.sequence else { return template }
+        var updated = containers
+        for index in updated.indices where updated[index].field("name") == name {
+            if let uri = settings.field("storageUri") {
+                updated[index] = upserting([.fields([("name", .string("STORAGE_URI")), ("value", .string(uri))])], into: updated[index])
+            }
+            updated[index] = upserting(settings["env"]?.sequence ?? [], into: updated[index])
+        }
+        return template.setting(["spec", "template", "spec", "containers"], to: .sequence(updated))
+    }
+
+    /// Whether a replicated job may start: every replicated job it depends on has all its Jobs ready (`Ready`:
+    /// ready or succeeded Pods for the whole parallelism, or complete) or complete (`Complete`), as JobSet's
+    /// dependsOn.
+    func mayStart(_ replicated: ReplicatedJob, _ owned: [Value]) -> Bool {
+        replicated.dependsOn.allSatisfy { dependency in
+            let children = jobs.filter { replicatedJobs[$0.replicated].name == dependency.name }
+            return children.allSatisfy { child in
+                guard let job = owned.first(where: { $0.field("metadata", "name") == child.name }) else { return false }
+                if Conditions.isTrue(job, "Complete") { return true }
+                guard dependency.status == "Ready" else { return false }
+                return (job.integer("status", "ready") ?? 0) + (job.integer("status", "succeeded") ?? 0) >= child.pods
+            }
+        }
     }
 
     /// The TrainJob's image, command, args, env and resourcesPerNode on the trainer step's `node` container.
