@@ -100,6 +100,40 @@ import Testing
         #expect(remote.stderr.contains("error: --register needs a storage location that the cluster's Pods and kf can both read"), "\(remote.stderr)")
     }
 
+    /// Usage mistakes and what can be checked before a job exists: refused without creating anything.
+    @Test func registerIsCheckedBeforeAnythingIsCreated() throws {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-register-bad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        #expect(try KfBinary.run(["init", "bad"], in: base).status == 0)
+        let root = base + "/bad"
+        for (arguments, message) in [
+            (["--register", "m", "--dry-run=client"], "--register registers what a job wrote; drop --dry-run"),
+            (["--input", "x"], "--input records inputs in --register's lineage; add --register MODEL"),
+            (["-f", "job.yaml", "--register", "m"], "--register works with a job kf makes from flags"),
+        ] {
+            let run = try KfBinary.run(["train"] + arguments + (arguments.contains("-f") ? [] : ["j", "--image", "python:3.12", "--", "true"]), in: root)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+        // Before the first commit there is nothing to register the model at.
+        let uncommitted = try KfBinary.run(["train", "j", "--image", "python:3.12", "--register", "m", "--", "true"], in: root)
+        #expect(uncommitted.status == 1)
+        #expect(uncommitted.stderr == "error: the repository at \(root) has no commits yet; commit the model's code first\n"
+                || uncommitted.stderr.hasSuffix("has no commits yet; commit the model's code first\n"), "\(uncommitted.stderr)")
+        for arguments in [["add", "-A"], ["-c", "user.name=kf test", "-c", "user.email=test@kf.dev", "commit", "-q", "-m", "init"]] {
+            #expect(try git(arguments, root: root) == 0)
+        }
+        let badName = try KfBinary.run(["train", "j", "--image", "python:3.12", "--register", "no good", "--", "true"], in: root)
+        #expect(badName.status == 1)
+        #expect(badName.stderr.hasPrefix("error: 'no good' is not a valid artifact name"), "\(badName.stderr)")
+        let missingInput = try KfBinary.run(["train", "j", "--image", "python:3.12", "--register", "m", "--input", "nope.csv", "--", "true"], in: root)
+        #expect(missingInput.status == 1)
+        #expect(missingInput.stderr.contains("nope.csv"), "\(missingInput.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "nothing was started")
+        #expect(!FileManager.default.fileExists(atPath: root + "/manifests/train/j"), "nothing was written")
+    }
+
     func git(_ arguments: [String], root: String) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
