@@ -27,6 +27,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case registerNeedsStorage
     case registerNeedsFlags
     case noArtifact(folder: String, job: String)
+    case unreadableInput(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -82,6 +83,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
                 + "kf-local; set defaults.train.outputDir in kf.yaml to a folder mounted at the same path on both, or train on kf-local"
         case .registerNeedsFlags:
             return "--register works with a job kf makes from flags (it gives the job KF_OUTPUT_DIR); drop -f, or register with `kf version register`"
+        case let .unreadableInput(path, reason):
+            return "--input \(path): \(reason); name a file or folder the job reads (its digest goes into the lineage)"
         case let .noArtifact(folder, job):
             return "job \(job) succeeded but wrote nothing into \(folder) (its KF_OUTPUT_DIR); the training program must save its model there"
         case .pruneNeedsProject:

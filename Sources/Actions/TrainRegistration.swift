@@ -36,7 +36,15 @@ public struct TrainRegistration: Sendable {
     func check(directory: String) throws {
         guard ArtifactName.isValid(model) else { throw RegistryError.invalidName(name: model) }
         _ = try RegistryLocation.open(repo: nil, directory: directory).registry.resolve("HEAD")
-        for input in inputs { _ = try VersionMetadata.digest(ofPath: input) }
+        for input in inputs { _ = try Self.digest(input: input) }
+    }
+
+    static func digest(input: String) throws -> String {
+        do {
+            return try VersionMetadata.digest(ofPath: input)
+        } catch let RegistryError.unreadableArtifact(_, reason) {
+            throw ActionError.unreadableInput(path: input, reason: reason)
+        }
     }
 
     /// An empty output folder for a new job (what an earlier job of the same name left there is removed).
@@ -62,7 +70,7 @@ public struct TrainRegistration: Sendable {
             ("image", spec.image ?? ""), ("command", Self.shellWords(spec.command)),
         ]
         for input in inputs {
-            lineage.append(("input:" + input, try VersionMetadata.digest(ofPath: input)))
+            lineage.append(("input:" + input, try Self.digest(input: input)))
         }
         var params: [(String, String)] = [("workers", String(spec.workers))]
         if let procs = spec.procsPerWorker { params.append(("procsPerWorker", String(procs))) }
