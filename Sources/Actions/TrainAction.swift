@@ -488,7 +488,9 @@ extension TrainingJobs {
         if let type = selection.type?.lowercased() {
             pods = pods.filter { $0.replica.type == type && (selection.index == nil || $0.replica.index == selection.index) }
         } else if !selection.all {
-            let main = pods.first { label($0.pod, "training.kubeflow.org/job-role") == "master" } ?? pods.first
+            // The operator's job-role=master Pod; a TrainJob's node 0 (its trainer step, past any initializer).
+            let main = pods.first { label($0.pod, "training.kubeflow.org/job-role") == "master" }
+                ?? pods.first { $0.replica.type == "node" && $0.replica.index == 0 } ?? pods.first
             pods = main.map { [$0] } ?? []
         }
         return pods.map { ($0.pod, "\($0.replica.type)-\($0.replica.index)") }
