@@ -192,22 +192,29 @@ public struct TrainAction: Sendable {
         created(reference)
         guard wait || registration != nil, dryRun == .none else { return .created(reference, files: files, final: nil) }
         let jobs = TrainingJobs(client: client)
-        var streaming: Task<Void, Never>?
+        var streams: [Task<Void, Never>] = []
         let submitted = job
         if let follow {
-            streaming = Task { try? await jobs.logs(of: submitted, selection: ReplicaSelection(all: true), follow: true, emit: follow) }
+            streams.append(Task { try? await jobs.logs(of: submitted, selection: ReplicaSelection(all: true), follow: true, emit: follow) })
         }
-        defer { streaming?.cancel() }
+        // --register reads its metrics from the primary replica's log as it is written (a clean-pod policy may
+        // delete the Pods as soon as the job ends).
+        let primaryLog = LogLines()
+        if registration != nil {
+            streams.append(Task { try? await jobs.logs(of: submitted, selection: ReplicaSelection(), follow: true) { primaryLog.append($1) } })
+        }
+        defer { for stream in streams { stream.cancel() } }
         let final = try await jobs.wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
-        if let streaming {
+        for stream in streams {
             // The replicas have ended, so their streams end; give the last lines a moment to arrive.
-            let drained = Task { await streaming.value }
-            let deadline = Task { try? await Task.sleep(for: .seconds(5)); streaming.cancel() }
+            let drained = Task { await stream.value }
+            let deadline = Task { try? await Task.sleep(for: .seconds(5)); stream.cancel() }
             await drained.value
             deadline.cancel()
         }
         if let registration, let outputFolder, case let .spec(spec) = source {
             let result = try await registration.register(job: submitted, spec: spec, folder: outputFolder, jobs: jobs,
+                                                         log: primaryLog.lines,
                                                          directory: project?.root ?? FileManager.default.currentDirectoryPath)
             return .created(reference, files: files, final: final, registered: result)
         }

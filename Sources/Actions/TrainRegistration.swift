@@ -59,11 +59,19 @@ public struct TrainRegistration: Sendable {
     }
 
     /// Registers the finished job's artifact in the registry around `directory`.
-    func register(job: Value, spec: TrainingSpec, folder: String, jobs: TrainingJobs, directory: String) async throws -> Result {
+    /// `log` is the primary replica's log as it was streamed while the job ran; when that caught nothing, the log
+    /// is read again now.
+    func register(job: Value, spec: TrainingSpec, folder: String, jobs: TrainingJobs, log: [String],
+                  directory: String) async throws -> Result {
         let artifact = try Self.artifact(in: folder, job: spec.name)
-        let collected = LineCollector()
-        try await jobs.logs(of: job, selection: ReplicaSelection(), follow: false) { _, line in collected.append(line) }
-        let metrics = Self.metrics(in: collected.lines)
+        var lines = log
+        if lines.isEmpty {
+            let collected = LogLines()
+            // The Pods may be gone (a clean-pod policy deletes them as the job ends): then there are no metrics.
+            try? await jobs.logs(of: job, selection: ReplicaSelection(), follow: false) { _, line in collected.append(line) }
+            lines = collected.lines
+        }
+        let metrics = Self.metrics(in: lines)
         var lineage: [(String, String)] = [
             ("job", spec.name), ("kind", spec.kind),
             ("namespace", job[path: ["metadata", "namespace"]]?.text ?? ""),
@@ -158,7 +166,7 @@ public struct TrainRegistration: Sendable {
 }
 
 /// Log lines gathered from a stream's callback.
-private final class LineCollector: Sendable {
+final class LogLines: Sendable {
     private let storage = Mutex<[String]>([])
 
     func append(_ line: String) { storage.withLock { $0.append(line) } }
