@@ -100,7 +100,7 @@ public struct TrainJobController: Reconciler {
         // The runtime and what it makes.
         let plan: TrainJobPlan
         do {
-            let runtime = try findRuntime(trainJob, key: key)
+            let runtime = try await findRuntime(trainJob, key: key)
             plan = try TrainJobPlan(trainJob: trainJob, runtime: runtime, key: key)
         } catch let problem as TrainJobProblem {
             conditions = Conditions.setting(conditions, type: "Failed", status: true, reason: problem.reason,
@@ -189,7 +189,7 @@ public struct TrainJobController: Reconciler {
 
     /// The runtime the TrainJob names. kf-local has no admission webhook, so a missing or unusable runtime fails
     /// the TrainJob with a message naming it (upstream refuses such a TrainJob when it is created).
-    private func findRuntime(_ trainJob: Value, key: NamespacedName) throws -> Value {
+    private func findRuntime(_ trainJob: Value, key: NamespacedName) async throws -> Value {
         let name = trainJob.field("spec", "runtimeRef", "name") ?? ""
         let kind = trainJob.field("spec", "runtimeRef", "kind") ?? "ClusterTrainingRuntime"
         let group = trainJob.field("spec", "runtimeRef", "apiGroup") ?? "trainer.kubeflow.org"
@@ -198,7 +198,18 @@ public struct TrainJobController: Reconciler {
         }
         let informer = kind == "TrainingRuntime" ? runtimes : clusterRuntimes
         let runtimeKey = NamespacedName(namespace: kind == "TrainingRuntime" ? key.namespace : "", name: name)
-        guard let runtime = informer.get(runtimeKey) else {
+        // The cache may be behind a runtime made just before the TrainJob (or not synced yet): ask the server.
+        var found = informer.get(runtimeKey)
+        if found == nil {
+            let reference = ObjectReference(apiVersion: TrainJobController.apiVersion, kind: kind, name: name,
+                                            namespace: kind == "TrainingRuntime" ? key.namespace : nil)
+            do {
+                found = try await client.get(reference)
+            } catch {
+                throw ControllerError.api(operation: "reading", object: "\(kind) \(name)", underlying: error)
+            }
+        }
+        guard let runtime = found else {
             let place = kind == "TrainingRuntime" ? " in namespace \(key.namespace)" : ""
             throw TrainJobProblem(reason: "TrainingRuntimeNotFound",
                                   message: "\(kind) \(name) is not found\(place); create it, or name one that exists in spec.runtimeRef")
