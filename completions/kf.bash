@@ -367,8 +367,8 @@ _kf_train() {
 _kf_train_run() {
     repeating_flags=()
     non_repeating_flags=(--trainer-v2 --chief --wait --follow -v --verbose --no-color --version -h --help)
-    repeating_options=(--env)
-    non_repeating_options=(-f --filename --framework --runtime --image --workers --ps --procs-per-worker --cpu --memory --gpus --restart-policy --backoff-limit --active-deadline --ttl --clean-pod-policy --elastic --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
+    repeating_options=(--env --input)
+    non_repeating_options=(-f --filename --framework --runtime --image --workers --ps --procs-per-worker --cpu --memory --gpus --restart-policy --backoff-limit --active-deadline --ttl --clean-pod-policy --elastic --register --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options -1
 
     # Offer option value completions
@@ -423,6 +423,13 @@ _kf_train_run() {
         return
         ;;
     '--elastic')
+        return
+        ;;
+    '--register')
+        return
+        ;;
+    '--input')
+        __kf_add_completions -f
         return
         ;;
     '--timeout')

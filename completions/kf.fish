@@ -34,7 +34,7 @@ function __kf_parse_tokens -S
             __kf_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'run'
-                __kf_parse_subcommand -r 2 'f/filename=' 'framework=' 'trainer-v2' 'runtime=' 'image=' 'workers=' 'ps=' 'chief' 'procs-per-worker=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'restart-policy=' 'backoff-limit=' 'active-deadline=' 'ttl=' 'clean-pod-policy=' 'elastic=' 'wait' 'follow' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand -r 2 'f/filename=' 'framework=' 'trainer-v2' 'runtime=' 'image=' 'workers=' 'ps=' 'chief' 'procs-per-worker=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'restart-policy=' 'backoff-limit=' 'active-deadline=' 'ttl=' 'clean-pod-policy=' 'elastic=' 'wait' 'register=' 'input=+' 'follow' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
                 __kf_parse_subcommand 0 'a/all-namespaces' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
@@ -208,7 +208,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_positional "kf train" -eq
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" f filename' -s 'f' -l 'filename' -d 'A job manifest (YAML or JSON) to run instead of flags: one job of a training kind.' -rfa '(set -l exts \'yaml\' \'yml\' \'json\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" framework' -l 'framework' -d 'pytorch, tensorflow, xgboost, mpi, jax or paddle (default: kf.yaml, then pytorch).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" trainer-v2' -l 'trainer-v2' -d 'Run a Kubeflow Trainer v2 TrainJob instead of a Training Operator job.'
-complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" runtime' -l 'runtime' -d 'The TrainJob\'s ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed).' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" runtime' -l 'runtime' -d 'The TrainJob\'s ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed; kf-local offers torch-, jax- and xgboost-distributed).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" image' -l 'image' -d 'The container image of every replica.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" workers' -l 'workers' -d 'Processes in all, as the Training SDK counts them.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" ps' -l 'ps' -d 'TensorFlow parameter servers.' -rfka ''
@@ -225,8 +225,10 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf trai
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" clean-pod-policy' -l 'clean-pod-policy' -d 'Which Pods a finished job deletes: All, Running or None.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" elastic' -l 'elastic' -d 'PyTorch elastic training: the fewest and most Workers.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" wait' -l 'wait' -d 'Wait until the job ends; the exit code follows its result.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" register' -l 'register' -d 'Register what the job writes into $KF_OUTPUT_DIR as a version of this model once it succeeds (waits for it).' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run"' -l 'input' -d 'A file or folder the job reads, recorded with its digest in --register\'s lineage (repeatable).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" follow' -l 'follow' -d 'Wait, streaming every replica\'s log prefixed by replica while the job runs.'
-complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" timeout' -l 'timeout' -d 'How long --wait waits, in seconds.' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" timeout' -l 'timeout' -d 'How long --wait, --follow and --register wait, in seconds.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" dry-run' -l 'dry-run' -d 'none, client (print the job, create nothing) or server.' -rfka 'none client server'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf train run" context' -l 'context' -d 'The kubeconfig context to use (default: KF_CONTEXT, then kf.yaml, then current-context).' -rfka ''

@@ -23,6 +23,11 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case noPods(job: String, which: String)
     case notOneTrainingJob(path: String, found: Int)
     case notATrainingJob(path: String, kind: String)
+    case runtimeMissing(kind: String, name: String, namespace: String?)
+    case registerNeedsStorage
+    case registerNeedsFlags
+    case noArtifact(folder: String, job: String)
+    case unreadableInput(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -70,6 +75,18 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "namespace \(namespace) does not exist; create it (kubectl create namespace \(namespace)) or pass -n with another"
         case let .deleteFailed(failed, total, details):
             return "\(failed) of \(total) objects were not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+        case let .runtimeMissing(kind, name, namespace):
+            return "the cluster has no \(kind) \(name)" + (namespace.map { " in namespace \($0)" } ?? "")
+                + "; `kubectl get clustertrainingruntimes,trainingruntimes -A` lists the runtimes there, pass one with --runtime"
+        case .registerNeedsStorage:
+            return "--register needs a storage location that the cluster's Pods and kf can both read, and this context is not "
+                + "kf-local; set defaults.train.outputDir in kf.yaml to a folder mounted at the same path on both, or train on kf-local"
+        case .registerNeedsFlags:
+            return "--register works with a job kf makes from flags (it gives the job KF_OUTPUT_DIR); drop -f, or register with `kf version register`"
+        case let .unreadableInput(path, reason):
+            return "--input \(path): \(reason); name a file or folder the job reads (its digest goes into the lineage)"
+        case let .noArtifact(folder, job):
+            return "job \(job) succeeded but wrote nothing into \(folder) (its KF_OUTPUT_DIR); the training program must save its model there"
         case .pruneNeedsProject:
             return "--prune tracks what kf applied under the project's name: run inside a kf project or pass --applyset NAME"
         }

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Registry
 import Resources
 import Templates
 import Workloads
@@ -127,6 +128,8 @@ public struct TrainAction: Sendable {
     public var timeout: Duration = .seconds(3600)
     /// With `wait`: every replica's log lines while the job runs (prefix, line).
     public var follow: (@Sendable (String?, String) -> Void)?
+    /// `--register MODEL`: the job gets a folder in KF_OUTPUT_DIR, kf waits for it and registers what it wrote.
+    public var registration: TrainRegistration?
 
     public init(spec: TrainingSpec, project: ProjectContext?, connection: ClusterConnection) {
         self.init(source: .spec(spec), project: project, connection: connection)
@@ -142,8 +145,8 @@ public struct TrainAction: Sendable {
         /// --dry-run=client: the job that would be created.
         case rendered(Value)
         /// The job exists; `files` are the manifests written (relative to the project); `final` is its end state
-        /// when waited for.
-        case created(ObjectReference, files: [String], final: TrainingJobStatus?)
+        /// when waited for; `registered` what `--register` recorded.
+        case created(ObjectReference, files: [String], final: TrainingJobStatus?, registered: TrainRegistration.Result? = nil)
     }
 
     /// `created` is called as soon as the job exists (before any waiting); `progress` with each phase change.
@@ -151,14 +154,23 @@ public struct TrainAction: Sendable {
                     progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
         var job: Value
         var generated: (manifests: TrainingManifests, baseFiles: [String: String])?
+        var outputFolder: String?
         switch source {
-        case let .spec(spec):
+        case var .spec(spec):
+            if let registration {
+                try registration.check(directory: project?.root ?? FileManager.default.currentDirectoryPath)
+                let folder = try self.outputFolder(job: spec.name)
+                spec.env.removeAll { $0.name == TrainRegistration.outputVariable }
+                spec.env.append((TrainRegistration.outputVariable, folder))
+                outputFolder = folder
+            }
             try spec.validate()
             let manifests = TrainingManifests(spec: spec)
             let baseFiles = try existingBase(manifests) ?? manifests.baseFiles(from: TemplateStore(projectRoot: project?.root))
             job = try manifests.build(baseFiles: baseFiles)
             generated = (manifests, baseFiles)
         case let .file(path):
+            if registration != nil { throw ActionError.registerNeedsFlags }
             job = try Self.readJob(path)
         }
         if let namespace = connection.namespace, job[path: ["metadata", "namespace"]] == nil {
@@ -171,27 +183,76 @@ public struct TrainAction: Sendable {
         if try await TrainingJobs.existing(client, reference) != nil {
             throw ActionError.jobExists(kind: reference.kind, name: reference.name, namespace: reference.namespace ?? "default", verb: "train")
         }
+        if reference.kind == "TrainJob" { try await requireRuntime(client, job: job, namespace: reference.namespace ?? client.config.namespace) }
         try await ensureNamespace(client, reference.namespace ?? client.config.namespace, progress: progress)
+        if let outputFolder, dryRun == .none { try TrainRegistration.prepare(outputFolder) }
         var files: [String] = []
         if dryRun == .none, project != nil, let generated { files = try write(generated.manifests, baseFiles: generated.baseFiles) }
         _ = try await client.create(job, dryRun: dryRun == .server, fieldManager: "kf")
         created(reference)
-        guard wait, dryRun == .none else { return .created(reference, files: files, final: nil) }
+        guard wait || registration != nil, dryRun == .none else { return .created(reference, files: files, final: nil) }
         let jobs = TrainingJobs(client: client)
-        var streaming: Task<Void, Never>?
+        var streams: [Task<Void, Never>] = []
+        let submitted = job
         if let follow {
-            streaming = Task { try? await jobs.logs(of: job, selection: ReplicaSelection(all: true), follow: true, emit: follow) }
+            streams.append(Task { try? await jobs.logs(of: submitted, selection: ReplicaSelection(all: true), follow: true, emit: follow) })
         }
-        defer { streaming?.cancel() }
+        // --register reads its metrics from the primary replica's log as it is written (a clean-pod policy may
+        // delete the Pods as soon as the job ends).
+        let primaryLog = LogLines()
+        if registration != nil {
+            streams.append(Task { try? await jobs.logs(of: submitted, selection: ReplicaSelection(), follow: true) { primaryLog.append($1) } })
+        }
+        defer { for stream in streams { stream.cancel() } }
         let final = try await jobs.wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
-        if let streaming {
+        for stream in streams {
             // The replicas have ended, so their streams end; give the last lines a moment to arrive.
-            let drained = Task { await streaming.value }
-            let deadline = Task { try? await Task.sleep(for: .seconds(5)); streaming.cancel() }
+            let drained = Task { await stream.value }
+            let deadline = Task { try? await Task.sleep(for: .seconds(5)); stream.cancel() }
             await drained.value
             deadline.cancel()
         }
+        if let registration, let outputFolder, case let .spec(spec) = source {
+            let result = try await registration.register(job: submitted, spec: spec, folder: outputFolder, jobs: jobs,
+                                                         log: primaryLog.lines,
+                                                         directory: project?.root ?? FileManager.default.currentDirectoryPath)
+            return .created(reference, files: files, final: final, registered: result)
+        }
         return .created(reference, files: files, final: final)
+    }
+
+    /// Where the job's KF_OUTPUT_DIR is: on kf-local `.kf/artifacts/<job>` in the project (the Pods are processes
+    /// here); elsewhere `defaults.train.outputDir/<job>`, a folder the cluster's Pods and this machine must both
+    /// see at that path, and without it an error (kf cannot read what a remote Pod writes).
+    func outputFolder(job: String) throws -> String {
+        if let root = connection.localProjectRoot {
+            return URL(fileURLWithPath: root).appending(path: ".kf/artifacts/" + job).standardizedFileURL.path
+        }
+        guard let shared = project?.file.defaults["train"]?["outputDir"], !shared.isEmpty else {
+            throw ActionError.registerNeedsStorage
+        }
+        let base = shared.hasPrefix("/") ? shared : (project?.root ?? FileManager.default.currentDirectoryPath) + "/" + shared
+        return URL(fileURLWithPath: base).appending(path: job).standardizedFileURL.path
+    }
+
+    /// A TrainJob's runtime must exist before the job is created (Trainer's webhook refuses it otherwise). A
+    /// kf-local that was just started installs its ClusterTrainingRuntimes (templates/local/trainingruntimes)
+    /// within moments: for one of those it is given a few seconds.
+    private func requireRuntime(_ client: ClusterClient, job: Value, namespace: String) async throws {
+        let name = job[path: ["spec", "runtimeRef", "name"]]?.text ?? ""
+        let kind = job[path: ["spec", "runtimeRef", "kind"]]?.text ?? "ClusterTrainingRuntime"
+        guard kind == "ClusterTrainingRuntime" || kind == "TrainingRuntime" else { return }
+        let apiVersion = "trainer.kubeflow.org/v1alpha1"
+        let reference = ObjectReference(apiVersion: apiVersion, kind: kind, name: name,
+                                        namespace: kind == "TrainingRuntime" ? namespace : nil)
+        let installedByKfLocal = connection.localProjectRoot != nil && kind == "ClusterTrainingRuntime"
+            && TemplateStore.embeddedPaths.contains("local/trainingruntimes/\(name).yaml")
+        for attempt in 1...40 {
+            if try await TrainingJobs.existing(client, reference) != nil { return }
+            guard installedByKfLocal, attempt < 40 else { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw ActionError.runtimeMissing(kind: kind, name: name, namespace: kind == "TrainingRuntime" ? namespace : nil)
     }
 
     /// The one training job in a YAML or JSON file.
@@ -434,7 +495,9 @@ extension TrainingJobs {
         if let type = selection.type?.lowercased() {
             pods = pods.filter { $0.replica.type == type && (selection.index == nil || $0.replica.index == selection.index) }
         } else if !selection.all {
-            let main = pods.first { label($0.pod, "training.kubeflow.org/job-role") == "master" } ?? pods.first
+            // The operator's job-role=master Pod; a TrainJob's node 0 (its trainer step, past any initializer).
+            let main = pods.first { label($0.pod, "training.kubeflow.org/job-role") == "master" }
+                ?? pods.first { $0.replica.type == "node" && $0.replica.index == 0 } ?? pods.first
             pods = main.map { [$0] } ?? []
         }
         return pods.map { ($0.pod, "\($0.replica.type)-\($0.replica.index)") }

@@ -188,6 +188,19 @@ public struct JobController: Reconciler {
         return requeue.map { .requeueAfter($0) } ?? .done
     }
 
+    /// kf-local only: a Job's loopback address per completion index (`127.2.0.5,127.2.0.9`), written by a controller
+    /// that made the Job (the TrainJob controller) so that each indexed Pod asks the node agent for its own address.
+    public static let podIPsAnnotation = "kf.dev/pod-ips"
+    static let podIPAnnotation = "kf.dev/pod-ip"
+
+    /// The address the Job's `kf.dev/pod-ips` gives completion index `index`, if any.
+    static func localAddress(_ job: Value, index: Int) -> String? {
+        guard let list = job.field("metadata", "annotations", podIPsAnnotation) else { return nil }
+        let addresses = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard addresses.indices.contains(index), !addresses[index].isEmpty else { return nil }
+        return addresses[index]
+    }
+
     /// The Pod's completion index (Indexed Jobs).
     static func index(of pod: Value) -> Int? {
         let text = pod.field("metadata", "labels", indexLabel) ?? pod.field("metadata", "annotations", indexLabel)
@@ -218,6 +231,9 @@ public struct JobController: Reconciler {
             if let index {
                 labels.append((JobController.indexLabel, String(index)))
                 annotations.append((JobController.indexLabel, String(index)))
+                if let address = JobController.localAddress(job, index: index) {
+                    annotations.append((JobController.podIPAnnotation, address))
+                }
             }
             var pod = Pods.fromTemplate(template, owner: job, generateName: index.map { "\(jobName)-\($0)-" } ?? "\(jobName)-",
                                         extraLabels: labels, extraAnnotations: annotations)

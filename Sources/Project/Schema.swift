@@ -108,6 +108,8 @@ enum ProjectSchema {
                 Field("cpu", .quantity, "CPU per replica."),
                 Field("memory", .quantity, "Memory per replica."),
                 Field("gpus", .integer(minimum: 0), "GPUs per replica."),
+                Field("outputDir", .pattern(.nonEmpty),
+                      "For `kf train --register` off kf-local: a folder the cluster's Pods and this machine both see at this path."),
             ]), "Defaults of `kf train`."),
             Field("tune", .mapping([
                 Field("algorithm", .oneOf(algorithms), "Katib suggestion algorithm."),

@@ -59,6 +59,17 @@ public struct TrainingJobStatus: Sendable, Equatable {
         started = job[path: ["status", "startTime"]]?.text.flatMap(Self.date)
         completed = job[path: ["status", "completionTime"]]?.text.flatMap(Self.date)
         (phase, message) = Self.phase(conditions)
+        if kind == "TrainJob" {
+            // Trainer writes no Created or Running condition: kf reads them from the child Jobs (jobsStatus), as
+            // the Trainer SDK reports a TrainJob Running once its Jobs run.
+            if phase == .pending && !conditions.contains(where: { $0.type == "Suspended" && $0.status == "True" }) {
+                phase = replicas.contains { $0.active > 0 } ? .running : .created
+            }
+            // A TrainJob's status has no times: it runs from its creation until its final condition.
+            started = started ?? created
+            let final = conditions.first { ($0.type == "Complete" || $0.type == "Failed") && $0.status == "True" }
+            completed = completed ?? final.flatMap { Self.date($0.lastTransitionTime) }
+        }
     }
 
     /// The phase from the conditions that are true: a final one wins, then the latest of the others (the operator

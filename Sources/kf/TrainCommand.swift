@@ -49,7 +49,7 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trainer-v2"), help: "Run a Kubeflow Trainer v2 TrainJob instead of a Training Operator job.")
     var trainerV2 = false
 
-    @Option(help: ArgumentHelp("The TrainJob's ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed).", valueName: "name"))
+    @Option(help: ArgumentHelp("The TrainJob's ClusterTrainingRuntime (with --trainer-v2; default: torch-distributed; kf-local offers torch-, jax- and xgboost-distributed).", valueName: "name"))
     var runtime: String?
 
     @Option(help: ArgumentHelp("The container image of every replica.", valueName: "image"))
@@ -100,10 +100,19 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Flag(help: "Wait until the job ends; the exit code follows its result.")
     var wait = false
 
+    @Option(help: ArgumentHelp("Register what the job writes into $KF_OUTPUT_DIR as a version of this model once it succeeds (waits for it).",
+                               valueName: "model"))
+    var register: String?
+
+    @Option(name: .customLong("input"), parsing: .singleValue,
+            help: ArgumentHelp("A file or folder the job reads, recorded with its digest in --register's lineage (repeatable).", valueName: "path"),
+            completion: .file())
+    var inputs: [String] = []
+
     @Flag(help: "Wait, streaming every replica's log prefixed by replica while the job runs.")
     var follow = false
 
-    @Option(help: ArgumentHelp("How long --wait waits, in seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("How long --wait, --follow and --register wait, in seconds.", valueName: "seconds"))
     var timeout: Int = 3600
 
     @Option(name: .customLong("dry-run"), help: ArgumentHelp("none, client (print the job, create nothing) or server.", valueName: "mode"))
@@ -120,6 +129,11 @@ struct TrainRunCommand: AsyncParsableCommand {
         }
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if (wait || follow) && dryRun != .none { throw ValidationError("--wait and --follow follow a job that exists; drop --dry-run") }
+        if register != nil && dryRun != .none { throw ValidationError("--register registers what a job wrote; drop --dry-run") }
+        if register != nil && file != nil {
+            throw ValidationError("--register works with a job kf makes from flags (it gives the job KF_OUTPUT_DIR); drop -f")
+        }
+        if !inputs.isEmpty && register == nil { throw ValidationError("--input records inputs in --register's lineage; add --register MODEL") }
         if file != nil {
             let given = [name != nil, !command.isEmpty, framework != nil, trainerV2, runtime != nil, image != nil,
                          workers != nil, ps != nil, chief, procsPerWorker != nil, cpu != nil, memory != nil, gpus != nil,
@@ -164,7 +178,8 @@ struct TrainRunCommand: AsyncParsableCommand {
         var action = TrainAction(source: source, project: project,
                                  connection: try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment, project: project))
         action.dryRun = dryRun
-        action.wait = wait || follow
+        action.wait = wait || follow || register != nil
+        if let register { action.registration = TrainRegistration(model: register, inputs: inputs) }
         if follow { action.follow = TrainingFormat.logPrinter(global.terminal) }
         action.timeout = .seconds(timeout)
         let err = Terminal.standardError
@@ -181,11 +196,17 @@ struct TrainRunCommand: AsyncParsableCommand {
             case .name: out.line(kubectlName(try ObjectReference(job)))
             default: out.writeBytes(try KustomizeEmitter.emit([job]))
             }
-        case let .created(reference, files, final):
+        case let .created(reference, files, final, registered):
             if !files.isEmpty, output.output != .name { err.line("wrote " + files.joined(separator: ", ")) }
             if let final {
                 let took = final.duration().map { " in " + TrainingFormat.duration($0) } ?? ""
                 err.line("\(reference.name): \(final.phase.rawValue)\(took)")
+            }
+            if let registered {
+                out.line("artifact: \(registered.artifact)")
+                out.line("metrics: " + (registered.metrics.isEmpty ? "none found in the primary replica's log"
+                                                                      : registered.metrics.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")))
+                for line in registered.lines { out.line(line) }
             }
         }
     }

@@ -28,10 +28,13 @@ public struct TrainingJobController: Reconciler {
     let stateDirectory: URL?
     let fieldManager: String
 
-    /// Controllers for the six kinds, sharing one address table.
+    /// Controllers for the six kinds and Trainer's TrainJob, sharing one address table, and the installer of the
+    /// ClusterTrainingRuntimes kf-local offers.
     public static var makers: [ControllerMaker] {
         let addresses = LocalAddresses()
         return TrainingKind.all.map { kind in { context in make(kind, addresses: addresses, context) } }
+            + [{ context in TrainJobController.make(addresses: addresses, context) },
+               TrainingRuntimeInstaller.maker(runtimes: TrainingRuntimeInstaller.embedded)]
     }
 
     public static func make(_ kind: TrainingKind, addresses: LocalAddresses, _ context: ControllerContext) -> Controller {
