@@ -100,11 +100,16 @@ public final class InferenceServiceController: Reconciler {
         }
         let router = try await ensureRouter()
         let owned = deployments.list(namespace: key.namespace).filter { OwnerReferences.isControlled($0, by: service) }
+        // A revision is ready once its model server has been (as Knative's latestReadyRevision, it stays so while
+        // its Pod restarts: the route keeps it, and requests get 503 until the server is back).
+        let previous = service[path: ["status", "components", "predictor"]]
+        let everReady = previous?.field("latestReadyRevision")
         var revisions: [(deployment: Value, revision: PredictorRevision)] = []
         for deployment in owned {
             guard let name = deployment.field("metadata", "labels", Self.revisionLabel),
                   let number = Int(name.split(separator: "-").last ?? "") else { continue }
-            revisions.append((deployment, PredictorRevision(name: name, number: number, ready: !readyServers(key.namespace, name).isEmpty)))
+            let ready = name == everReady || !readyServers(key.namespace, name).isEmpty
+            revisions.append((deployment, PredictorRevision(name: name, number: number, ready: ready)))
         }
         revisions.sort { $0.revision.number < $1.revision.number }
 
@@ -139,7 +144,6 @@ public final class InferenceServiceController: Reconciler {
             }
         }
 
-        let previous = service[path: ["status", "components", "predictor"]]
         let rollout = Rollout.plan(revisions: revisions.map(\.revision), canaryPercent: spec.canaryPercent, standard: standard,
                                    latestRolledout: previous?.field("latestRolledoutRevision"),
                                    previousRolledout: previous?.field("previousRolledoutRevision"))
