@@ -389,7 +389,7 @@ public final class InferenceServiceController: Reconciler {
         let active: String
         let target: String
         if problem != nil {
-            transition = problem?.reason == "InvalidSpec" || problem?.reason == "InvalidStorageUri" ? "InvalidSpec" : "BlockedByFailedLoad"
+            transition = "InvalidSpec"
             active = latestReady == nil ? "FailedToLoad" : "Loaded"
             target = "FailedToLoad"
         } else if failure != nil && !configurationReady {

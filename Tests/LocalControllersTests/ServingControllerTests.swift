@@ -1,0 +1,88 @@
+import Cluster
+import Foundation
+import LocalControllers
+import Project
+import Resources
+import Testing
+
+/// InferenceServices kf-local cannot run get KServe's failure status at once, naming what to do, and no Pods.
+@Suite(.serialized)
+struct ServingControllerTests {
+    static func service(_ name: String, format: String, uri: String) -> String {
+        """
+        apiVersion: serving.kserve.io/v1beta1
+        kind: InferenceService
+        metadata: {name: \(name), namespace: default}
+        spec:
+          predictor:
+            model:
+              modelFormat: {name: \(format)}
+              storageUri: \(uri)
+        """
+    }
+
+    @Test func unservableSpecsGetAConditionNamingWhatToDo() async throws {
+        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("kf-serving-ctl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: venv) }
+        let site = venv.appendingPathComponent("lib/python3.12/site-packages/mlserver_sklearn")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try Data().write(to: site.appendingPathComponent("__init__.py"))
+        try FileManager.default.createDirectory(at: venv.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: venv.appendingPathComponent("bin/mlserver").path, contents: Data(),
+                                       attributes: [.posixPermissions: 0o755])
+        let images = [ImageMapping(match: "seldonio/mlserver", venv: venv.path)]
+        try await withControllers(makers: [InferenceServiceController.maker(.init(images: images))]) { harness in
+            try await harness.create(try String(contentsOf: ControllerHarness.packageRoot
+                .appendingPathComponent("templates/crds/serving.kserve.io_inferenceservices.yaml"), encoding: .utf8))
+            #expect(try await eventually(10) {
+                await harness.client.discovery.invalidate()
+                return (try? await harness.client.list(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
+                                                       namespace: "default")) != nil
+            })
+            try await harness.create(Self.service("onnx", format: "onnx", uri: "file://\(venv.path)"))
+            try await harness.create(Self.service("s3", format: "sklearn", uri: "s3://bucket/model"))
+            try await harness.create(Self.service("xgb", format: "xgboost", uri: "file://\(venv.path)"))
+            try await harness.create(Self.service("missing", format: "sklearn", uri: "file:///no/such/model"))
+            let expected = [
+                "onnx": ("NoSupportingRuntime", "KServe's kserve-tritonserver runtime on a cluster"),
+                "s3": ("InvalidStorageUri", "the s3:// scheme is not available on kf-local"),
+                "xgb": ("NoSupportingRuntime", "pip install mlserver-xgboost"),
+                "missing": ("InvalidStorageUri", "/no/such/model does not exist on this machine"),
+            ]
+            for (name, (reason, message)) in expected {
+                var seen: Value?
+                let failed = try await eventually(10) {
+                    seen = try await harness.get(InferenceServiceController.apiVersion, "InferenceService", name)
+                    return ServingEndToEndTests.condition(seen, "PredictorReady") == "False"
+                }
+                #expect(failed, "\(name): \(String(describing: seen?["status"]))")
+                let conditions = seen?[path: ["status", "conditions"]]?.sequence ?? []
+                let predictor = conditions.first { $0.field("type") == "PredictorReady" }
+                #expect(predictor?.field("reason") == reason, "\(name)")
+                #expect(predictor?.field("message")?.contains(message) == true, "\(name): \(predictor?.field("message") ?? "")")
+                #expect(ServingEndToEndTests.condition(seen, "Ready") == "False")
+                #expect(seen?.field("status", "modelStatus", "transitionStatus") == "InvalidSpec")
+                #expect(seen?.field("status", "modelStatus", "lastFailureInfo", "message")?.contains(message) == true)
+                #expect(seen?.field("status", "url")?.hasSuffix("/serving/default/\(name)") == true)
+            }
+            #expect(try await harness.list("apps/v1", "Deployment").isEmpty)
+            // A canary percent out of range is refused the same way.
+            try await harness.create("""
+            apiVersion: serving.kserve.io/v1beta1
+            kind: InferenceService
+            metadata: {name: wide, namespace: default}
+            spec:
+              predictor:
+                canaryTrafficPercent: 130
+                model: {modelFormat: {name: sklearn}, storageUri: "file://\(venv.path)"}
+            """)
+            var wide: Value?
+            #expect(try await eventually(10) {
+                wide = try await harness.get(InferenceServiceController.apiVersion, "InferenceService", "wide")
+                return ServingEndToEndTests.condition(wide, "PredictorReady") == "False"
+            })
+            let message = (wide?[path: ["status", "conditions"]]?.sequence ?? []).first { $0.field("type") == "PredictorReady" }?.field("message")
+            #expect(message?.contains("canaryTrafficPercent is 130") == true, "\(message ?? "")")
+        }
+    }
+}
