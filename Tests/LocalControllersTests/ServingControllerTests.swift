@@ -85,4 +85,85 @@ struct ServingControllerTests {
             #expect(message?.contains("canaryTrafficPercent is 130") == true, "\(message ?? "")")
         }
     }
+
+    @Test func standardModeServesSpecCanaryEntriesBesideThePredictor() async throws {
+        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("kf-serving-std-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: venv) }
+        let site = venv.appendingPathComponent("lib/python3.12/site-packages/mlserver_sklearn")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try Data().write(to: site.appendingPathComponent("__init__.py"))
+        try FileManager.default.createDirectory(at: venv.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: venv.appendingPathComponent("bin/mlserver").path, contents: Data(),
+                                       attributes: [.posixPermissions: 0o755])
+        let images = [ImageMapping(match: "seldonio/mlserver", venv: venv.path)]
+        let makers: [ControllerMaker] = [DeploymentController.make, ReplicaSetController.make,
+                                         InferenceServiceController.maker(.init(images: images))]
+        try await withControllers(makers: makers) { harness in
+            harness.kubelet.autoStart()
+            try await harness.create(try String(contentsOf: ControllerHarness.packageRoot
+                .appendingPathComponent("templates/crds/serving.kserve.io_inferenceservices.yaml"), encoding: .utf8))
+            #expect(try await eventually(10) {
+                await harness.client.discovery.invalidate()
+                return (try? await harness.client.list(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
+                                                       namespace: "default")) != nil
+            })
+            try await harness.create("""
+            apiVersion: serving.kserve.io/v1beta1
+            kind: InferenceService
+            metadata:
+              name: raw
+              namespace: default
+              annotations: {serving.kserve.io/deploymentMode: Standard}
+            spec:
+              predictor:
+                canaryTrafficPercent: 50
+                model: {modelFormat: {name: sklearn}, storageUri: "file://\(venv.path)"}
+              canary:
+              - trafficPercent: 20
+                predictor:
+                  model: {name: blue, modelFormat: {name: sklearn}, storageUri: "file://\(venv.path)/lib"}
+            """)
+            func service() async throws -> Value? { try await harness.get(InferenceServiceController.apiVersion, "InferenceService", "raw") }
+            var seen: Value?
+            let settled = try await eventually(15) {
+                seen = try await service()
+                let canaries = seen?[path: ["status", "canaryStatuses"]]?.sequence ?? []
+                return ServingEndToEndTests.condition(seen, "Ready") == "True" && canaries.first?.flag("ready") == true
+            }
+            #expect(settled, "\(String(describing: seen?["status"]))")
+            // canaryTrafficPercent is ignored in Standard mode; the canary entry takes its 20 %.
+            let traffic = seen?[path: ["status", "components", "predictor", "traffic"]]?.sequence ?? []
+            #expect(traffic.count == 1 && traffic.first?.integer("percent") == 80
+                && traffic.first?.field("revisionName") == "raw-predictor-00001", "\(traffic)")
+            let canary = seen?[path: ["status", "canaryStatuses"]]?.sequence?.first
+            #expect(canary?.field("name") == "blue" && canary?.integer("trafficPercent") == 20)
+            #expect(seen?.field("status", "deploymentMode") == "Standard")
+            let deployment = try #require(try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment"))
+            #expect(deployment.field("metadata", "labels", InferenceServiceController.canaryLabel) == "blue")
+            let env = deployment[path: ["spec", "template", "spec", "containers"]]?.sequence?.first?["env"]?.sequence ?? []
+            #expect(env.contains { $0.field("name") == "MLSERVER_MODEL_NAME" && $0.field("value") == "raw" })
+            let volume = deployment[path: ["spec", "template", "spec", "volumes"]]?.sequence?.first
+            #expect(volume?.field("hostPath", "path") == venv.appendingPathComponent("lib").standardizedFileURL.path)
+
+            // Changing the entry's predictor updates its Deployment; removing the entry deletes it.
+            try await harness.client.patch(ObjectReference(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
+                                                           name: "raw", namespace: "default"),
+                                           try JSON.parse(#"{"spec":{"canary":[{"trafficPercent":40,"predictor":{"model":{"name":"blue","modelFormat":{"name":"sklearn"},"storageUri":"file://\#(venv.path)/bin"}}}]}}"#),
+                                           type: .merge, fieldManager: "test")
+            #expect(try await eventually(15) {
+                let volume = try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment")?[path: ["spec", "template", "spec", "volumes"]]?.sequence?.first
+                let percent = try await service()?[path: ["status", "components", "predictor", "traffic"]]?.sequence?.first?.integer("percent")
+                return volume?.field("hostPath", "path") == venv.appendingPathComponent("bin").standardizedFileURL.path && percent == 60
+            })
+            try await harness.client.patch(ObjectReference(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
+                                                           name: "raw", namespace: "default"),
+                                           try JSON.parse(#"{"spec":{"canary":null}}"#), type: .merge, fieldManager: "test")
+            #expect(try await eventually(15) {
+                let gone = try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment") == nil
+                let status = try await service()
+                return gone && status?[path: ["status", "canaryStatuses"]] == nil
+                    && status?[path: ["status", "components", "predictor", "traffic"]]?.sequence?.first?.integer("percent") == 100
+            })
+        }
+    }
 }
