@@ -21,24 +21,24 @@ struct ServingControllerTests {
         """
     }
 
-    @Test func unservableSpecsGetAConditionNamingWhatToDo() async throws {
-        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("kf-serving-ctl-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: venv) }
+    /// A venv that looks like one with MLServer and mlserver-sklearn installed (for the controller's checks).
+    static func fakeVenv() throws -> URL {
+        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("kf-serving-venv-\(UUID().uuidString)")
         let site = venv.appendingPathComponent("lib/python3.12/site-packages/mlserver_sklearn")
         try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
         try Data().write(to: site.appendingPathComponent("__init__.py"))
         try FileManager.default.createDirectory(at: venv.appendingPathComponent("bin"), withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: venv.appendingPathComponent("bin/mlserver").path, contents: Data(),
                                        attributes: [.posixPermissions: 0o755])
+        return venv
+    }
+
+    @Test func unservableSpecsGetAConditionNamingWhatToDo() async throws {
+        let venv = try ServingControllerTests.fakeVenv()
+        defer { try? FileManager.default.removeItem(at: venv) }
         let images = [ImageMapping(match: "seldonio/mlserver", venv: venv.path)]
         try await withControllers(makers: [InferenceServiceController.maker(.init(images: images))]) { harness in
-            try await harness.create(try String(contentsOf: ControllerHarness.packageRoot
-                .appendingPathComponent("templates/crds/serving.kserve.io_inferenceservices.yaml"), encoding: .utf8))
-            #expect(try await eventually(10) {
-                await harness.client.discovery.invalidate()
-                return (try? await harness.client.list(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
-                                                       namespace: "default")) != nil
-            })
+            try await harness.installInferenceServiceCRD()
             try await harness.create(Self.service("onnx", format: "onnx", uri: "file://\(venv.path)"))
             try await harness.create(Self.service("s3", format: "sklearn", uri: "s3://bucket/model"))
             try await harness.create(Self.service("xgb", format: "xgboost", uri: "file://\(venv.path)"))
@@ -87,26 +87,14 @@ struct ServingControllerTests {
     }
 
     @Test func standardModeServesSpecCanaryEntriesBesideThePredictor() async throws {
-        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("kf-serving-std-\(UUID().uuidString)")
+        let venv = try ServingControllerTests.fakeVenv()
         defer { try? FileManager.default.removeItem(at: venv) }
-        let site = venv.appendingPathComponent("lib/python3.12/site-packages/mlserver_sklearn")
-        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-        try Data().write(to: site.appendingPathComponent("__init__.py"))
-        try FileManager.default.createDirectory(at: venv.appendingPathComponent("bin"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: venv.appendingPathComponent("bin/mlserver").path, contents: Data(),
-                                       attributes: [.posixPermissions: 0o755])
         let images = [ImageMapping(match: "seldonio/mlserver", venv: venv.path)]
         let makers: [ControllerMaker] = [DeploymentController.make, ReplicaSetController.make,
                                          InferenceServiceController.maker(.init(images: images))]
         try await withControllers(makers: makers) { harness in
             harness.kubelet.autoStart()
-            try await harness.create(try String(contentsOf: ControllerHarness.packageRoot
-                .appendingPathComponent("templates/crds/serving.kserve.io_inferenceservices.yaml"), encoding: .utf8))
-            #expect(try await eventually(10) {
-                await harness.client.discovery.invalidate()
-                return (try? await harness.client.list(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
-                                                       namespace: "default")) != nil
-            })
+            try await harness.installInferenceServiceCRD()
             try await harness.create("""
             apiVersion: serving.kserve.io/v1beta1
             kind: InferenceService
@@ -165,5 +153,18 @@ struct ServingControllerTests {
                     && status?[path: ["status", "components", "predictor", "traffic"]]?.sequence?.first?.integer("percent") == 100
             })
         }
+    }
+}
+
+extension ControllerHarness {
+    /// Creates KServe's InferenceService CRD (templates/crds) and waits until the API serves the kind.
+    func installInferenceServiceCRD() async throws {
+        try await create(try String(contentsOf: ControllerHarness.packageRoot
+            .appendingPathComponent("templates/crds/serving.kserve.io_inferenceservices.yaml"), encoding: .utf8))
+        #expect(try await eventually(10) {
+            await client.discovery.invalidate()
+            return (try? await client.list(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
+                                           namespace: "default")) != nil
+        })
     }
 }

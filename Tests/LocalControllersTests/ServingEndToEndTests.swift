@@ -109,13 +109,7 @@ struct ServingEndToEndTests {
             let models = harness.directory.appendingPathComponent("models")
             let trained = try Self.trainModels(in: models)
             #expect(trained.v1 != trained.v2, "the two models should disagree somewhere")
-            try await harness.create(try String(contentsOf: ControllerHarness.packageRoot
-                .appendingPathComponent("templates/crds/serving.kserve.io_inferenceservices.yaml"), encoding: .utf8))
-            #expect(try await eventually(10) {
-                await harness.client.discovery.invalidate()
-                return (try? await harness.client.list(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
-                                                       namespace: "default")) != nil
-            })
+            try await harness.installInferenceServiceCRD()
             try await harness.create("""
             apiVersion: serving.kserve.io/v1beta1
             kind: InferenceService
