@@ -241,9 +241,16 @@ struct ServingEndToEndTests {
             let down = try await client.send(.POST, url + "/v2/models/digits/infer", body: Self.v2Body(trained.rows))
             #expect(down.status == 503 && Date().timeIntervalSince(started) < 2, "\(down.status) \(down.text) after \(Date().timeIntervalSince(started)) s")
             #expect(down.body?.field("error")?.contains("digits-predictor-00002") == true, "\(down.text)")
-            #expect(try await eventually(15) { Self.condition(try await service(), "PredictorReady") == "False" })
-            let failing = try await service()
+            // Status shows it: not ready, the model server unhealthy (before the restarted server is ready again).
+            var failing: Value?
+            let sawFailure = try await eventually(15) {
+                failing = try await service()
+                return Self.condition(failing, "PredictorReady") == "False"
+                    && failing?.field("status", "modelStatus", "lastFailureInfo", "reason") == "RuntimeUnhealthy"
+            }
+            #expect(sawFailure, "\(String(describing: failing?["status"]))")
             #expect(failing?.field("status", "modelStatus", "transitionStatus") != "UpToDate")
+            #expect(Self.condition(failing, "Ready") == "False")
             #expect(try await eventually(30) { Self.condition(try await service(), "Ready") == "True" })
             let restarted = try #require(try await harness.get("v1", "Pod", pod.field("metadata", "name") ?? ""))
             #expect(Pods.restarts(restarted) >= 1)

@@ -494,7 +494,7 @@ public final class InferenceServiceController: Reconciler {
             target = "Loading"
         }
         let lastFailure: Value? = (problem.map { ($0.reason == "NoSupportingRuntime" ? "NoSupportingRuntime" : "InvalidPredictorSpec", $0.message) }
-            ?? failure.map { ("ModelLoadFailed", $0.message) }).map { reason, message in
+            ?? failure.map { (configurationReady ? "RuntimeUnhealthy" : "ModelLoadFailed", $0.message) }).map { reason, message in
             .fields([("reason", .string(reason)), ("message", .string(message)),
                      ("time", .string(Timestamp.string(now)))])
         }
@@ -518,8 +518,8 @@ public final class InferenceServiceController: Reconciler {
             for container in pod[path: ["status", "containerStatuses"]]?.sequence ?? [] {
                 let restarts = container.integer("restartCount") ?? 0
                 let waiting = container.field("state", "waiting", "reason")
-                let last = container[path: ["lastState", "terminated"]]
-                if waiting == "CrashLoopBackOff" || (restarts > 0 && last != nil) {
+                let last = container[path: ["state", "terminated"]] ?? container[path: ["lastState", "terminated"]]
+                if waiting == "CrashLoopBackOff" || container[path: ["state", "terminated"]] != nil || (restarts > 0 && last != nil) {
                     let code = last?.integer("exitCode").map { " with exit code \($0)" } ?? ""
                     let name = pod.field("metadata", "name") ?? "?"
                     return RuntimeProblem(reason: "ModelLoadFailed", message:
