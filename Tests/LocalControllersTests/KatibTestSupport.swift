@@ -13,18 +13,21 @@ extension ControllerHarness {
         JobController.make, ExperimentController.make, SuggestionController.make, TrialController.make,
     ]
 
-    static func katib() async throws -> ControllerHarness {
+    /// With `training`, the Training Operator kinds' controllers and CRDs too (trials of kind PyTorchJob...).
+    static func katib(training: Bool = false) async throws -> ControllerHarness {
         let agent = NodeAgent(options: NodeAgent.Options(images: [ImageMapping(match: "busybox", cmd: ["sh"])],
                                                          backoffBase: 0.5, backoffMax: 2, volumeRefreshSeconds: 1))
-        let harness = try await ControllerHarness(makers: katibMakers, agents: [agent])
-        for plural in ["experiments", "suggestions", "trials"] {
+        let harness = try await ControllerHarness(makers: katibMakers + (training ? TrainingJobController.makers : []), agents: [agent])
+        for plural in ["experiments", "suggestions", "trials"] + (training ? ["pytorchjobs"] : []) {
             let url = packageRoot.appendingPathComponent("templates/crds/kubeflow.org_\(plural).yaml")
             try await harness.create(try String(contentsOf: url, encoding: .utf8))
         }
-        for kind in ["Experiment", "Suggestion", "Trial"] {
+        let kinds = [(Katib.apiVersion, "Experiment"), (Katib.apiVersion, "Suggestion"), (Katib.apiVersion, "Trial")]
+            + (training ? [(TrainingKind.apiVersion, "PyTorchJob")] : [])
+        for (apiVersion, kind) in kinds {
             _ = try await eventually(10) {
                 await harness.client.discovery.invalidate()
-                return (try? await harness.client.list(apiVersion: Katib.apiVersion, kind: kind, namespace: "default")) != nil
+                return (try? await harness.client.list(apiVersion: apiVersion, kind: kind, namespace: "default")) != nil
             }
         }
         return harness
@@ -32,9 +35,14 @@ extension ControllerHarness {
 
     func experiment(_ name: String) async throws -> Value? { try await get(Katib.apiVersion, "Experiment", name) }
 
+    /// The Experiment's trials in the order they were suggested (the Suggestion's list; creation timestamps have
+    /// only seconds).
     func trials(_ experiment: String) async throws -> [Value] {
-        try await list(Katib.apiVersion, "Trial", selector: "\(Katib.experimentLabel)=\(experiment)")
-            .sorted { (KatibTests.created($0), KatibTests.name($0)) < (KatibTests.created($1), KatibTests.name($1)) }
+        let suggested = (try await get(Katib.apiVersion, "Suggestion", experiment)?[path: ["status", "suggestions"]]?.sequence ?? [])
+            .compactMap { $0.field("name") }
+        func rank(_ trial: Value) -> Int { suggested.firstIndex(of: KatibTests.name(trial)) ?? Int.max }
+        return try await list(Katib.apiVersion, "Trial", selector: "\(Katib.experimentLabel)=\(experiment)")
+            .sorted { (rank($0), KatibTests.name($0)) < (rank($1), KatibTests.name($1)) }
     }
 
     /// Waits until the Experiment has a finishing condition (Succeeded or Failed) and returns it.
@@ -49,8 +57,8 @@ extension ControllerHarness {
     }
 }
 
-func withKatib(_ body: (ControllerHarness) async throws -> Void) async throws {
-    let harness = try await ControllerHarness.katib()
+func withKatib(training: Bool = false, _ body: (ControllerHarness) async throws -> Void) async throws {
+    let harness = try await ControllerHarness.katib(training: training)
     do {
         try await body(harness)
     } catch {
@@ -66,7 +74,6 @@ extension Value {
 
 enum KatibTests {
     static func name(_ object: Value) -> String { object.field("metadata", "name") ?? "" }
-    static func created(_ object: Value) -> String { object.field("metadata", "creationTimestamp") ?? "" }
 
     static func condition(_ object: Value, _ type: String) -> Value? {
         (object[path: ["status", "conditions"]]?.sequence ?? []).first { $0.field("type") == type }
