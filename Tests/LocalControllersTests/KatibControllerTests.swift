@@ -213,7 +213,8 @@ struct KatibControllerTests {
             try await harness.create(K.experiment(
                 "resume", algorithm: "random", settings: [("random_state", "11")],
                 parameters: "  - {name: x, parameterType: double, feasibleSpace: {min: \"-1\", max: \"1\"}}",
-                trialParameters: ["x"], script: Self.quadratic, parallel: 1, maxTrials: 4, backoffLimit: 3))
+                trialParameters: ["x"], script: Self.quadratic, parallel: 1, maxTrials: 4,
+                extra: "  resumePolicy: LongRunning", backoffLimit: 3))
             #expect(try await eventually(30) {
                 (try await harness.experiment("resume")?.integer("status", "trialsSucceeded") ?? 0) >= 2
             })
@@ -226,6 +227,16 @@ struct KatibControllerTests {
             #expect(Array(after.map(K.name).prefix(before.count)) == before)
             let suggestion = try #require(try await harness.get(Katib.apiVersion, "Suggestion", "resume"))
             #expect(suggestion.integer("status", "suggestionCount") == 4)
+            // LongRunning: raising maxTrialCount restarts it (Katib's Restarting), and it ends at the new count.
+            _ = try await harness.client.patch(ObjectReference(apiVersion: Katib.apiVersion, kind: "Experiment", name: "resume", namespace: "default"),
+                                               .fields([("spec", .fields([("maxTrialCount", .int(5))]))]), type: .merge)
+            let restarted = Box(false)
+            #expect(try await eventually(30) {
+                guard let experiment = try await harness.experiment("resume") else { return false }
+                if K.condition(experiment, "Restarting")?.field("reason") == "ExperimentRestarting" { restarted.value = true }
+                return K.isTrue(experiment, "Succeeded") && experiment.integer("status", "trials") == 5
+            })
+            #expect(restarted.value)
         }
     }
 

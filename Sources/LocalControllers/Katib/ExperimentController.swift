@@ -11,8 +11,9 @@ import Tuning
 ///   trial by the objective metric's strategy), startTime, completionTime;
 /// - up to parallelTrialCount active trials: it raises the Suggestion's `spec.requests` (the Suggestion, named as
 ///   the Experiment, is created on first need) and creates a Trial for every suggestion that has none yet.
-/// Running trials of a finished Experiment run to their end, as in Katib. Everything it needs is in the API, so a
-/// restarted kf-local carries on where it stopped.
+/// Running trials of a finished Experiment run to their end, as in Katib. A LongRunning or FromVolume Experiment
+/// that ended at maxTrialCount restarts (condition Restarting, ExperimentRestarting) when maxTrialCount is raised.
+/// Everything it needs is in the API, so a restarted kf-local carries on where it stopped.
 public struct ExperimentController: Reconciler {
     let client: ClusterClient
     let experiments: Informer
@@ -46,7 +47,16 @@ public struct ExperimentController: Reconciler {
             try await write(experiment, status)
             return .done
         }
-        let finished = conditions.isTrue("Succeeded") || conditions.isTrue("Failed")
+        var finished = conditions.isTrue("Succeeded") || conditions.isTrue("Failed")
+        // Katib's restart: a LongRunning (or FromVolume) Experiment that ended at maxTrialCount carries on when
+        // maxTrialCount is raised above its trials.
+        if conditions.isTrue("Succeeded"), conditions.find("Succeeded")?.field("reason") == "ExperimentMaxTrialsReached",
+           ["LongRunning", "FromVolume"].contains(experiment.field("spec", "resumePolicy") ?? "Never"),
+           let maxTrials = experiment.integer("spec", "maxTrialCount"), maxTrials > status.integer("trials") ?? 0 {
+            conditions.items.removeAll { ["Succeeded", "Failed"].contains($0.field("type")) }
+            conditions.set("Restarting", true, reason: "ExperimentRestarting", message: "Experiment is restarted", now: now)
+            finished = false
+        }
         let spec: ExperimentSpec
         do {
             spec = try ExperimentSpec(experiment)

@@ -208,9 +208,13 @@ public struct TrialController: Reconciler {
                 for try await line in client.logs(pod: name, namespace: key.namespace, options: LogOptions(container: container)) {
                     lines.append(line)
                 }
+            } catch let error as ClusterError {
+                // A Pod not started yet, or gone: its log is not there to read. Anything else is retried, so a
+                // passing failure never turns into MetricsUnavailable.
+                if let code = error.status?.code, (400..<500).contains(code) { continue }
+                throw ControllerError.api(operation: "reading the log of", object: "Pod \(key.namespace)/\(name)", underlying: error)
             } catch {
-                // A Pod not started yet, or gone: its log is not there to read.
-                continue
+                throw ControllerError.invalidSpec(object: "Pod \(key.namespace)/\(name)", field: "log", reason: "\(error)")
             }
         }
         let source = names.isEmpty
