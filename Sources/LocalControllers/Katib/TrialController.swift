@@ -102,9 +102,14 @@ public struct TrialController: Reconciler {
                                                                  directory: (path as NSString).deletingLastPathComponent, folder: folder.path)
                 }
                 do { _ = try await client.create(run, fieldManager: fieldManager) } catch {
-                    if error.status?.code != 409 {
+                    // The server refusing the run spec fails the trial; anything passing (a cancelled or broken
+                    // connection, a kind not served yet) is retried.
+                    if let code = error.status?.code, code != 409, (400..<500).contains(code), !Task.isCancelled {
                         return try await fail(trial, &status, &conditions, reason: "TrialFailed",
                                               message: "Trial has failed: cannot create its \(kind): \(error)")
+                    }
+                    if error.status?.code != 409 {
+                        throw ControllerError.api(operation: "creating", object: "\(kind) \(key)", underlying: error)
                     }
                 }
             }
