@@ -241,6 +241,26 @@ struct KatibControllerTests {
         }
     }
 
+    @Test func loweringParallelTrialCountDeletesTheNewestTrials() async throws {
+        try await withKatib { harness in
+            try await harness.create(K.experiment(
+                "shrink", algorithm: "random",
+                parameters: "  - {name: x, parameterType: double, feasibleSpace: {min: \"-1\", max: \"1\"}}",
+                trialParameters: ["x"], script: "echo x=${trialParameters.x}; exec sleep 60", parallel: 3, maxTrials: 6))
+            #expect(try await eventually(30) { try await harness.experiment("shrink")?.integer("status", "trialsRunning") == 3 })
+            let before = try await harness.trials("shrink").map(K.name)
+            _ = try await harness.client.patch(ObjectReference(apiVersion: Katib.apiVersion, kind: "Experiment", name: "shrink", namespace: "default"),
+                                               .fields([("spec", .fields([("parallelTrialCount", .int(1))]))]), type: .merge)
+            #expect(try await eventually(30) { try await harness.trials("shrink").count == 1 })
+            let after = try await harness.trials("shrink").map(K.name)
+            #expect(after == [before[0]], "\(before) -> \(after)")
+            let suggestion = try #require(try await harness.get(Katib.apiVersion, "Suggestion", "shrink"))
+            #expect(suggestion.integer("spec", "requests") == 1 && suggestion.integer("status", "suggestionCount") == 1)
+            // Their runs go with them (the garbage collector follows the Trial's ownership).
+            #expect(try await eventually(30) { try await harness.list("batch/v1", "Job").map(K.name) == after })
+        }
+    }
+
     @Test func theSameSeedGivesTheSameTrials() async throws {
         try await withKatib { harness in
             for name in ["seed-a", "seed-b"] {

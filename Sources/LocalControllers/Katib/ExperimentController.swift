@@ -114,6 +114,10 @@ public struct ExperimentController: Reconciler {
         // Katib's ReconcileTrials: keep parallelTrialCount trials active, within maxTrialCount.
         let parallel = spec.parallelTrialCount
         let active = summary.active
+        if active > parallel {
+            try await deleteTrials(owned, count: active - parallel, suggestion: suggestion)
+            return .done
+        }
         guard active < parallel else { return .done }
         var required = parallel
         if let maxTrials = spec.maxTrialCount {
@@ -167,6 +171,25 @@ public struct ExperimentController: Reconciler {
             throw ControllerError.api(operation: "creating", object: "Suggestion \(ObjectName.describe(experiment))", underlying: error)
         }
         return nil
+    }
+
+    /// Katib's deleteTrials, when parallelTrialCount was lowered: the newest active trials go, and their
+    /// suggestions leave the Suggestion (requests and status) so they are not made again.
+    private func deleteTrials(_ trials: [Value], count: Int, suggestion: Value?) async throws {
+        let ended = ["Killed", "Failed", "Succeeded", "EarlyStopped", "MetricsUnavailable"]
+        let active = trials.filter { trial in !ended.contains { KatibConditions(trial).isTrue($0) } }
+        let victims = Array(active.reversed().prefix(count))
+        for trial in victims { try await client.deleteObject(trial) }
+        guard let suggestion else { return }
+        let gone = Set(victims.compactMap { $0.field("metadata", "name") })
+        let kept = (suggestion[path: ["status", "suggestions"]]?.sequence ?? []).filter { !gone.contains($0.field("name") ?? "") }
+        let patched = try await client.mergePatch(suggestion, .fields([("spec", .fields([("requests", .int(kept.count))]))]),
+                                                  fieldManager: fieldManager)
+        try await client.updateStatus(patched, fieldManager: fieldManager) { current throws(ControllerError) in
+            let remaining = (current[path: ["status", "suggestions"]]?.sequence ?? []).filter { !gone.contains($0.field("name") ?? "") }
+            return current.setting(["status", "suggestions"], to: .sequence(remaining))
+                .setting(["status", "suggestionCount"], to: .int(remaining.count))
+        }
     }
 
     private func createTrial(_ experiment: Value, spec: ExperimentSpec, assignment: Value, name: String, namespace: String) async throws {
