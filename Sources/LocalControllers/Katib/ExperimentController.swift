@@ -203,8 +203,15 @@ public struct ExperimentController: Reconciler {
         objective.assign(["metricStrategies"], .sequence(spec.metricStrategies.map {
             .fields([("name", .string($0.name)), ("value", .string($0.value))])
         }))
-        var labels = [(Katib.experimentLabel, experiment.field("metadata", "name") ?? "")]
-        labels += assignment.stringMap("labels")
+        // Katib's TrialLabels: the Experiment's labels, the experiment label, then the suggestion's.
+        var merged: [(String, String)] = []
+        func put(_ key: String, _ value: String) {
+            if let i = merged.firstIndex(where: { $0.0 == key }) { merged[i].1 = value } else { merged.append((key, value)) }
+        }
+        for (k, v) in experiment.stringMap("metadata", "labels") { put(k, v) }
+        put(Katib.experimentLabel, experiment.field("metadata", "name") ?? "")
+        for (k, v) in assignment.stringMap("labels") { put(k, v) }
+        let labels = merged
         let template = spec.trialTemplate
         let trial = Value.fields([
             ("apiVersion", .string(Katib.apiVersion)), ("kind", .string("Trial")),
