@@ -297,6 +297,12 @@ struct KatibControllerTests {
             try await harness.create(K.experiment("unknown-placeholder", algorithm: "random", parameters: oneDouble,
                                                   trialParameters: ["x"], script: "echo ${trialParameters.y}; " + Self.quadratic,
                                                   parallel: 1, maxTrials: 2))
+            try await harness.create(K.experiment("bad-range", algorithm: "random",
+                                                  parameters: "  - {name: x, parameterType: double, feasibleSpace: {min: \"1\", max: \"-1\"}}",
+                                                  trialParameters: ["x"], script: Self.quadratic, parallel: 1, maxTrials: 2))
+            let invalid = try await harness.finished("bad-range", seconds: 10)
+            let range = K.condition(invalid, "Failed")?.field("message") ?? ""
+            #expect(range.hasPrefix("Experiment is invalid: spec.parameters[0].feasibleSpace") && !range.contains("spec.parameters: "), "\(range)")
             let expected = [
                 ("cmaes-one", "Suggestion has failed: Validation failed: CMA-ES only supports two or more dimensional continuous search space."),
                 ("grid-nostep", "Suggestion has failed: Validation failed: failed to validate parameters([x]): Param x step is nil; For discrete search space, all parameters must include step"),
