@@ -60,7 +60,7 @@ let package = Package(
         // The InferenceService controller's router (Serving/) serves HTTP with Hummingbird and forwards with
         // AsyncHTTPClient; Project gives it kf.yaml's image mappings (where MLServer is installed).
         .target(name: "LocalControllers", dependencies: [
-            "Cluster", "LocalCluster", "Project", "Resources", "Templates",
+            "Cluster", "LocalCluster", "Project", "Resources", "Templates", "Tuning",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
