@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // kf-local's controllers (Job, Deployment, ReplicaSet, Endpoints, the Service proxy) and the framework the
         // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
-        .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources"]),
+        .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources", "Tuning"]),
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [

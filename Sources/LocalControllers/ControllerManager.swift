@@ -78,11 +78,12 @@ public struct ControllerManager: LocalAgent {
     public let makers: [ControllerMaker]
 
     /// The built-in controllers: Job, Deployment, ReplicaSet, Endpoints (with EndpointSlices), the Service proxy,
-    /// and the Training Operator kinds (PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob, MPIJob).
+    /// the Training Operator kinds (PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob, MPIJob), and Katib's
+    /// Experiment, Suggestion and Trial.
     public static let builtin: [ControllerMaker] = [
         JobController.make, DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
         ServiceProxy.make,
-    ] + TrainingJobController.makers
+    ] + TrainingJobController.makers + [ExperimentController.make, SuggestionController.make, TrialController.make]
 
     public init(makers: [ControllerMaker] = ControllerManager.builtin) {
         self.makers = makers
