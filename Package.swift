@@ -61,7 +61,7 @@ let package = Package(
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
+            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Tuning", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [

@@ -84,14 +84,18 @@ public struct Experiments: Sendable {
                 throw ActionError.experimentFailed(name: reference.name, reason: "", message: "it was deleted while kf waited")
             }
             let experiment = ExperimentStatus(object)
-            let trials = try await trials(of: reference.name, namespace: reference.namespace)
+            let trials = try await self.trials(of: reference.name, namespace: reference.namespace)
             let snapshot = TuneSnapshot(experiment: experiment, trials: trials)
             if snapshot != last {
                 observe(snapshot)
                 last = snapshot
             }
             if experiment.phase == .failed {
-                throw ActionError.experimentFailed(name: reference.name, reason: experiment.reason, message: experiment.message)
+                var message = experiment.message
+                if let trial = trials.first(where: { $0.phase == .metricsUnavailable }) ?? trials.first(where: { $0.phase == .failed }) {
+                    message += (message.isEmpty ? "" : "; ") + "trial \(trial.name) is \(trial.phase.rawValue)" + (trial.message.isEmpty ? "" : ": \(trial.message)")
+                }
+                throw ActionError.experimentFailed(name: reference.name, reason: experiment.reason, message: message)
             }
             if experiment.phase == .succeeded {
                 guard experiment.bestValue != nil else {

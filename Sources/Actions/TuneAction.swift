@@ -118,7 +118,8 @@ public struct TuneAction: Sendable {
     public enum Outcome: Sendable {
         /// --dry-run=client: the Experiment that would be created.
         case rendered(Value)
-        /// The experiment exists; `files` are the manifests written; `final` is its end state when waited for.
+        /// The experiment exists; `files` are the manifests written (also reported through `progress` as soon as the
+        /// experiment is created); `final` is its end state when waited for.
         case created(ObjectReference, files: [String], final: ExperimentStatus?)
     }
 
@@ -183,6 +184,7 @@ public struct TuneAction: Sendable {
         }
         _ = try await client.create(experiment, dryRun: dryRun == .server, fieldManager: "kf")
         created(reference)
+        if !files.isEmpty { progress("wrote " + files.joined(separator: ", ")) }
         guard wait, dryRun == .none else { return .created(reference, files: files, final: nil) }
         let final = try await Experiments(client: client).wait(reference, timeout: timeout, observe: observe ?? { _ in })
         return .created(reference, files: files, final: final)

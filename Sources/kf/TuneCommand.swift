@@ -203,8 +203,7 @@ struct TuneRunCommand: AsyncParsableCommand {
             case .name: out.line(kubectlName(try ObjectReference(experiment)))
             default: out.writeBytes(try KustomizeEmitter.emit([experiment]))
             }
-        case let .created(reference, files, final):
-            if !files.isEmpty, !names { err.line("wrote " + files.joined(separator: ", ")) }
+        case let .created(reference, _, final):
             if let final { out.line(TuneFormat.finalLine(reference.name, final)) }
         }
     }
@@ -509,7 +508,10 @@ enum TuneFormat {
             } else {
                 lines.append("best so far: none yet")
             }
-            if !snapshot.trials.isEmpty { lines += trialTable(snapshot.experiment, snapshot.trials) }
+            // The latest trials only, so the table fits a terminal and redraws in place.
+            let shown = snapshot.trials.suffix(20)
+            if shown.count < snapshot.trials.count { lines.append("(\(snapshot.trials.count - shown.count) earlier trials: kf tune trials \(snapshot.experiment.name))") }
+            if !shown.isEmpty { lines += trialTable(snapshot.experiment, Array(shown)) }
             let previous = drawn.swapLineCount(lines.count)
             // Up to the first line drawn last time, clear to the end of the screen, draw again.
             out.write((previous > 0 ? "\u{1B}[\(previous)F\u{1B}[J" : "") + lines.joined(separator: "\n") + "\n")
