@@ -92,7 +92,10 @@ public struct Experiments: Sendable {
             }
             if experiment.phase == .failed {
                 var message = experiment.message
-                if let trial = trials.first(where: { $0.phase == .metricsUnavailable }) ?? trials.first(where: { $0.phase == .failed }) {
+                // The trial's own message (for missing metrics: the lines the collector saw and its regex), unless
+                // Katib's message already quotes a trial.
+                if let trial = trials.first(where: { $0.phase == .metricsUnavailable }) ?? trials.first(where: { $0.phase == .failed }),
+                   !trials.contains(where: { message.contains($0.name) }) {
                     message += (message.isEmpty ? "" : "; ") + "trial \(trial.name) is \(trial.phase.rawValue)" + (trial.message.isEmpty ? "" : ": \(trial.message)")
                 }
                 throw ActionError.experimentFailed(name: reference.name, reason: experiment.reason, message: message)

@@ -169,7 +169,17 @@ public struct TuneAction: Sendable {
         let client = try await connection.client(logger: logger)
         let reference = try ObjectReference(experiment)
         try await Experiments.requireKinds(client, trialSpec: experiment[path: ["spec", "trialTemplate", "trialSpec"]])
-        if try await client.get(reference) != nil {
+        let existing: Value?
+        do {
+            existing = try await client.get(reference)
+        } catch {
+            // Discovery may answer from its cache; the server's answer decides.
+            if case .unknownKind = error {
+                throw ActionError.kindNotInstalled(kind: reference.kind, apiVersion: reference.apiVersion, component: Experiments.katib)
+            }
+            throw error
+        }
+        if existing != nil {
             throw ActionError.jobExists(kind: "Experiment", name: reference.name, namespace: reference.namespace ?? client.config.namespace, verb: "tune")
         }
         try await ProjectNamespace.ensure(client, reference.namespace ?? client.config.namespace, project: project,

@@ -547,7 +547,9 @@ private final class LockedState: @unchecked Sendable {
                     lines.append("trial \(trial.name) \(trial.phase.rawValue): \(parameters)")
                 default:
                     var line = "trial \(trial.name) \(trial.phase.rawValue)"
-                    if let value = trial.value(of: experiment.metric, strategy: experiment.strategy) { line += ": \(experiment.metric)=\(value)" }
+                    if let value = trial.value(of: experiment.metric, strategy: experiment.strategy), value != "unavailable" {
+                        line += ": \(experiment.metric)=\(value)"
+                    }
                     if trial.phase != .succeeded, !trial.message.isEmpty { line += ": \(trial.message)" }
                     lines.append(line)
                 }

@@ -84,15 +84,15 @@ import Testing
             try? FileManager.default.removeItem(atPath: base)
         }
         let started = Date()
-        let run = try KfBinary.run(["tune", "quad", "--objective", "minimize", "--metric", "loss", "--param", "x=double:0:1",
+        let quad = try KfBinary.run(["tune", "quad", "--objective", "minimize", "--metric", "loss", "--param", "x=double:0:1",
                                     "--algorithm", "tpe", "--setting", "random_state=3", "--max-trials", "8", "--parallel", "4",
                                     "--image", "python:3.12", "--wait", "--timeout", "120", "--"] + Self.quadratic, in: root)
-        #expect(run.status == 0, "\(run.stderr)")
-        let lines = run.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "experiment.kubeflow.org/quad created", "\(run.stdout)")
-        #expect(lines.last?.hasPrefix("quad: Succeeded in ") == true && lines.last?.contains("; best trial quad-") == true, "\(run.stdout)")
-        #expect(run.stderr.contains("wrote manifests/tune/base/experiment/experiment.yaml, manifests/tune/base/experiment/kustomization.yaml, manifests/tune/quad/kustomization.yaml, manifests/tune/quad/experiment.yaml"), "\(run.stderr)")
-        #expect(run.stderr.contains("best so far: quad-"), "\(run.stderr)")
+        #expect(quad.status == 0, "\(quad.stderr)")
+        let lines = quad.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "experiment.kubeflow.org/quad created", "\(quad.stdout)")
+        #expect(lines.last?.hasPrefix("quad: Succeeded in ") == true && lines.last?.contains("; best trial quad-") == true, "\(quad.stdout)")
+        #expect(quad.stderr.contains("wrote manifests/tune/base/experiment/experiment.yaml, manifests/tune/base/experiment/kustomization.yaml, manifests/tune/quad/kustomization.yaml, manifests/tune/quad/experiment.yaml"), "\(quad.stderr)")
+        #expect(quad.stderr.contains("best so far: quad-"), "\(quad.stderr)")
         let built = try KfBinary.run(["build", "manifests/tune/quad"], in: root)
         #expect(built.stdout.contains("kind: Experiment") && built.stdout.contains("name: quad"), "\(built.stdout)")
 
