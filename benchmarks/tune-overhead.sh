@@ -28,7 +28,8 @@ now() { date +%s.%N; }
 start=$(now)
 "$kf" tune overhead --objective minimize --metric loss --algorithm random --setting random_state=1 \
     --param 'x=double:0:1' --max-trials "$trials" --parallel "$parallel" --max-failed 0 \
-    --image python:3.12 --wait --timeout 3600 -- python3 -c 'print("loss=${trialParameters.x}")' >/dev/null
+    --image python:3.12 --wait --timeout 3600 -- python3 -c 'print("loss=${trialParameters.x}")' \
+    >"$work/tune.out" 2>"$work/tune.err" || { cat "$work/tune.err" >&2; exit 1; }
 end=$(now)
 seconds=$(echo "$end - $start" | bc)
 succeeded=$("$kf" tune list -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["trialsSucceeded"])')
