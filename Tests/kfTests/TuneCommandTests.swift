@@ -118,6 +118,14 @@ import Testing
         #expect(logs.stdout == String(format: "loss=%.6f\n", loss), "\(logs.stdout)\(logs.stderr)")
         let named = try KfBinary.run(["tune", "logs", "quad", "--trial", trialName], in: root)
         #expect(named.stdout == logs.stdout)
+        // --watch off a terminal: plain lines, one per trial and per new best, then the result.
+        let watched = try KfBinary.run(["tune", "wait", "quad", "--watch"], in: root)
+        #expect(watched.status == 0, "\(watched.stderr)")
+        let watchedLines = watched.stdout.split(separator: "\n").map(String.init)
+        #expect(watchedLines.filter { $0.hasPrefix("trial quad-") && $0.contains(" Succeeded: loss=") }.count == 8, "\(watched.stdout)")
+        #expect(watchedLines.contains { $0.hasPrefix("best so far: \(trialName) loss=") }, "\(watched.stdout)")
+        #expect(!watched.stdout.contains("\u{1B}["), "no cursor movement off a terminal")
+        #expect(watchedLines.last?.hasPrefix("quad: Succeeded in ") == true, "\(watched.stdout)")
 
         // A trial command that fails: max-failed ends the experiment, and --wait's exit code says so.
         let failing = try KfBinary.run(["tune", "fails", "--objective", "minimize", "--metric", "loss", "--param", "x=double:0:1",
