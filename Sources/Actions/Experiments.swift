@@ -15,7 +15,8 @@ public struct Experiments: Sendable {
     /// Errors naming what to install when the cluster serves no Experiment, or not the trial's kind.
     static func requireKinds(_ client: ClusterClient, trialSpec: Value?) async throws {
         var needed = [(KatibExperiment.apiVersion, KatibExperiment.kind, katib)]
-        if let apiVersion = trialSpec?["apiVersion"]?.text, let kind = trialSpec?["kind"]?.text {
+        // The trial's kind when a Kubeflow component serves it (batch/v1 Job is Kubernetes' own).
+        if let apiVersion = trialSpec?["apiVersion"]?.text, let kind = trialSpec?["kind"]?.text, apiVersion.contains("kubeflow.org/") {
             needed.append((apiVersion, kind, TrainingJobs.component(for: kind)))
         }
         for (apiVersion, kind, component) in needed {
