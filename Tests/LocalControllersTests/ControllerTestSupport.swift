@@ -13,8 +13,11 @@ final class ControllerHarness: @unchecked Sendable {
     let kubeconfig: URL
     /// The test's own client (released at stop, so its pooled connections close and the server stops at once).
     private(set) var client: ClusterClient!
-    let manager: Task<Void, Never>
+    private(set) var manager: Task<Void, Never>
     let kubelet: FakeKubelet
+    private let makers: [ControllerMaker]
+    private let agents: [any LocalAgent]
+    private let agentContext: LocalAgentContext
 
     static let packageRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
@@ -44,8 +47,15 @@ final class ControllerHarness: @unchecked Sendable {
         let state = directory
         manager = Task { await ControllerManager(makers: makers).run(client: managerClient, stateDirectory: state) }
         kubelet = FakeKubelet(client: client)
-        let context = LocalAgentContext(projectRoot: directory, stateDirectory: directory, kubeconfigPath: kubeconfig.path,
-                                        endpoint: LocalEndpoint(url: http.url, token: token, kubeconfigPath: kubeconfig.path))
+        self.makers = makers
+        self.agents = agents
+        agentContext = LocalAgentContext(projectRoot: directory, stateDirectory: directory, kubeconfigPath: kubeconfig.path,
+                                         endpoint: LocalEndpoint(url: http.url, token: token, kubeconfigPath: kubeconfig.path))
+        startAgents()
+    }
+
+    private func startAgents() {
+        let context = agentContext
         for agent in agents {
             agentTasks.append(Task {
                 do { try await agent.run(context) } catch is CancellationError {} catch {
@@ -53,6 +63,21 @@ final class ControllerHarness: @unchecked Sendable {
                 }
             })
         }
+    }
+
+    /// Stops the controllers and the agents and starts new ones against the same store, as a restart of kf-local
+    /// does (the API server's state stays; everything in memory is lost).
+    func restartControllers() async throws {
+        for task in agentTasks { task.cancel() }
+        for task in agentTasks { await task.value }
+        agentTasks = []
+        manager.cancel()
+        await manager.value
+        let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: kubeconfig.path), environment: [:])
+        let managerClient = ClusterClient(config: config, requestTimeout: .seconds(20))
+        let (makers, state) = (self.makers, directory)
+        manager = Task { await ControllerManager(makers: makers).run(client: managerClient, stateDirectory: state) }
+        startAgents()
     }
 
     func stop() async {

@@ -11,8 +11,9 @@ import Tuning
 ///   trial by the objective metric's strategy), startTime, completionTime;
 /// - up to parallelTrialCount active trials: it raises the Suggestion's `spec.requests` (the Suggestion, named as
 ///   the Experiment, is created on first need) and creates a Trial for every suggestion that has none yet.
-/// Running trials of a finished Experiment run to their end, as in Katib. Everything it needs is in the API, so a
-/// restarted kf-local carries on where it stopped.
+/// Running trials of a finished Experiment run to their end, as in Katib. A LongRunning or FromVolume Experiment
+/// that ended at maxTrialCount restarts (condition Restarting, ExperimentRestarting) when maxTrialCount is raised.
+/// Everything it needs is in the API, so a restarted kf-local carries on where it stopped.
 public struct ExperimentController: Reconciler {
     let client: ClusterClient
     let experiments: Informer
@@ -46,7 +47,16 @@ public struct ExperimentController: Reconciler {
             try await write(experiment, status)
             return .done
         }
-        let finished = conditions.isTrue("Succeeded") || conditions.isTrue("Failed")
+        var finished = conditions.isTrue("Succeeded") || conditions.isTrue("Failed")
+        // Katib's restart: a LongRunning (or FromVolume) Experiment that ended at maxTrialCount carries on when
+        // maxTrialCount is raised above its trials.
+        if conditions.isTrue("Succeeded"), conditions.find("Succeeded")?.field("reason") == "ExperimentMaxTrialsReached",
+           ["LongRunning", "FromVolume"].contains(experiment.field("spec", "resumePolicy") ?? "Never"),
+           let maxTrials = experiment.integer("spec", "maxTrialCount"), maxTrials > status.integer("trials") ?? 0 {
+            conditions.items.removeAll { ["Succeeded", "Failed"].contains($0.field("type")) }
+            conditions.set("Restarting", true, reason: "ExperimentRestarting", message: "Experiment is restarted", now: now)
+            finished = false
+        }
         let spec: ExperimentSpec
         do {
             spec = try ExperimentSpec(experiment)
@@ -104,6 +114,10 @@ public struct ExperimentController: Reconciler {
         // Katib's ReconcileTrials: keep parallelTrialCount trials active, within maxTrialCount.
         let parallel = spec.parallelTrialCount
         let active = summary.active
+        if active > parallel {
+            try await deleteTrials(owned, count: active - parallel, suggestion: suggestion)
+            return .done
+        }
         guard active < parallel else { return .done }
         var required = parallel
         if let maxTrials = spec.maxTrialCount {
@@ -159,6 +173,25 @@ public struct ExperimentController: Reconciler {
         return nil
     }
 
+    /// Katib's deleteTrials, when parallelTrialCount was lowered: the newest active trials go, and their
+    /// suggestions leave the Suggestion (requests and status) so they are not made again.
+    private func deleteTrials(_ trials: [Value], count: Int, suggestion: Value?) async throws {
+        let ended = ["Killed", "Failed", "Succeeded", "EarlyStopped", "MetricsUnavailable"]
+        let active = trials.filter { trial in !ended.contains { KatibConditions(trial).isTrue($0) } }
+        let victims = Array(active.reversed().prefix(count))
+        for trial in victims { try await client.deleteObject(trial) }
+        guard let suggestion else { return }
+        let gone = Set(victims.compactMap { $0.field("metadata", "name") })
+        let kept = (suggestion[path: ["status", "suggestions"]]?.sequence ?? []).filter { !gone.contains($0.field("name") ?? "") }
+        let patched = try await client.mergePatch(suggestion, .fields([("spec", .fields([("requests", .int(kept.count))]))]),
+                                                  fieldManager: fieldManager)
+        try await client.updateStatus(patched, fieldManager: fieldManager) { current throws(ControllerError) in
+            let remaining = (current[path: ["status", "suggestions"]]?.sequence ?? []).filter { !gone.contains($0.field("name") ?? "") }
+            return current.setting(["status", "suggestions"], to: .sequence(remaining))
+                .setting(["status", "suggestionCount"], to: .int(remaining.count))
+        }
+    }
+
     private func createTrial(_ experiment: Value, spec: ExperimentSpec, assignment: Value, name: String, namespace: String) async throws {
         let parameters = (assignment["parameterAssignments"]?.sequence ?? []).compactMap { item -> (name: String, value: String)? in
             guard let n = item.field("name"), let v = item.field("value") else { return nil }
@@ -170,8 +203,15 @@ public struct ExperimentController: Reconciler {
         objective.assign(["metricStrategies"], .sequence(spec.metricStrategies.map {
             .fields([("name", .string($0.name)), ("value", .string($0.value))])
         }))
-        var labels = [(Katib.experimentLabel, experiment.field("metadata", "name") ?? "")]
-        labels += assignment.stringMap("labels")
+        // Katib's TrialLabels: the Experiment's labels, the experiment label, then the suggestion's.
+        var merged: [(String, String)] = []
+        func put(_ key: String, _ value: String) {
+            if let i = merged.firstIndex(where: { $0.0 == key }) { merged[i].1 = value } else { merged.append((key, value)) }
+        }
+        for (k, v) in experiment.stringMap("metadata", "labels") { put(k, v) }
+        put(Katib.experimentLabel, experiment.field("metadata", "name") ?? "")
+        for (k, v) in assignment.stringMap("labels") { put(k, v) }
+        let labels = merged
         let template = spec.trialTemplate
         let trial = Value.fields([
             ("apiVersion", .string(Katib.apiVersion)), ("kind", .string("Trial")),

@@ -278,7 +278,10 @@ public struct ExperimentSpec: Sendable {
                 list: (space["list"]?.sequence ?? []).compactMap(\.text), distribution: distribution)))
         }
         self.parameters = parameters
-        do { _ = try SearchSpace(parameters) } catch {
+        do { _ = try SearchSpace(parameters) } catch let error as TuningError {
+            if case let .invalidParameter(path, message) = error { throw KatibSpecError(field: path, reason: message) }
+            throw KatibSpecError(field: "spec.parameters", reason: error.description)
+        } catch {
             throw KatibSpecError(field: "spec.parameters", reason: "\(error)")
         }
         // Template and collector.

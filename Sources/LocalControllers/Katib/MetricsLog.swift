@@ -5,6 +5,10 @@ import Resources
 public struct MetricReport: Sendable, Equatable {
     public var name: String
     public var value: String
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Metrics read from a trial's output as Katib's StdOut and File collectors read them: each TEXT line is matched

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Resources
+import Synchronization
 import Tuning
 
 /// Katib's Trial controller (v0.19, pkg/controller.v1beta1/trial) with the metrics collector's part on kf-local:
@@ -28,6 +29,9 @@ public struct TrialController: Reconciler {
     let fieldManager: String
     /// How often a running trial is looked at (its run's state, and its metrics when it has early-stopping rules).
     let pollInterval: Duration
+    /// The runs this controller made, by trial (so a run made from a stale cache just as its trial was deleted,
+    /// which the garbage collector has already passed over, is deleted too).
+    let runs = RunLedger()
 
     public static func make(_ context: ControllerContext) -> Controller {
         let trials = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Trial")
@@ -49,6 +53,16 @@ public struct TrialController: Reconciler {
         guard trials.hasSynced else { return .requeueAfter(.seconds(1)) }
         guard let trial = trials.get(key), trial.uid != nil else {
             if let folder = metricsFolder(key) { try? FileManager.default.removeItem(at: folder) }
+            if let (reference, uid) = runs.take(key) {
+                let run: Value?
+                do { run = try await client.get(reference) } catch {
+                    runs.put(key, reference, uid)
+                    throw ControllerError.api(operation: "reading", object: "\(reference.kind) \(key)", underlying: error)
+                }
+                if let run, OwnerReferences.controllerOf(run)?.field("uid") == uid, !run.isDeleting {
+                    try await client.deleteObject(run, propagation: .background)
+                }
+            }
             return .done
         }
         if trial.isDeleting { return .done }
@@ -91,6 +105,13 @@ public struct TrialController: Reconciler {
         }
         guard let job = existing, !job.isDeleting else {
             if existing == nil {
+                // The cache may be behind a deletion of the trial: make the run only for a trial that still exists.
+                let fresh: Value?
+                do { fresh = try await client.get(ObjectReference(trial)) } catch {
+                    throw ControllerError.api(operation: "reading", object: "Trial \(key)", underlying: error)
+                }
+                guard let fresh, fresh.uid == trial.uid, !fresh.isDeleting else { return .done }
+                runs.put(key, reference, trial.uid ?? "")
                 run.assign(["metadata", "name"], .string(key.name))
                 run.assign(["metadata", "namespace"], .string(key.namespace))
                 run = OwnerReferences.adding(OwnerReferences.controller(trial), to: run)
@@ -102,9 +123,14 @@ public struct TrialController: Reconciler {
                                                                  directory: (path as NSString).deletingLastPathComponent, folder: folder.path)
                 }
                 do { _ = try await client.create(run, fieldManager: fieldManager) } catch {
-                    if error.status?.code != 409 {
+                    // The server refusing the run spec fails the trial; anything passing (a cancelled or broken
+                    // connection, a kind not served yet) is retried.
+                    if let code = error.status?.code, code != 409, (400..<500).contains(code), !Task.isCancelled {
                         return try await fail(trial, &status, &conditions, reason: "TrialFailed",
                                               message: "Trial has failed: cannot create its \(kind): \(error)")
+                    }
+                    if error.status?.code != 409 {
+                        throw ControllerError.api(operation: "creating", object: "\(kind) \(key)", underlying: error)
                     }
                 }
             }
@@ -208,9 +234,13 @@ public struct TrialController: Reconciler {
                 for try await line in client.logs(pod: name, namespace: key.namespace, options: LogOptions(container: container)) {
                     lines.append(line)
                 }
+            } catch let error as ClusterError {
+                // A Pod not started yet, or gone: its log is not there to read. Anything else is retried, so a
+                // passing failure never turns into MetricsUnavailable.
+                if let code = error.status?.code, (400..<500).contains(code) { continue }
+                throw ControllerError.api(operation: "reading the log of", object: "Pod \(key.namespace)/\(name)", underlying: error)
             } catch {
-                // A Pod not started yet, or gone: its log is not there to read.
-                continue
+                throw ControllerError.invalidSpec(object: "Pod \(key.namespace)/\(name)", field: "log", reason: "\(error)")
             }
         }
         let source = names.isEmpty
@@ -313,5 +343,18 @@ public struct TrialController: Reconciler {
             }
             return current.setting(["status"], to: stamped)
         }
+    }
+}
+
+/// The run object each trial's controller made, with the trial's uid.
+final class RunLedger: Sendable {
+    private let entries = Mutex<[NamespacedName: (ObjectReference, String)]>([:])
+
+    func put(_ key: NamespacedName, _ reference: ObjectReference, _ uid: String) {
+        entries.withLock { $0[key] = (reference, uid) }
+    }
+
+    func take(_ key: NamespacedName) -> (ObjectReference, String)? {
+        entries.withLock { $0.removeValue(forKey: key) }
     }
 }
