@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Manifests", dependencies: ["Resources", "Git"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
-        .target(name: "Workloads", dependencies: ["Manifests", "Resources", "Templates"]),
+        .target(name: "Workloads", dependencies: ["Manifests", "Resources", "Templates", "Tuning"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
         // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
         .target(name: "Tuning", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
@@ -69,7 +69,7 @@ let package = Package(
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
+            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Tuning", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates", "Tuning"]),
     ],
     swiftLanguageModes: [.v6]
 )

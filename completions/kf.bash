@@ -173,13 +173,13 @@ _kf() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|build|apply|delete|train|version|local|completion|help)
+    init|build|apply|delete|train|tune|version|local|completion|help)
         # Offer subcommand argument completions
         "_kf_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init build apply delete train version local completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init build apply delete train tune version local completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -585,6 +585,311 @@ _kf_train_delete() {
     '--kind')
         return
         ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_tune() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __kf_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    run|list|status|trials|best|logs|wait|delete)
+        # Offer subcommand argument completions
+        "_kf_tune_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'run list status trials best logs wait delete' -- "${cur}"))
+        ;;
+    esac
+}
+
+_kf_tune_run() {
+    repeating_flags=()
+    non_repeating_flags=(--wait --watch -v --verbose --no-color --version -h --help)
+    repeating_options=(--additional-metric --metric-strategy --setting --param --early-stopping-setting --metrics-format --env)
+    non_repeating_options=(-f --filename --objective --metric --goal --algorithm --max-trials --parallel --max-failed --early-stopping --collector --trial-kind --image --workers --cpu --memory --gpus --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-f'|'--filename')
+        __kf_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
+        return
+        ;;
+    '--objective')
+        return
+        ;;
+    '--metric')
+        return
+        ;;
+    '--goal')
+        return
+        ;;
+    '--additional-metric')
+        return
+        ;;
+    '--metric-strategy')
+        return
+        ;;
+    '--algorithm')
+        return
+        ;;
+    '--setting')
+        return
+        ;;
+    '--param')
+        return
+        ;;
+    '--max-trials')
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--max-failed')
+        return
+        ;;
+    '--early-stopping')
+        return
+        ;;
+    '--early-stopping-setting')
+        return
+        ;;
+    '--collector')
+        return
+        ;;
+    '--metrics-format')
+        return
+        ;;
+    '--trial-kind')
+        return
+        ;;
+    '--image')
+        return
+        ;;
+    '--workers')
+        return
+        ;;
+    '--cpu')
+        return
+        ;;
+    '--memory')
+        return
+        ;;
+    '--gpus')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--dry-run')
+        __kf_add_completions -W 'none'$'\n''client'$'\n''server'
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_tune_list() {
+    repeating_flags=()
+    non_repeating_flags=(-a --all-namespaces -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_tune_status() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_tune_trials() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_tune_best() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_tune_logs() {
+    repeating_flags=()
+    non_repeating_flags=(-f --follow -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--trial --tail --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--trial')
+        return
+        ;;
+    '--tail')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_tune_wait() {
+    repeating_flags=()
+    non_repeating_flags=(--watch -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--timeout --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--timeout')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_tune_delete() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
     '--kubeconfig')
         __kf_add_completions -f
         return

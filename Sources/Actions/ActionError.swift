@@ -28,6 +28,16 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case registerNeedsFlags
     case noArtifact(folder: String, job: String)
     case unreadableInput(path: String, reason: String)
+    case notOneExperiment(path: String, found: Int)
+    case notAnExperiment(path: String, kind: String)
+    case experimentNotFound(name: String, namespace: String)
+    case experimentFailed(name: String, reason: String, message: String)
+    /// The experiment ended without any trial reporting the objective metric; `detail` says why, from the trials.
+    case experimentWithoutResult(name: String, metric: String, detail: String)
+    case experimentTimedOut(name: String, seconds: Int, phase: String, summary: String)
+    case trialNotFound(experiment: String, trial: String)
+    case noBestTrial(experiment: String)
+    case noTrialPods(trial: String, selector: String)
 
     public var description: String {
         switch self {
@@ -69,6 +79,24 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(path) holds \(found) objects; `kf train -f` takes a file with exactly one training job"
         case let .notATrainingJob(path, kind):
             return "\(path): \(kind) is not a training job; expected kubeflow.org/v1 PyTorchJob, TFJob, XGBoostJob, MPIJob, JAXJob or PaddleJob, or trainer.kubeflow.org/v1alpha1 TrainJob"
+        case let .notOneExperiment(path, found):
+            return "\(path) holds \(found) objects; `kf tune -f` takes a file with exactly one Katib Experiment"
+        case let .notAnExperiment(path, kind):
+            return "\(path): \(kind) is not a Katib Experiment; expected kubeflow.org/v1beta1 Experiment"
+        case let .experimentNotFound(name, namespace):
+            return "no experiment named \(name) in namespace \(namespace); `kf tune list` shows them"
+        case let .experimentFailed(name, reason, message):
+            return "experiment \(name) failed" + (reason.isEmpty ? "" : " (\(reason))") + (message.isEmpty ? "" : ": \(message)")
+        case let .experimentWithoutResult(name, metric, detail):
+            return "experiment \(name) ended without a trial that reported \(metric): \(detail)"
+        case let .experimentTimedOut(name, seconds, phase, summary):
+            return "experiment \(name) did not finish within \(seconds) s (it is \(phase), \(summary)); wait longer with `kf tune wait \(name) --timeout SECONDS`"
+        case let .trialNotFound(experiment, trial):
+            return "experiment \(experiment) has no trial named \(trial); `kf tune trials \(experiment)` lists them"
+        case let .noBestTrial(experiment):
+            return "experiment \(experiment) has no best trial yet; pass --trial NAME (`kf tune trials \(experiment)` lists them)"
+        case let .noTrialPods(trial, selector):
+            return "trial \(trial) has no Pods (looked for \(selector)); a trial's Pods are kept only with spec.trialTemplate.retain: true, which kf's template sets"
         case let .noPods(job, which):
             return "job \(job) has no Pods\(which) yet; see `kf train status \(job)`, or add -f to wait for them"
         case let .namespaceMissing(namespace):

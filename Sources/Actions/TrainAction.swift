@@ -184,7 +184,8 @@ public struct TrainAction: Sendable {
             throw ActionError.jobExists(kind: reference.kind, name: reference.name, namespace: reference.namespace ?? "default", verb: "train")
         }
         if reference.kind == "TrainJob" { try await requireRuntime(client, job: job, namespace: reference.namespace ?? client.config.namespace) }
-        try await ensureNamespace(client, reference.namespace ?? client.config.namespace, progress: progress)
+        try await ProjectNamespace.ensure(client, reference.namespace ?? client.config.namespace, project: project,
+                                          serverDryRun: dryRun == .server, progress: progress)
         if let outputFolder, dryRun == .none { try TrainRegistration.prepare(outputFolder) }
         var files: [String] = []
         if dryRun == .none, project != nil, let generated { files = try write(generated.manifests, baseFiles: generated.baseFiles) }
@@ -272,55 +273,17 @@ public struct TrainAction: Sendable {
         return job
     }
 
-    /// The project's own namespace is created when missing (its manifests declare it; `kf apply` would create it
-    /// too); any other missing namespace is an error, as kubectl's.
-    private func ensureNamespace(_ client: ClusterClient, _ namespace: String,
-                                 progress: @Sendable (String) -> Void) async throws {
-        let reference = ObjectReference(apiVersion: "v1", kind: "Namespace", name: namespace)
-        guard try await client.get(reference) == nil else { return }
-        guard namespace == project?.file.namespace else { throw ActionError.namespaceMissing(namespace: namespace) }
-        if dryRun == .server { return }
-        _ = try await client.create(.mapping(Mapping([
-            ("apiVersion", .string("v1")), ("kind", .string("Namespace")),
-            ("metadata", .mapping(Mapping([("name", .string(namespace))]))),
-        ])), fieldManager: "kf")
-        progress("namespace/\(namespace) created (the project's namespace)")
-    }
-
     /// The project's copy of the base, when it has one: once written it is the user's to change.
     private func existingBase(_ manifests: TrainingManifests) throws -> [String: String]? {
-        guard let root = project?.root else { return nil }
-        let folder = URL(fileURLWithPath: root).appending(path: "manifests/" + manifests.baseFolder)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return nil }
-        var files: [String: String] = [:]
-        for name in names where !name.hasPrefix(".") {
-            let path = folder.appending(path: name).path
-            do {
-                files[name] = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ActionError.unreadableManifest(path: path, reason: (error as NSError).localizedDescription)
-            }
-        }
-        return files
+        try ProjectManifests.existingBase(root: project?.root, folder: manifests.baseFolder)
     }
 
     /// Writes the base (when the project has none yet) and the job's overlay; returns the paths written.
     private func write(_ manifests: TrainingManifests, baseFiles: [String: String]) throws -> [String] {
         guard let root = project?.root else { return [] }
-        var written: [String] = []
-        let base = "manifests/" + manifests.baseFolder
-        if !FileManager.default.fileExists(atPath: root + "/" + base) {
-            for (name, text) in baseFiles.sorted(by: { $0.key < $1.key }) {
-                try FileWriter.write(text, to: root + "/" + base + "/" + name)
-                written.append(base + "/" + name)
-            }
-        }
-        let overlay = "manifests/" + manifests.overlayFolder
-        for file in try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)) {
-            try FileWriter.write(file.text, to: root + "/" + overlay + "/" + file.name)
-            written.append(overlay + "/" + file.name)
-        }
-        return written
+        return try ProjectManifests.write(root: root, baseFolder: manifests.baseFolder, baseFiles: baseFiles,
+                                          overlayFolder: manifests.overlayFolder,
+                                          overlayFiles: try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)))
     }
 }
 
