@@ -495,10 +495,25 @@ extension TrainingJobs {
                 let container = containers.contains(mainContainer) ? mainContainer : containers.first
                 let podName = pod[path: ["metadata", "name"]]?.text ?? ""
                 let namespace = pod[path: ["metadata", "namespace"]]?.text
-                let stream = client.logs(pod: podName, namespace: namespace,
-                                         options: LogOptions(container: container, follow: follow, tailLines: tailLines))
+                let options = LogOptions(container: container, follow: follow, tailLines: tailLines)
+                let client = self.client
                 group.addTask {
-                    for try await line in stream { emit(prefixed ? prefix : nil, line) }
+                    // Following, a replica whose container has not started yet is waited for (as kubectl's
+                    // `logs -f` would be re-run), for up to two minutes, instead of ending its stream empty.
+                    var waits = 0
+                    while true {
+                        do {
+                            for try await line in client.logs(pod: podName, namespace: namespace, options: options) {
+                                emit(prefixed ? prefix : nil, line)
+                            }
+                            return
+                        } catch let error as ClusterError {
+                            guard follow, waits < 480, case let .api(_, _, status, _) = error, status.code == 400,
+                                  status.message.contains("is waiting to start") else { throw error }
+                            waits += 1
+                            try await Task.sleep(for: .milliseconds(250))
+                        }
+                    }
                 }
             }
             try await group.waitForAll()
