@@ -157,6 +157,8 @@ extension OpenAPIFacts {
 
     // MARK: Schemas
 
+    static let quantity = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+
     enum Dialect {
         case v2, v3
         var prefix: String { self == .v2 ? "#/definitions/" : "#/components/schemas/" }
@@ -192,6 +194,11 @@ extension OpenAPIFacts {
     static func schema(definition name: String, dialect: Dialect, gvks: [(group: String, version: String, kind: String)] = []) -> Value? {
         guard let definition = parsed.definitions[name] else { return nil }
         var value = schema(definition.type, dialect: dialect, description: definition.description, extensions: definition.extensions)
+        if dialect == .v3 && name == quantity {
+            // OpenAPI v3 says what a Quantity is as the API server publishes it: a string or a number.
+            value.set(["type"], nil)
+            value.set(["oneOf"], .sequence([.object([("type", .string("string"))]), .object([("type", .string("number"))])]))
+        }
         if !definition.properties.isEmpty {
             var properties = Mapping()
             for property in definition.properties {

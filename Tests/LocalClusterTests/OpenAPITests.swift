@@ -18,7 +18,7 @@ struct OpenAPITests {
             let resources = try await server.kubectl("explain", "pod.spec.containers.resources")
             #expect(resources.ok, "\(resources.stderr)")
             #expect(resources.stdout.contains("FIELD: resources <ResourceRequirements>"), "\(resources.stdout.prefix(600))")
-            #expect(resources.stdout.contains("limits\t<map[string]"), "\(resources.stdout)")
+            #expect(resources.stdout.contains("limits\t<map[string]Quantity>"), "\(resources.stdout)")
             let ports = try await server.kubectl("explain", "service.spec.ports.targetPort")
             #expect(ports.ok && ports.stdout.contains("IntOrString"), "\(ports.stdout) \(ports.stderr)")
             let crd = try await server.kubectl("explain", "pytorchjob.spec.runPolicy.cleanPodPolicy")
