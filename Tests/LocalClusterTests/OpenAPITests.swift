@@ -175,6 +175,59 @@ struct OpenAPITests {
         }
     }
 
+    /// The protobuf v2 document read back field by field (gnostic's numbers), without kubectl.
+    @Test func theProtobufDocumentCarriesGnosticFieldNumbers() async throws {
+        try await withServer(needsKubectl: false, crds: true) { server in
+            let bytes = OpenAPIv2Protobuf.encode(server.api.openAPIv2Document())
+            /// The fields of one message: number -> the values (length-delimited bytes, or a varint as bytes).
+            func fields(_ slice: ArraySlice<UInt8>) throws -> [Int: [ArraySlice<UInt8>]] {
+                var reader = WireReader(slice)
+                var result: [Int: [ArraySlice<UInt8>]] = [:]
+                while !reader.atEnd {
+                    let (number, wire) = try reader.tag(in: "test")
+                    switch wire {
+                    case 0: result[number, default: []].append(ArraySlice([UInt8(truncatingIfNeeded: try reader.varint(in: "test"))]))
+                    case 1: _ = try reader.fixed64(in: "test")
+                    default: result[number, default: []].append(try reader.lengthDelimited(in: "test"))
+                    }
+                }
+                return result
+            }
+            func text(_ slice: ArraySlice<UInt8>?) -> String { String(decoding: slice ?? [], as: UTF8.self) }
+            let document = try fields(bytes[...])
+            #expect(text(document[1]?.first) == "2.0", "Document.swagger")
+            #expect(text(try fields(try #require(document[2]?.first))[2]?.first) == APIServer.kubernetesVersion.git, "Info.version")
+            var schemas: [String: ArraySlice<UInt8>] = [:]
+            for named in try fields(try #require(document[9]?.first))[1] ?? [] {
+                let entry = try fields(named)
+                schemas[text(entry[1]?.first)] = entry[2]?.first
+            }
+            #expect(schemas.count > 300, "\(schemas.count) definitions")
+            let deployment = try fields(try #require(schemas["io.k8s.api.apps.v1.Deployment"]))
+            #expect(text(try fields(try #require(deployment[22]?.first))[1]?.first) == "object", "Schema.type")
+            let extensions = try (deployment[31] ?? []).map { try fields($0) }
+            let gvk = try #require(extensions.first { text($0[1]?.first) == "x-kubernetes-group-version-kind" })
+            let yaml = text(try fields(try #require(gvk[2]?.first))[2]?.first)
+            #expect(yaml.contains("\"kind\":\"Deployment\"") && yaml.contains("\"group\":\"apps\""), "\(yaml)")
+            var properties: [String: ArraySlice<UInt8>] = [:]
+            for named in try fields(try #require(deployment[25]?.first))[1] ?? [] {
+                let entry = try fields(named)
+                properties[text(entry[1]?.first)] = entry[2]?.first
+            }
+            #expect(text(try fields(try #require(properties["spec"]))[1]?.first) == "#/definitions/io.k8s.api.apps.v1.DeploymentSpec", "Schema._ref")
+            let podSpec = try fields(try #require(schemas["io.k8s.api.core.v1.PodSpec"]))
+            var containers: [Int: [ArraySlice<UInt8>]] = [:]
+            for named in try fields(try #require(podSpec[25]?.first))[1] ?? [] {
+                let entry = try fields(named)
+                if text(entry[1]?.first) == "containers" { containers = try fields(try #require(entry[2]?.first)) }
+            }
+            let names = try (containers[31] ?? []).map { text(try fields($0)[1]?.first) }
+            #expect(names.contains("x-kubernetes-patch-merge-key") && names.contains("x-kubernetes-patch-strategy"), "\(names)")
+            #expect(schemas["org.kubeflow.v1.PyTorchJob"] != nil)
+            #expect(document[8] != nil, "Document.paths")
+        }
+    }
+
     @Test func documentsNameEveryServedKind() async throws {
         try await withServer(needsKubectl: false, crds: true) { server in
             let index = try JSON.parse(try await server.request("GET", "/openapi/v3").body)
