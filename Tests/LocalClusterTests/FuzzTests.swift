@@ -114,8 +114,12 @@ struct FuzzTests {
             var round = 0
             while round < 12_000 && Date() < deadline {
                 round += 1
-                if round % 300 == 0 {
-                    // Bring the seed objects back (fuzzed deletes remove them) so later rounds reach real objects.
+                if round % 50 == 0 {
+                    // Bring the seed objects back (fuzzed deletes remove them) so later rounds reach real objects;
+                    // the CRDs too when a fuzzed deletecollection removed them.
+                    let crds = await server.api.handle(APIRequest(method: "GET", path: "/apis/kubeflow.org/v1/pytorchjobs", rawQuery: nil,
+                                                                  headers: ["authorization": "Bearer " + server.token], body: []))
+                    if crds.status == 404 { try server.api.installCRDs(try LocalCluster.builtinCRDs()) }
                     for (path, body) in Self.seedObjects {
                         _ = await server.api.handle(APIRequest(method: "POST", path: path, rawQuery: nil,
                                                                headers: ["authorization": "Bearer " + server.token, "content-type": "application/json"],
@@ -125,6 +129,15 @@ struct FuzzTests {
                 let method = pick(["GET", "GET", "GET", "POST", "POST", "PUT", "PUT", "PATCH", "PATCH", "PATCH", "PATCH", "DELETE",
                                    "HEAD", "OPTIONS", "TRACE", "get", "BREW"])
                 var path = pick(paths)
+                if random.next() % 10 < 6 {
+                    // Mostly a path the method makes sense on: creates on a collection, writes on an object.
+                    let seed = pick(Self.seedObjects)
+                    switch method {
+                    case "POST": path = seed.path
+                    case "PUT", "PATCH", "DELETE": path = seed.path + "/" + (Self.name(in: seed.body) ?? "x")
+                    default: break
+                    }
+                }
                 switch random.next() % 10 {
                 case 0: path = Self.mutatePath(path, &random)
                 case 1: path += "/" + pick(["status", "scale", "log", "x", "..", "%2F", "", "a/b/c/d/e/f", "%ff", "\u{00e9}", "%00"])
@@ -140,7 +153,15 @@ struct FuzzTests {
                 var body: [UInt8]
                 switch random.next() % 8 {
                 case 0, 1: body = pick(Self.specialBodies)
-                case 2, 3, 4: body = Self.structured(pick(Self.seedObjects).body, &random)
+                case 2, 3, 4:
+                    // Mostly the seed of the path's own kind (so the body gets past the kind check), renamed for
+                    // creates half the time (so creates get past AlreadyExists).
+                    let own = Self.seedObjects.first { path.hasPrefix($0.path) }
+                    var seed = own != nil && random.next() % 10 < 7 ? own!.body : pick(Self.seedObjects).body
+                    if method == "POST" && random.next() % 2 == 0, let name = Self.name(in: seed) {
+                        seed = seed.replacingOccurrences(of: "\"name\":\"\(name)\"", with: "\"name\":\"f\(round)\"")
+                    }
+                    body = Self.structured(seed, &random)
                 default: body = pick(bodies)
                 }
                 if random.next() % 3 == 0 { body = Self.mutate(body, &random) }
