@@ -381,6 +381,8 @@ extension APIServer {
         var warnings: [String] = []
         if type.custom != nil {
             warnings = try customPipeline(&object, type: type, fieldValidation: fieldValidation, duplicates: duplicates)
+        } else {
+            warnings = try builtinFieldCheck(object, previous: nil, type: type, subresource: nil, fieldValidation: fieldValidation, duplicates: duplicates)
         }
         if type.plural == "namespaces" && type.group.isEmpty {
             object.set(["spec", "finalizers"], .sequence([.string("kubernetes")]))
@@ -544,7 +546,7 @@ extension APIServer {
             applied = probe
         }
         let result = try updateObject(target, name: name, request: request, expectedRevision: applied.string(at: "metadata", "resourceVersion"),
-                                      duplicates: [], dryRun: dryRun, transform: { current in
+                                      duplicates: type.custom == nil ? parsed.duplicateFields : [], dryRun: dryRun, transform: { current in
             var merged = try ServerSideApply.apply(live: self.served(current, as: type), applied: applied, manager: manager,
                                                    apiVersion: type.groupVersion, force: force,
                                                    mergeSchema: MergeSchema(type: type),
@@ -553,6 +555,30 @@ extension APIServer {
             return merged
         }, recordManager: false)
         return try respond(result.0, type: type, request: request, warnings: result.1)
+    }
+
+    /// fieldValidation for a built-in kind: the fields its OpenAPI definition (OpenAPIFacts) does not know, and
+    /// duplicate fields, are a 400 with Strict and warnings with Warn, as the API server's strict decoder reports
+    /// them. Only what this request brings is reported: a field already in the stored object (kf-local keeps
+    /// unknown fields written with Warn or Ignore) does not fail later writes. Status is not checked on the main
+    /// resource, which ignores it. Unknown fields are kept, not pruned (kf's controllers write status fields newer
+    /// than the facts).
+    func builtinFieldCheck(_ object: Value, previous: Value?, type: ResourceType, subresource: String?,
+                           fieldValidation: String, duplicates: [String]) throws(APIError) -> [String] {
+        guard type.custom == nil, fieldValidation != "Ignore", subresource != "scale",
+              let root = OpenAPIFacts.root(apiVersion: type.groupVersion, kind: type.kind) else { return [] }
+        let skip: Set<String> = type.hasStatus && subresource == nil ? ["status"] : []
+        var unknown = OpenAPIFacts.unknownFields(object, definition: root, skip: skip)
+        if let previous, !unknown.isEmpty {
+            let before = Set(OpenAPIFacts.unknownFields(previous, definition: root, skip: skip))
+            unknown.removeAll { before.contains($0) }
+        }
+        let problems = unknown.map { "unknown field \"\($0)\"" } + duplicates.map { "duplicate field \"\($0)\"" }
+        guard !problems.isEmpty else { return [] }
+        if fieldValidation == "Strict" {
+            throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: " + problems.joined(separator: ", "))
+        }
+        return problems
     }
 
     /// The fieldValidation check alone (unknown and duplicate fields), used on applied configurations.
@@ -599,6 +625,9 @@ extension APIServer {
             carryImmutable(old: current, new: &next, type: type, subresource: target.subresource)
             if type.custom != nil {
                 warnings = try customPipeline(&next, type: type, fieldValidation: validation, duplicates: duplicates)
+            } else {
+                warnings = try builtinFieldCheck(next, previous: current, type: type, subresource: target.subresource,
+                                                 fieldValidation: validation, duplicates: duplicates)
             }
             if type.storage == crdType.storage {
                 crdTypes = try Registry.types(ofCRD: next)

@@ -16,6 +16,11 @@ public final class APIServer: @unchecked Sendable {
     /// The project's `.kf/` (the parent of the store's folder): where the node agent keeps Pod logs.
     let kfDirectory: URL
     static let kubernetesVersion = (major: "1", minor: "37", git: "v1.37.1+kf-local")
+    /// The OpenAPI documents already encoded, until the served kinds change.
+    let openAPICache = OpenAPICache()
+    /// Whether `/openapi/v3` is served (tests turn it off to see kubectl fall back on `/openapi/v2`, as it does
+    /// against servers older than Kubernetes 1.27).
+    var openAPIV3Served = true
 
     /// Opens the store in `stateDirectory` and prepares the built-in namespaces and the CRDs stored there. With
     /// `auditLog` every mutating request is logged there (JSON lines, rotated at `auditMaxBytes`).
@@ -120,7 +125,7 @@ public final class APIServer: @unchecked Sendable {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         switch segments.first {
         case nil:
-            return .json(.object([("paths", .sequence(["/api", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"].map(Value.string)))]))
+            return .json(.object([("paths", .sequence(["/api", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"].map(Value.string)))]))
         case "healthz", "readyz", "livez":
             guard request.method == "GET" || request.method == "HEAD" else { throw APIError.methodNotAllowed("only GET is allowed on /\(segments[0])") }
             return .text("ok")

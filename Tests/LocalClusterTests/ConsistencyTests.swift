@@ -250,8 +250,9 @@ struct ConsistencyTests {
         #expect(ApplyFacts.listKind(definition: webhooks, path: ["webhooks"]) == .map(keys: ["name"]))
     }
 
-    /// The committed table is what the generator makes from the shared schema (CI fails when they drift).
-    @Test func applyFactsAreFresh() async throws {
+    /// The committed tables are what their generators make from the shared schema (CI fails when they drift).
+    @Test(arguments: zip(["gen-apply-facts.py", "gen-openapi-facts.py"], ["ApplyFacts.generated.swift", "OpenAPIFacts.generated.swift"]))
+    func generatedFactsAreFresh(script: String, table: String) async throws {
         guard let shared = TestServer.sharedRoot else {
             print("skipping: ../shared is absent (the Kubernetes schema bundle)")
             return
@@ -263,16 +264,16 @@ struct ConsistencyTests {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [TestServer.packageRoot.appendingPathComponent("scripts/gen-apply-facts.py").path, bundle.path, "-"]
+        process.arguments = [TestServer.packageRoot.appendingPathComponent("scripts/" + script).path, bundle.path, "-"]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
         let generated = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let committed = try String(contentsOf: TestServer.packageRoot.appendingPathComponent("Sources/LocalCluster/ApplyFacts.generated.swift"), encoding: .utf8)
+        let committed = try String(contentsOf: TestServer.packageRoot.appendingPathComponent("Sources/LocalCluster/" + table), encoding: .utf8)
         let fresh = generated == committed
-        #expect(fresh, "run scripts/gen-apply-facts.py and commit Sources/LocalCluster/ApplyFacts.generated.swift")
+        #expect(fresh, "run scripts/\(script) and commit Sources/LocalCluster/\(table)")
     }
 
     static let appConfig = """
