@@ -1,0 +1,217 @@
+import Cluster
+import Foundation
+import Pipelines
+import Resources
+import Synchronization
+
+/// kf-local's Workflow controller (argoproj.io/v1alpha1): runs a pipeline that kf compiled into a Workflow (the IR
+/// in the `kf.dev/pipeline-spec` annotation) as Pods, playing KFP's driver and launcher through `PipelineEngine`:
+/// tasks whose dependencies are done start at once up to spec.parallelism; each gets its executor input and
+/// resolved command; unchanged tasks are served from the cache in `.kf/pipelines/cache/<namespace>`; outputs are
+/// read back from the run's folder `.kf/pipelines/<namespace>/<run>/`; the run's nodes are written to status.nodes
+/// with Argo's phases. Pod changes reach it through the Pod informer's watch, so a finished task's dependents start
+/// within the same reconcile. Workflows without the annotation (plain Argo) get phase Error saying so.
+public struct WorkflowController: Reconciler {
+    let client: ClusterClient
+    let workflows: Informer
+    let pods: Informer
+    let runs: RunTable
+    let stateDirectory: URL
+    let fieldManager: String
+
+    public static func make(_ context: ControllerContext) -> Controller {
+        let workflows = context.informers.optionalInformer(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind)
+        let state = context.stateDirectory ?? URL(fileURLWithPath: FileManager.default.temporaryDirectory.path).appendingPathComponent("kf-local")
+        let reconciler = WorkflowController(client: context.client, workflows: workflows, pods: context.informers.pods,
+                                            runs: RunTable(), stateDirectory: state, fieldManager: context.fieldManager)
+        let controller = Controller(name: "workflow", reconciler: reconciler, workers: 2)
+        workflows.addHandler { controller.enqueue($0.object) }
+        context.informers.pods.addHandler { event in
+            // Only changes that matter to the run: a Pod finishing (or vanishing).
+            switch event {
+            case let .updated(old, new) where Pods.isTerminal(new) == Pods.isTerminal(old): return
+            default: controller.enqueueController(of: event.object, kind: ArgoWorkflow.kind)
+            }
+        }
+        return controller
+    }
+
+    /// Where a namespace's runs keep their files, and its cache.
+    public static func pipelineRoot(stateDirectory: URL, namespace: String) -> URL {
+        stateDirectory.appendingPathComponent("pipelines").appendingPathComponent(namespace)
+    }
+
+    public static func cacheDirectory(stateDirectory: URL, namespace: String) -> URL {
+        stateDirectory.appendingPathComponent("pipelines").appendingPathComponent("cache").appendingPathComponent(namespace)
+    }
+
+    public func reconcile(_ key: NamespacedName) async throws -> ReconcileResult {
+        guard workflows.hasSynced else { return .requeueAfter(.milliseconds(200)) }
+        guard let workflow = workflows.get(key), let uid = workflow.uid else {
+            runs.forget(key)
+            return .done
+        }
+        if workflow.isDeleting { return .done }
+        var engine: PipelineEngine
+        if let kept = runs.engine(key, uid: uid) {
+            engine = kept
+        } else {
+            let phase = workflow.field("status", "phase")
+            if let phase, ["Succeeded", "Failed", "Error"].contains(phase) { return .done }
+            do {
+                guard let made = try makeEngine(workflow, key: key, uid: uid) else {
+                    try await writeStatus(workflow, phase: "Error", message: "kf-local runs Workflows that kf compiled from a pipeline (the \(ArgoWorkflow.specAnnotation) annotation); plain Argo templates are not run yet: compile the pipeline with `kf pipeline compile --to argo` or run its IR with `kf pipeline run`", nodes: nil, engine: nil)
+                    return .done
+                }
+                engine = made
+            } catch let error as PipelineError {
+                try await writeStatus(workflow, phase: "Error", message: error.description, nodes: nil, engine: nil)
+                return .done
+            }
+        }
+        if engine.phase.isFinished {
+            runs.keep(key, uid: uid, engine)
+            return .done
+        }
+        // Pods that finished since the last reconcile.
+        for node in engine.nodes.values where node.type == .pod && node.phase == .running {
+            guard let podName = node.podName else { continue }
+            guard let pod = pods.get(NamespacedName(namespace: key.namespace, name: podName)) else {
+                if !runs.isCreated(key, pod: podName) {
+                    engine.podFinished(nodeID: node.id, succeeded: false, exitCode: nil, message: "its Pod \(podName) is gone")
+                }
+                continue
+            }
+            guard Pods.isTerminal(pod) else { continue }
+            let succeeded = Pods.phase(pod) == "Succeeded"
+            let exitCode = WorkflowController.exitCode(pod)
+            var message: String?
+            if !succeeded {
+                let reason = pod[path: ["status", "containerStatuses"]]?.sequence?.first?.field("state", "terminated", "reason")
+                message = "the task's process exited with code \(exitCode.map(String.init) ?? "?")" + (reason.map { " (\($0))" } ?? "")
+                    + "; see `kf pipeline logs \(key.name) --task \(node.displayName)`"
+            }
+            engine.podFinished(nodeID: node.id, succeeded: succeeded, exitCode: exitCode, message: message)
+            runs.forgetCreated(key, pod: podName)
+        }
+        let (launches, wakeAt) = engine.step()
+        runs.keep(key, uid: uid, engine)
+        if !launches.isEmpty {
+            for launch in launches { runs.markCreated(key, pod: launch.podName) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for launch in launches {
+                    group.addTask { try await self.createPod(launch, workflow: workflow, key: key) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let phase = engine.phase
+        try await writeStatus(workflow, phase: phase == .pending ? "Running" : (phase == .skipped || phase == .omitted ? "Succeeded" : phase.rawValue),
+                              message: engine.root?.message, nodes: engine.nodes, engine: engine)
+        if let wakeAt { return .requeueAfter(.milliseconds(max(Int(wakeAt.timeIntervalSinceNow * 1000), 0) + 5)) }
+        return .done
+    }
+
+    private func makeEngine(_ workflow: Value, key: NamespacedName, uid: String) throws -> PipelineEngine? {
+        guard let spec = try ArgoWorkflow.pipelineSpec(of: workflow) else { return nil }
+        let parameters = try ArgoWorkflow.parameters(of: workflow, spec: spec)
+        let root = WorkflowController.pipelineRoot(stateDirectory: stateDirectory, namespace: key.namespace)
+        let settings = RunSettings(
+            runName: key.name, runUID: uid, pipelineRoot: root.path,
+            cacheEnabled: workflow.field("metadata", "annotations", ArgoWorkflow.cacheAnnotation) != "false",
+            parallelism: workflow.integer("spec", "parallelism"), parameters: parameters)
+        var nodes: [String: RunNode] = [:]
+        for (id, value) in workflow[path: ["status", "nodes"]]?.mapping?.pairs.map({ $0 }) ?? [] {
+            if let node = RunNode(value: value) { nodes[id] = node }
+        }
+        let cache = FileTaskCache(directory: WorkflowController.cacheDirectory(stateDirectory: stateDirectory, namespace: key.namespace))
+        return PipelineEngine(spec: spec, settings: settings, nodes: nodes, cache: cache)
+    }
+
+    static func exitCode(_ pod: Value) -> Int? {
+        let statuses = pod[path: ["status", "containerStatuses"]]?.sequence ?? []
+        let main = statuses.first { $0.field("name") == "main" } ?? statuses.first
+        return main?.integer("state", "terminated", "exitCode")
+    }
+
+    private func createPod(_ launch: TaskLaunch, workflow: Value, key: NamespacedName) async throws {
+        var container: [(String, Value?)] = [
+            ("name", .string("main")), ("image", .string(launch.image)),
+            ("command", launch.command.isEmpty ? nil : .sequence(launch.command.map(Value.string))),
+            ("args", launch.args.isEmpty ? nil : .sequence(launch.args.map(Value.string))),
+        ]
+        let env = launch.env + [("KFP_TASK_ROOT", launch.taskRoot), ("KFP_RUN_NAME", key.name)]
+        container.append(("env", .sequence(env.map { .fields([("name", .string($0.0)), ("value", .string($0.1))]) })))
+        let pod = Value.fields([
+            ("apiVersion", .string("v1")), ("kind", .string("Pod")),
+            ("metadata", .fields([
+                ("name", .string(launch.podName)), ("namespace", .string(key.namespace)),
+                ("labels", .strings([(ArgoWorkflow.workflowLabel, key.name), ("pipelines.kubeflow.org/v2_component", "true"),
+                                     ("kf.dev/pipeline-task", ArgoWorkflow.dnsName(launch.taskName))])),
+                ("annotations", .strings([(ArgoWorkflow.nodeIDAnnotation, launch.nodeID),
+                                          (ArgoWorkflow.nodeNameAnnotation, launch.taskName)])),
+                ("ownerReferences", .sequence([OwnerReferences.controller(workflow)])),
+            ])),
+            ("spec", .fields([
+                ("restartPolicy", .string("Never")),
+                ("containers", .sequence([.fields(container)])),
+            ])),
+        ])
+        do {
+            _ = try await client.create(pod, fieldManager: fieldManager)
+        } catch {
+            if error.status?.code == 409 { return }
+            throw ControllerError.api(operation: "creating", object: "Pod \(key.namespace)/\(launch.podName)", underlying: error)
+        }
+    }
+
+    /// Writes status (phase, times, progress, message, nodes) with a merge patch: the Workflow kind has no status
+    /// subresource, and a merge patch never conflicts with the cache being one write behind.
+    private func writeStatus(_ workflow: Value, phase: String, message: String?, nodes: [String: RunNode]?,
+                             engine: PipelineEngine?) async throws {
+        var status: [(String, Value?)] = [("phase", .string(phase))]
+        let root = engine?.root
+        status.append(("startedAt", .string(Timestamp.string(root?.startedAt ?? Date()))))
+        if ["Succeeded", "Failed", "Error"].contains(phase) {
+            status.append(("finishedAt", .string(Timestamp.string(root?.finishedAt ?? Date()))))
+        }
+        status.append(("message", message.map(Value.string) ?? .null))
+        if let nodes {
+            let pods = nodes.values.filter { $0.type == .pod }
+            status.append(("progress", .string("\(pods.filter { $0.phase.isFinished }.count)/\(pods.count)")))
+            var mapping = Mapping()
+            for id in nodes.keys.sorted() { if let node = nodes[id] { mapping[id] = node.value } }
+            status.append(("nodes", .mapping(mapping)))
+        }
+        let patch = Value.fields([("status", .fields(status))])
+        if let current = workflow["status"], current == patch["status"] { return }
+        try await client.mergePatch(workflow, patch, fieldManager: fieldManager)
+    }
+}
+
+/// The runs the controller is driving, by Workflow (the engine's state is ahead of the informer's cache, which
+/// sees the controller's own status writes only later), and the Pods it created that the cache has not seen yet.
+final class RunTable: Sendable {
+    private struct Entry {
+        var uid: String
+        var engine: PipelineEngine
+        var created: Set<String> = []
+    }
+    private let entries = Mutex<[NamespacedName: Entry]>([:])
+
+    func engine(_ key: NamespacedName, uid: String) -> PipelineEngine? {
+        entries.withLock { entries in entries[key].flatMap { $0.uid == uid ? $0.engine : nil } }
+    }
+
+    func keep(_ key: NamespacedName, uid: String, _ engine: PipelineEngine) {
+        entries.withLock { entries in
+            if entries[key]?.uid == uid { entries[key]?.engine = engine } else { entries[key] = Entry(uid: uid, engine: engine) }
+        }
+    }
+
+    func forget(_ key: NamespacedName) { entries.withLock { _ = $0.removeValue(forKey: key) } }
+
+    func markCreated(_ key: NamespacedName, pod: String) { entries.withLock { _ = $0[key]?.created.insert(pod) } }
+    func forgetCreated(_ key: NamespacedName, pod: String) { entries.withLock { _ = $0[key]?.created.remove(pod) } }
+    func isCreated(_ key: NamespacedName, pod: String) -> Bool { entries.withLock { $0[key]?.created.contains(pod) ?? false } }
+}
