@@ -23,6 +23,9 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case noPods(job: String, which: String)
     case notOneTrainingJob(path: String, found: Int)
     case notATrainingJob(path: String, kind: String)
+    case pipelineRunNotFound(name: String, namespace: String)
+    case pipelineTaskNotFound(run: String, task: String, known: [String])
+    case pipelineRunNotRetryable(name: String, phase: String)
 
     public var description: String {
         switch self {
@@ -58,6 +61,12 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(name) names jobs of several kinds (\(kinds.joined(separator: ", "))); pass --kind"
         case let .jobFailed(name, message):
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
+        case let .pipelineRunNotFound(name, namespace):
+            return "no pipeline run named \(name) in namespace \(namespace); `kf pipeline list` shows them"
+        case let .pipelineTaskNotFound(run, task, known):
+            return "run \(run) has no task \(task) that ran a Pod (tasks: \(known.joined(separator: ", ")))"
+        case let .pipelineRunNotRetryable(name, phase):
+            return "run \(name) is \(phase); only a run that failed can be retried (start another with `kf pipeline run`)"
         case let .waitTimedOut(name, seconds, phase):
             return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
         case let .notOneTrainingJob(path, found):

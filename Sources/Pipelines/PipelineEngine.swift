@@ -13,6 +13,8 @@ public struct RunSettings: Sendable {
     public var parallelism: Int?
     /// The pipeline's parameters, typed.
     public var parameters: [String: Value]
+    /// Mixed into Pod names, so the Pods of a retried run (`kf pipeline retry`) never collide with the old ones.
+    public var podSalt = ""
 
     public init(runName: String, runUID: String, pipelineRoot: String, cacheEnabled: Bool = true, parallelism: Int? = nil,
                 parameters: [String: Value] = [:]) {
@@ -498,7 +500,7 @@ public struct PipelineEngine: Sendable {
             add(node, parent: parent)
             return
         }
-        node.podName = PipelineEngine.podName(run: settings.runName, task: task.name, node: name)
+        node.podName = PipelineEngine.podName(run: settings.runName, task: task.name, node: name + settings.podSalt)
         add(node, parent: parent)
         pass.budget -= 1
         pass.launches.append(TaskLaunch(nodeID: id, podName: node.podName ?? "", taskName: task.name, image: container.image,

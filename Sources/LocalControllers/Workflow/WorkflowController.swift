@@ -53,7 +53,8 @@ public struct WorkflowController: Reconciler {
         }
         if workflow.isDeleting { return .done }
         var engine: PipelineEngine
-        if let kept = runs.engine(key, uid: uid) {
+        let retries = workflow.field("metadata", "annotations", RunRetry.annotation) ?? ""
+        if let kept = runs.engine(key, uid: uid, retries: retries) {
             engine = kept
         } else {
             let phase = workflow.field("status", "phase")
@@ -70,7 +71,7 @@ public struct WorkflowController: Reconciler {
             }
         }
         if engine.phase.isFinished {
-            runs.keep(key, uid: uid, engine)
+            runs.keep(key, uid: uid, retries: retries, engine)
             return .done
         }
         // Pods that finished since the last reconcile.
@@ -95,7 +96,7 @@ public struct WorkflowController: Reconciler {
             runs.forgetCreated(key, pod: podName)
         }
         let (launches, wakeAt) = engine.step()
-        runs.keep(key, uid: uid, engine)
+        runs.keep(key, uid: uid, retries: retries, engine)
         if !launches.isEmpty {
             for launch in launches { runs.markCreated(key, pod: launch.podName) }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -120,12 +121,14 @@ public struct WorkflowController: Reconciler {
             runName: key.name, runUID: uid, pipelineRoot: root.path,
             cacheEnabled: workflow.field("metadata", "annotations", ArgoWorkflow.cacheAnnotation) != "false",
             parallelism: workflow.integer("spec", "parallelism"), parameters: parameters)
+        var settingsWithSalt = settings
+        settingsWithSalt.podSalt = workflow.field("metadata", "annotations", RunRetry.annotation).map { "/retry-" + $0 } ?? ""
         var nodes: [String: RunNode] = [:]
         for (id, value) in workflow[path: ["status", "nodes"]]?.mapping?.pairs.map({ $0 }) ?? [] {
             if let node = RunNode(value: value) { nodes[id] = node }
         }
         let cache = FileTaskCache(directory: WorkflowController.cacheDirectory(stateDirectory: stateDirectory, namespace: key.namespace))
-        return PipelineEngine(spec: spec, settings: settings, nodes: nodes, cache: cache)
+        return PipelineEngine(spec: spec, settings: settingsWithSalt, nodes: nodes, cache: cache)
     }
 
     static func exitCode(_ pod: Value) -> Int? {
@@ -194,18 +197,24 @@ public struct WorkflowController: Reconciler {
 final class RunTable: Sendable {
     private struct Entry {
         var uid: String
+        /// `kf pipeline retry` counts up an annotation: the run then starts over from its status.
+        var retries: String
         var engine: PipelineEngine
         var created: Set<String> = []
     }
     private let entries = Mutex<[NamespacedName: Entry]>([:])
 
-    func engine(_ key: NamespacedName, uid: String) -> PipelineEngine? {
-        entries.withLock { entries in entries[key].flatMap { $0.uid == uid ? $0.engine : nil } }
+    func engine(_ key: NamespacedName, uid: String, retries: String) -> PipelineEngine? {
+        entries.withLock { entries in entries[key].flatMap { $0.uid == uid && $0.retries == retries ? $0.engine : nil } }
     }
 
-    func keep(_ key: NamespacedName, uid: String, _ engine: PipelineEngine) {
+    func keep(_ key: NamespacedName, uid: String, retries: String, _ engine: PipelineEngine) {
         entries.withLock { entries in
-            if entries[key]?.uid == uid { entries[key]?.engine = engine } else { entries[key] = Entry(uid: uid, engine: engine) }
+            if entries[key]?.uid == uid && entries[key]?.retries == retries {
+                entries[key]?.engine = engine
+            } else {
+                entries[key] = Entry(uid: uid, retries: retries, engine: engine)
+            }
         }
     }
 
