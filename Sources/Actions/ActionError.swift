@@ -26,6 +26,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case pipelineRunNotFound(name: String, namespace: String)
     case pipelineTaskNotFound(run: String, task: String, known: [String])
     case pipelineRunNotRetryable(name: String, phase: String)
+    case pipelineRunFailed(name: String, phase: String, message: String)
 
     public var description: String {
         switch self {
@@ -65,6 +66,9 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "no pipeline run named \(name) in namespace \(namespace); `kf pipeline list` shows them"
         case let .pipelineTaskNotFound(run, task, known):
             return "run \(run) has no task \(task) that ran a Pod (tasks: \(known.joined(separator: ", ")))"
+        case let .pipelineRunFailed(name, phase, message):
+            return "run \(name) \(phase.lowercased())" + (message.isEmpty ? "" : ": \(message)")
+                + "; `kf pipeline status \(name)` shows its tasks, `kf pipeline retry \(name)` runs the failed ones again"
         case let .pipelineRunNotRetryable(name, phase):
             return "run \(name) is \(phase); only a run that failed can be retried (start another with `kf pipeline run`)"
         case let .waitTimedOut(name, seconds, phase):

@@ -38,8 +38,12 @@ public struct PipelineAction: Sendable {
     public enum Target: String, Sendable, CaseIterable { case ir, argo }
 
     public let connection: ClusterConnection?
+    public let project: ProjectContext?
 
-    public init(connection: ClusterConnection?) { self.connection = connection }
+    public init(connection: ClusterConnection?, project: ProjectContext? = nil) {
+        self.connection = connection
+        self.project = project
+    }
 
     /// The pipeline as KFP's IR or as an Argo Workflow (YAML).
     public static func compile(_ path: String, to target: Target, parameters: [String] = []) throws -> String {
@@ -92,6 +96,7 @@ public struct PipelineAction: Sendable {
         let values = try PipelineEngine.parameters(spec, given: try Self.parameters(request.parameters))
         let client = try await client()
         let name = request.name ?? Self.generatedName(spec.name)
+        try await ensureNamespace(client, namespace(client))
         let workflow = ArgoWorkflow.compile(spec, options: .init(name: name, namespace: namespace(client), parameters: values,
                                                                  cacheEnabled: request.cache, parallelism: request.parallelism))
         do {
@@ -105,6 +110,17 @@ public struct PipelineAction: Sendable {
             throw error
         }
         return name
+    }
+
+    /// The project's own namespace is created when missing (as `kf train` does); another missing one is an error.
+    private func ensureNamespace(_ client: ClusterClient, _ namespace: String) async throws {
+        let reference = ObjectReference(apiVersion: "v1", kind: "Namespace", name: namespace)
+        guard try await client.get(reference) == nil else { return }
+        guard namespace == project?.file.namespace else { throw ActionError.namespaceMissing(namespace: namespace) }
+        _ = try await client.create(.mapping(Mapping([
+            ("apiVersion", .string("v1")), ("kind", .string("Namespace")),
+            ("metadata", .mapping(Mapping([("name", .string(namespace))]))),
+        ])), fieldManager: "kf")
     }
 
     static func generatedName(_ pipeline: String) -> String {
@@ -181,10 +197,10 @@ public struct PipelineAction: Sendable {
         let view = RunView(try await get(name))
         var tasks = view.taskNodes.filter { $0.podName != nil && !$0.cached }
         if let task {
-            tasks = tasks.filter { $0.displayName == task }
+            tasks = tasks.filter { $0.displayName == task || $0.displayName.hasPrefix(task + "(") }
             if tasks.isEmpty {
                 throw ActionError.pipelineTaskNotFound(run: name, task: task,
-                                                       known: Array(Set(view.taskNodes.map(\.displayName))).sorted())
+                                                       known: Array(Set(view.taskNodes.map { $0.displayName.split(separator: "(").first.map(String.init) ?? $0.displayName })).sorted())
             }
         }
         let client = try await client()

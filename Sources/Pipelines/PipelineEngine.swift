@@ -258,7 +258,7 @@ public struct PipelineEngine: Sendable {
             if let value = finished[producer]?.outputs.artifacts[key] { outputs.artifacts[name] = value }
         }
         if failures.isEmpty { return Result(phase: .succeeded, message: nil, outputs: outputs) }
-        return Result(phase: .failed, message: "failed: " + failures.joined(separator: ", "), outputs: outputs)
+        return Result(phase: .failed, message: failures.joined(separator: ", "), outputs: outputs)
     }
 
     /// Creates a task's node when its upstream tasks have finished; false when it must wait.
@@ -357,6 +357,8 @@ public struct PipelineEngine: Sendable {
             let attemptName = node.name + "(\(attempts.count))"
             launch(task, component: component, id: RunNode.id(run: settings.runName, name: attemptName), name: attemptName,
                    parent: node.id, scope: scope, inputs: inputs, pass: &pass)
+            let attemptID = RunNode.id(run: settings.runName, name: attemptName)
+            nodes[attemptID]?.displayName = task.name + "(\(attempts.count))"
         case .pod, .skipped:
             return
         }

@@ -201,9 +201,10 @@ public struct RunNode: Sendable, Equatable {
         executorInput = value["executorInput"]?.text.flatMap { try? JSON.parse($0) }
     }
 
+    /// RFC 3339 with milliseconds (Argo writes seconds; task durations here are often shorter).
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: date)
     }
 

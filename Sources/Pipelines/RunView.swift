@@ -86,7 +86,7 @@ public struct RunView: Sendable {
         for (step, phase, took, message) in rows {
             let line = step.padding(toLength: width + 2, withPad: " ", startingAt: 0) + phase.padding(toLength: phaseWidth + 2, withPad: " ", startingAt: 0)
                 + took.padding(toLength: 10, withPad: " ", startingAt: 0) + message
-            lines.append(line.trimmingCharacters(in: .whitespaces))
+            lines.append(String(line.reversed().drop(while: { $0 == " " }).reversed()))
         }
         return lines
     }

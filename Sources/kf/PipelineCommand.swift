@@ -26,7 +26,7 @@ extension PipelineAction.Target: ExpressibleByArgument {}
 private func pipelineAction(_ cluster: ClusterOptions) throws -> PipelineAction {
     let project = try ProjectContext.find(from: FileManager.default.currentDirectoryPath)
     return PipelineAction(connection: try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment,
-                                                            project: project))
+                                                            project: project), project: project)
 }
 
 struct PipelineCompileCommand: AsyncParsableCommand {
@@ -109,7 +109,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
         }
         for line in final.tree() { out.line(line) }
         if final.phase != "Succeeded" {
-            throw ActionError.jobFailed(name: name, message: final.message ?? final.phase)
+            throw ActionError.pipelineRunFailed(name: name, phase: final.phase, message: final.message ?? "")
         }
     }
 }
