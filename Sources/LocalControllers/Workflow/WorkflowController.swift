@@ -15,6 +15,7 @@ public struct WorkflowController: Reconciler {
     let client: ClusterClient
     let workflows: Informer
     let pods: Informer
+    let nodes: Informer
     let runs: RunTable
     let stateDirectory: URL
     let fieldManager: String
@@ -23,7 +24,7 @@ public struct WorkflowController: Reconciler {
         let workflows = context.informers.optionalInformer(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind)
         let state = context.stateDirectory ?? URL(fileURLWithPath: FileManager.default.temporaryDirectory.path).appendingPathComponent("kf-local")
         let reconciler = WorkflowController(client: context.client, workflows: workflows, pods: context.informers.pods,
-                                            runs: RunTable(), stateDirectory: state, fieldManager: context.fieldManager)
+                                            nodes: context.informers.informer(apiVersion: "v1", kind: "Node"), runs: RunTable(), stateDirectory: state, fieldManager: context.fieldManager)
         let controller = Controller(name: "workflow", reconciler: reconciler, workers: 2)
         workflows.addHandler { controller.enqueue($0.object) }
         context.informers.pods.addHandler { event in
@@ -144,6 +145,10 @@ public struct WorkflowController: Reconciler {
             ("args", launch.args.isEmpty ? nil : .sequence(launch.args.map(Value.string))),
         ]
         let env = launch.env + [("KFP_TASK_ROOT", launch.taskRoot), ("KFP_RUN_NAME", key.name)]
+        // kf-local has one node: a task's Pod is bound to it at creation, as a DaemonSet's are, which spares the
+        // scheduler's round trip on the path from one task to the next.
+        let ready = nodes.list().filter { Conditions.isTrue($0, "Ready") }
+        let nodeName = ready.count == 1 ? ready.first?.field("metadata", "name") : nil
         container.append(("env", .sequence(env.map { .fields([("name", .string($0.0)), ("value", .string($0.1))]) })))
         let pod = Value.fields([
             ("apiVersion", .string("v1")), ("kind", .string("Pod")),
@@ -157,6 +162,7 @@ public struct WorkflowController: Reconciler {
             ])),
             ("spec", .fields([
                 ("restartPolicy", .string("Never")),
+                ("nodeName", nodeName.map(Value.string)),
                 ("containers", .sequence([.fields(container)])),
             ])),
         ])
