@@ -19,11 +19,7 @@ public enum PipelineSource {
             return try PipelineSpec(try KfPipelineFile.compile(document, file: path), file: path)
         }
         if document["kind"]?.text == ArgoWorkflow.kind {
-            guard let spec = try ArgoWorkflow.pipelineSpec(of: document) else {
-                throw PipelineError.invalid(file: path, field: "metadata.annotations.\(ArgoWorkflow.specAnnotation)",
-                                            expected: "the pipeline kf compiled into this Workflow (kf runs Workflows made by `kf pipeline compile --to argo`)")
-            }
-            return spec
+            return try ArgoWorkflow.pipelineSpec(of: document) ?? ArgoWorkflow.importWorkflow(document, file: path)
         }
         if document["schemaVersion"] == nil && document["steps"] == nil {
             throw PipelineError.invalid(file: path, field: "(document)",

@@ -10,7 +10,8 @@ import Synchronization
 /// resolved command; unchanged tasks are served from the cache in `.kf/pipelines/cache/<namespace>`; outputs are
 /// read back from the run's folder `.kf/pipelines/<namespace>/<run>/`; the run's nodes are written to status.nodes
 /// with Argo's phases. Pod changes reach it through the Pod informer's watch, so a finished task's dependents start
-/// within the same reconcile. Workflows without the annotation (plain Argo) get phase Error saying so.
+/// within the same reconcile. A plain Argo Workflow (DAG and container templates) is read as a pipeline
+/// (`ArgoWorkflow.importWorkflow`) and run the same way; what cannot be read gives phase Error saying why.
 public struct WorkflowController: Reconciler {
     let client: ClusterClient
     let workflows: Informer
@@ -61,10 +62,7 @@ public struct WorkflowController: Reconciler {
             let phase = workflow.field("status", "phase")
             if let phase, ["Succeeded", "Failed", "Error"].contains(phase) { return .done }
             do {
-                guard let made = try makeEngine(workflow, key: key, uid: uid) else {
-                    try await writeStatus(workflow, phase: "Error", message: "kf-local runs Workflows that kf compiled from a pipeline (the \(ArgoWorkflow.specAnnotation) annotation); plain Argo templates are not run yet: compile the pipeline with `kf pipeline compile --to argo` or run its IR with `kf pipeline run`", nodes: nil, engine: nil)
-                    return .done
-                }
+                let made = try makeEngine(workflow, key: key, uid: uid)
                 engine = made
             } catch let error as PipelineError {
                 try await writeStatus(workflow, phase: "Error", message: error.description, nodes: nil, engine: nil)
@@ -114,8 +112,9 @@ public struct WorkflowController: Reconciler {
         return .done
     }
 
-    private func makeEngine(_ workflow: Value, key: NamespacedName, uid: String) throws -> PipelineEngine? {
-        guard let spec = try ArgoWorkflow.pipelineSpec(of: workflow) else { return nil }
+    private func makeEngine(_ workflow: Value, key: NamespacedName, uid: String) throws -> PipelineEngine {
+        let spec = try ArgoWorkflow.pipelineSpec(of: workflow)
+            ?? ArgoWorkflow.importWorkflow(workflow, file: "Workflow \(key)")
         let parameters = try ArgoWorkflow.parameters(of: workflow, spec: spec)
         let root = WorkflowController.pipelineRoot(stateDirectory: stateDirectory, namespace: key.namespace)
         let settings = RunSettings(
