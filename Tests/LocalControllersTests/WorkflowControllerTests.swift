@@ -145,4 +145,44 @@ struct WorkflowControllerTests {
             #expect(Self.nodes(fourth).filter { $0.type == .pod }.allSatisfy { !$0.cached })
         }
     }
+
+    @Test func aPlainArgoWorkflowRunsWithArgosPlaceholders() async throws {
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            try await harness.create("""
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: hello}
+            spec:
+              entrypoint: main
+              arguments: {parameters: [{name: who, value: argo}]}
+              templates:
+              - name: main
+                dag:
+                  tasks:
+                  - {name: greet, template: echo, arguments: {parameters: [{name: message, value: "{{workflow.parameters.who}}"}]}}
+                  - name: shout
+                    template: upper
+                    arguments: {parameters: [{name: text, value: "{{tasks.greet.outputs.parameters.said}}"}]}
+                  - {name: each, template: echo, dependencies: [shout], withItems: [x, y], arguments: {parameters: [{name: message, value: "{{item}}"}]}}
+              - name: echo
+                inputs: {parameters: [{name: message}]}
+                outputs: {parameters: [{name: said, valueFrom: {path: /tmp/said.txt}}]}
+                container: {image: busybox, command: [sh, -c, 'printf "hello %s" "{{inputs.parameters.message}}" > /tmp/said.txt']}
+              - name: upper
+                inputs: {parameters: [{name: text}]}
+                outputs: {parameters: [{name: loud, valueFrom: {path: /tmp/loud}}]}
+                container: {image: busybox, command: [sh, -c, 'printf "%s" "{{inputs.parameters.text}}" | tr a-z A-Z > /tmp/loud']}
+            """)
+            var workflow: Value?
+            _ = try await eventually(30) {
+                workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "hello")
+                return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
+            }
+            let done = try #require(workflow)
+            #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
+            let outputs = Self.nodes(done).filter { $0.type == .pod }.compactMap { $0.outputs.parameters.values.first?.text }.sorted()
+            #expect(outputs == ["HELLO ARGO", "hello argo", "hello x", "hello y"], "\(outputs)")
+        }
+    }
 }
