@@ -649,7 +649,7 @@ _kf_pipeline_run() {
     repeating_flags=()
     non_repeating_flags=(--no-cache --watch -v --verbose --no-color --version -h --help)
     repeating_options=(-p --param)
-    non_repeating_options=(--name --parallel --kubeconfig --context -n --namespace)
+    non_repeating_options=(--name --parallel --experiment --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
@@ -661,6 +661,9 @@ _kf_pipeline_run() {
         return
         ;;
     '--parallel')
+        return
+        ;;
+    '--experiment')
         return
         ;;
     '--kubeconfig')
@@ -688,11 +691,14 @@ _kf_pipeline_list() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--kubeconfig --context -n --namespace)
+    non_repeating_options=(--experiment --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--experiment')
+        return
+        ;;
     '--kubeconfig')
         __kf_add_completions -f
         return

@@ -52,9 +52,9 @@ function __kf_parse_tokens -S
             case 'compile'
                 __kf_parse_subcommand 1 'to=' 'o/output=' 'p/param=+' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'run'
-                __kf_parse_subcommand 1 'p/param=+' 'name=' 'no-cache' 'watch' 'parallel=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand 1 'p/param=+' 'name=' 'no-cache' 'watch' 'parallel=' 'experiment=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
-                __kf_parse_subcommand 0 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand 0 'experiment=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
                 __kf_parse_subcommand 1 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'logs'
@@ -326,6 +326,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipe
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" no-cache' -l 'no-cache' -d 'Run every task, none served from the cache (results still fill it).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" watch' -l 'watch' -d 'Follow the run, printing each task\'s changes, and the tree at the end; the exit code follows its result.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" parallel' -l 'parallel' -d 'At most this many tasks at once.' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" experiment' -l 'experiment' -d 'The experiment the run belongs to (kf pipeline list --experiment shows its runs).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" context' -l 'context' -d 'The kubeconfig context to use (default: KF_CONTEXT, then kf.yaml, then current-context).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" n namespace' -s 'n' -l 'namespace' -d 'The namespace (default: KF_NAMESPACE, then kf.yaml, then the context\'s).' -rfka ''
@@ -333,6 +334,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipe
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" version' -l 'version' -d 'Show the version.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" experiment' -l 'experiment' -d 'Only the runs of this experiment.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" context' -l 'context' -d 'The kubeconfig context to use (default: KF_CONTEXT, then kf.yaml, then current-context).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" n namespace' -s 'n' -l 'namespace' -d 'The namespace (default: KF_NAMESPACE, then kf.yaml, then the context\'s).' -rfka ''

@@ -71,6 +71,8 @@ public struct PipelineAction: Sendable {
         public var name: String?
         public var cache = true
         public var parallelism: Int?
+        /// Groups runs for `kf pipeline list --experiment`.
+        public var experiment: String?
 
         public init(path: String) { self.path = path }
     }
@@ -94,7 +96,8 @@ public struct PipelineAction: Sendable {
         let name = request.name ?? Self.generatedName(spec.name)
         try await ensureNamespace(client, namespace(client))
         let workflow = ArgoWorkflow.compile(spec, options: .init(name: name, namespace: namespace(client), parameters: values,
-                                                                 cacheEnabled: request.cache, parallelism: request.parallelism))
+                                                                 cacheEnabled: request.cache, parallelism: request.parallelism,
+                                                                 experiment: request.experiment))
         do {
             _ = try await client.create(workflow, fieldManager: "kf")
         } catch {
@@ -167,12 +170,13 @@ public struct PipelineAction: Sendable {
         return final
     }
 
-    /// Every run in the namespace, oldest first.
-    public func list() async throws -> [RunView] {
+    /// Every run in the namespace (of `experiment` when given), oldest first.
+    public func list(experiment: String? = nil) async throws -> [RunView] {
         let client = try await client()
         let items: [Value]
         do {
-            items = try await client.list(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind, namespace: namespace(client)).items
+            items = try await client.list(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind, namespace: namespace(client),
+                                          labelSelector: experiment.map { "\(ArgoWorkflow.experimentLabel)=\(ArgoWorkflow.dnsName($0))" }).items
         } catch {
             if case .unknownKind = error { return [] }
             throw error

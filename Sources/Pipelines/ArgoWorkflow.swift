@@ -16,6 +16,8 @@ public enum ArgoWorkflow {
     public static let cacheAnnotation = "kf.dev/enable-caching"
     /// The pipeline's name (KFP's pipelineInfo.name), also a label for listing.
     public static let pipelineLabel = "pipelines.kubeflow.org/pipeline-name"
+    /// The run's experiment (`--experiment`), a label for listing.
+    public static let experimentLabel = "pipelines.kubeflow.org/experiment"
     public static let workflowLabel = "workflows.argoproj.io/workflow"
     public static let nodeNameAnnotation = "workflows.argoproj.io/node-name"
     public static let nodeIDAnnotation = "workflows.argoproj.io/node-id"
@@ -27,9 +29,11 @@ public enum ArgoWorkflow {
         public var parameters: [String: Value]
         public var cacheEnabled: Bool
         public var parallelism: Int?
+        public var experiment: String?
 
         public init(name: String? = nil, generateName: String? = nil, namespace: String? = nil, parameters: [String: Value] = [:],
-                    cacheEnabled: Bool = true, parallelism: Int? = nil) {
+                    cacheEnabled: Bool = true, parallelism: Int? = nil, experiment: String? = nil) {
+            self.experiment = experiment
             self.name = name
             self.generateName = generateName
             self.namespace = namespace
@@ -46,7 +50,9 @@ public enum ArgoWorkflow {
             metadata.append(("generateName", .string(options.generateName ?? (dnsName(spec.name) + "-"))))
         }
         if let namespace = options.namespace { metadata.append(("namespace", .string(namespace))) }
-        metadata.append(("labels", .mapping(Mapping([(pipelineLabel, .string(dnsName(spec.name)))]))))
+        var labels = Mapping([(pipelineLabel, .string(dnsName(spec.name)))])
+        if let experiment = options.experiment { labels[experimentLabel] = .string(dnsName(experiment)) }
+        metadata.append(("labels", .mapping(labels)))
         var annotations: [(String, Value)] = [(specAnnotation, .string(JSON.string(spec.document)))]
         if !options.cacheEnabled { annotations.append((cacheAnnotation, .string("false"))) }
         annotations.append(("pipelines.kubeflow.org/v2_pipeline", .string("true")))

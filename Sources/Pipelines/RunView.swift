@@ -7,6 +7,7 @@ public struct RunView: Sendable {
     public var name: String
     public var namespace: String
     public var pipeline: String
+    public var experiment: String
     public var phase: String
     public var progress: String
     public var message: String?
@@ -19,6 +20,7 @@ public struct RunView: Sendable {
         name = workflow[path: ["metadata", "name"]]?.text ?? ""
         namespace = workflow[path: ["metadata", "namespace"]]?.text ?? "default"
         pipeline = workflow[path: ["metadata", "labels", ArgoWorkflow.pipelineLabel]]?.text ?? ""
+        experiment = workflow[path: ["metadata", "labels", ArgoWorkflow.experimentLabel]]?.text ?? ""
         phase = workflow[path: ["status", "phase"]]?.text ?? "Pending"
         progress = workflow[path: ["status", "progress"]]?.text ?? ""
         message = workflow[path: ["status", "message"]].flatMap { $0.isNull ? nil : $0.text }

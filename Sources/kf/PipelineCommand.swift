@@ -83,6 +83,9 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("At most this many tasks at once.", valueName: "n"))
     var parallel: Int?
 
+    @Option(help: ArgumentHelp("The experiment the run belongs to (kf pipeline list --experiment shows its runs).", valueName: "name"))
+    var experiment: String?
+
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
@@ -97,6 +100,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
         request.name = name
         request.cache = !noCache
         request.parallelism = parallel
+        request.experiment = experiment
         let name = try await action.run(request)
         let out = global.terminal
         out.line("run \(name) created")
@@ -122,15 +126,18 @@ final class LastView: @unchecked Sendable {
 struct PipelineListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List pipeline runs, oldest first.")
 
+    @Option(help: ArgumentHelp("Only the runs of this experiment.", valueName: "name"))
+    var experiment: String?
+
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let runs = try await pipelineAction(cluster).list()
+        let runs = try await pipelineAction(cluster).list(experiment: experiment)
         let rows = runs.map { run in
-            [run.name, run.pipeline, run.phase, run.progress, run.duration.map(RunView.duration) ?? "", run.message ?? ""]
+            [run.name, run.pipeline, run.experiment, run.phase, run.progress, run.duration.map(RunView.duration) ?? "", run.message ?? ""]
         }
-        printTable(["NAME", "PIPELINE", "PHASE", "PROGRESS", "DURATION", "MESSAGE"], rows, terminal: global.terminal)
+        printTable(["NAME", "PIPELINE", "EXPERIMENT", "PHASE", "PROGRESS", "DURATION", "MESSAGE"], rows, terminal: global.terminal)
     }
 }
 
