@@ -18,6 +18,7 @@ public struct WorkflowController: Reconciler {
     let pods: Informer
     let nodes: Informer
     let runs: RunTable
+    let statusWriter: StatusWriter
     let stateDirectory: URL
     let fieldManager: String
 
@@ -25,7 +26,8 @@ public struct WorkflowController: Reconciler {
         let workflows = context.informers.optionalInformer(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind)
         let state = context.stateDirectory ?? URL(fileURLWithPath: FileManager.default.temporaryDirectory.path).appendingPathComponent("kf-local")
         let reconciler = WorkflowController(client: context.client, workflows: workflows, pods: context.informers.pods,
-                                            nodes: context.informers.informer(apiVersion: "v1", kind: "Node"), runs: RunTable(), stateDirectory: state, fieldManager: context.fieldManager)
+                                            nodes: context.informers.informer(apiVersion: "v1", kind: "Node"), runs: RunTable(),
+                                            statusWriter: StatusWriter(client: context.client, fieldManager: context.fieldManager), stateDirectory: state, fieldManager: context.fieldManager)
         let controller = Controller(name: "workflow", reconciler: reconciler, workers: 2)
         workflows.addHandler { controller.enqueue($0.object) }
         context.informers.pods.addHandler { event in
@@ -193,7 +195,60 @@ public struct WorkflowController: Reconciler {
         }
         let patch = Value.fields([("status", .fields(status))])
         if let current = workflow["status"], current == patch["status"] { return }
-        try await client.mergePatch(workflow, patch, fieldManager: fieldManager)
+        statusWriter.publish(workflow, patch)
+    }
+}
+
+/// Writes runs' status off the reconcile path, one write at a time per run and the latest state winning, so a
+/// Pod that finishes while the previous status write is in flight starts its dependents at once.
+final class StatusWriter: Sendable {
+    private struct Pending {
+        var workflow: Value
+        var patch: Value
+    }
+    private let client: ClusterClient
+    private let fieldManager: String
+    private let state = Mutex<(pending: [NamespacedName: Pending], writing: Set<NamespacedName>)>(([:], []))
+
+    init(client: ClusterClient, fieldManager: String) {
+        self.client = client
+        self.fieldManager = fieldManager
+    }
+
+    func publish(_ workflow: Value, _ patch: Value) {
+        guard let key = NamespacedName(of: workflow) else { return }
+        let start = state.withLock { state -> Bool in
+            state.pending[key] = Pending(workflow: workflow, patch: patch)
+            return state.writing.insert(key).inserted
+        }
+        guard start else { return }
+        Task { await self.drain(key) }
+    }
+
+    private func drain(_ key: NamespacedName) async {
+        var failures = 0
+        while true {
+            let next = state.withLock { state -> Pending? in
+                guard let pending = state.pending.removeValue(forKey: key) else {
+                    state.writing.remove(key)
+                    return nil
+                }
+                return pending
+            }
+            guard let next else { return }
+            do {
+                try await client.mergePatch(next.workflow, next.patch, fieldManager: fieldManager)
+                failures = 0
+            } catch {
+                if case let .api(_, _, underlying) = error, underlying.status?.isNotFound == true { continue }
+                failures += 1
+                FileHandle.standardError.write(Data("kf-local: workflow: \(key): \(error)\(failures < 10 ? " (retrying)" : "")\n".utf8))
+                guard failures < 10 else { continue }
+                // Written again unless a newer state came meanwhile (it replaces this one).
+                try? await Task.sleep(for: .milliseconds(100 * failures))
+                state.withLock { state in if state.pending[key] == nil { state.pending[key] = next } }
+            }
+        }
     }
 }
 
