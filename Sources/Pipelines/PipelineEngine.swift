@@ -169,13 +169,6 @@ public struct PipelineEngine: Sendable {
         }
     }
 
-    /// Marks every running node failed (the run was stopped or its deadline passed).
-    public mutating func abort(message: String, now: Date = Date()) {
-        for (id, node) in nodes where !node.phase.isFinished {
-            finish(id, phase: node.type == .pod ? .failed : .failed, message: message, outputs: nil, now: now)
-        }
-    }
-
     private func readOutputs(_ node: RunNode) throws(PipelineError) -> TaskOutputs {
         guard let executor = executorInput(of: node) else {
             throw .outputs(task: node.displayName, path: "", reason: "the node has no executor input; run the pipeline again")
