@@ -169,6 +169,12 @@ public struct PipelineEngine: Sendable {
         }
     }
 
+    /// Says why a running task's Pod waits (an image not mapped on kf-local, a missing ConfigMap); nil clears it.
+    public mutating func note(nodeID: String, _ message: String?) {
+        guard let node = nodes[nodeID], node.phase == .running, node.message != message else { return }
+        nodes[nodeID]?.message = message
+    }
+
     private func readOutputs(_ node: RunNode) throws(PipelineError) -> TaskOutputs {
         guard let executor = executorInput(of: node) else {
             throw .outputs(task: node.displayName, path: "", reason: "the node has no executor input; run the pipeline again")

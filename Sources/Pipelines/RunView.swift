@@ -98,8 +98,8 @@ public struct RunView: Sendable {
         var lines: [String] = []
         let ordered = nodes.values.sorted { ($0.startedAt ?? .distantPast, $0.name) < ($1.startedAt ?? .distantPast, $1.name) }
         for node in ordered where node.type != .dag || node.id != RunNode.id(run: name, name: name) {
-            let before = previous?.nodes[node.id]?.phase
-            guard before != node.phase else { continue }
+            let before = previous?.nodes[node.id]
+            guard before?.phase != node.phase || (node.phase == .running && node.message != nil && before?.message != node.message) else { continue }
             let path = node.name.hasPrefix(name + ".") ? String(node.name.dropFirst(name.count + 1)) : node.name
             var line = "\(RunView.symbol(node.phase, cached: node.cached)) \(path): \(node.phase.rawValue)"
             if node.cached { line += " (cached)" }

@@ -33,7 +33,8 @@ public struct WorkflowController: Reconciler {
         context.informers.pods.addHandler { event in
             // Only changes that matter to the run: a Pod finishing (or vanishing).
             switch event {
-            case let .updated(old, new) where Pods.isTerminal(new) == Pods.isTerminal(old): return
+            case let .updated(old, new) where Pods.isTerminal(new) == Pods.isTerminal(old)
+                    && WorkflowController.waiting(new) == WorkflowController.waiting(old): return
             default: controller.enqueueController(of: event.object, kind: ArgoWorkflow.kind)
             }
         }
@@ -84,7 +85,10 @@ public struct WorkflowController: Reconciler {
                 }
                 continue
             }
-            guard Pods.isTerminal(pod) else { continue }
+            guard Pods.isTerminal(pod) else {
+                engine.note(nodeID: node.id, WorkflowController.waiting(pod))
+                continue
+            }
             let succeeded = Pods.phase(pod) == "Succeeded"
             let exitCode = WorkflowController.exitCode(pod)
             var message: String?
@@ -131,6 +135,15 @@ public struct WorkflowController: Reconciler {
         }
         let cache = FileTaskCache(directory: WorkflowController.cacheDirectory(stateDirectory: stateDirectory, namespace: key.namespace))
         return PipelineEngine(spec: spec, settings: settingsWithSalt, nodes: nodes, cache: cache)
+    }
+
+    /// Why a Pod's container waits, when it is something to act on (not the usual ContainerCreating).
+    static func waiting(_ pod: Value) -> String? {
+        for status in pod[path: ["status", "containerStatuses"]]?.sequence ?? [] {
+            guard let reason = status.field("state", "waiting", "reason"), reason != "ContainerCreating", reason != "PodInitializing" else { continue }
+            return "waiting: \(reason)" + (status.field("state", "waiting", "message").map { ": \($0)" } ?? "")
+        }
+        return nil
     }
 
     static func exitCode(_ pod: Value) -> Int? {
