@@ -101,5 +101,16 @@ import Testing
         #expect(try KfBinary.run(["pipeline", "delete", "w2"], in: root).stdout == "run w2 deleted\n")
         let missing = try KfBinary.run(["pipeline", "status", "w2"], in: root)
         #expect(missing.status == 1 && missing.stderr.contains("no pipeline run named w2"), "\(missing.stderr)")
+
+        // A task whose image kf-local cannot run says so while the run waits.
+        try "name: stuck\nsteps:\n  a: {image: 'ghcr.io/nowhere/thing:1', command: [x]}\n"
+            .write(toFile: root + "/stuck.yaml", atomically: true, encoding: .utf8)
+        #expect(try KfBinary.run(["pipeline", "run", "stuck.yaml", "--name", "s1"], in: root).status == 0)
+        var stuck = ""
+        for _ in 0..<120 where !stuck.contains("ErrImageNeverPull") {
+            usleep(250_000)
+            stuck = try KfBinary.run(["pipeline", "status", "s1"], in: root).stdout
+        }
+        #expect(stuck.contains("waiting: ErrImageNeverPull") && stuck.contains("local.images"), "\(stuck)")
     }
 }
