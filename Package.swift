@@ -36,6 +36,9 @@ let package = Package(
         .target(name: "Project", dependencies: ["Resources", .product(name: "Yams", package: "Yams")]),
         .target(name: "Manifests", dependencies: ["Resources", "Git"]),
         .target(name: "Templates", plugins: ["EmbedResources"]),
+        // Kubeflow Pipelines: the v2 IR, kf's pipeline YAML, the Argo Workflow form, and the engine that plays KFP's
+        // driver (DAG scheduling, placeholders, executor input, caching); no I/O beyond the run's own files.
+        .target(name: "Pipelines", dependencies: ["Resources"]),
         .target(name: "Workloads", dependencies: ["Manifests", "Resources", "Templates", "Tuning"]),
         // Katib's suggestion algorithms and early stopping, pure Swift (no dependency on other kf modules).
         // Numeric code: optimised in debug builds too, so its tests (Branin runs) take seconds, not minutes.
@@ -60,7 +63,7 @@ let package = Package(
         // The InferenceService controller's router (Serving/) serves HTTP with Hummingbird and forwards with
         // AsyncHTTPClient; Project gives it kf.yaml's image mappings (where MLServer is installed).
         .target(name: "LocalControllers", dependencies: [
-            "Cluster", "LocalCluster", "Project", "Resources", "Templates", "Tuning",
+            "Cluster", "LocalCluster", "Pipelines", "Project", "Resources", "Templates", "Tuning",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -69,11 +72,11 @@ let package = Package(
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
-            "Git", "Cluster", "LocalCluster", "Manifests", "Project", "Registry", "Resources", "Templates", "Tuning", "Workloads",
+            "Git", "Cluster", "LocalCluster", "Manifests", "Pipelines", "Project", "Registry", "Resources", "Templates", "Tuning", "Workloads",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "kf", dependencies: [
-            "Actions", "Cluster", "LocalCluster", "LocalControllers", "LocalRuntime", "Manifests", "Project", "Registry", "Resources", "Templates", "Workloads",
+            "Actions", "Cluster", "LocalCluster", "LocalControllers", "LocalRuntime", "Manifests", "Pipelines", "Project", "Registry", "Resources", "Templates", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -99,11 +102,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "LocalControllersTests", dependencies: [
-            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Project", "Resources",
+            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Resources"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Manifests", "Resources", "Templates", "Tuning"]),
     ],

@@ -38,6 +38,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case trialNotFound(experiment: String, trial: String)
     case noBestTrial(experiment: String)
     case noTrialPods(trial: String, selector: String)
+    case pipelineRunNotFound(name: String, namespace: String)
+    case pipelineTaskNotFound(run: String, task: String, known: [String])
+    case pipelineRunNotRetryable(name: String, phase: String)
+    case pipelineRunFailed(name: String, phase: String, message: String)
 
     public var description: String {
         switch self {
@@ -73,6 +77,15 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(name) names jobs of several kinds (\(kinds.joined(separator: ", "))); pass --kind"
         case let .jobFailed(name, message):
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
+        case let .pipelineRunNotFound(name, namespace):
+            return "no pipeline run named \(name) in namespace \(namespace); `kf pipeline list` shows them"
+        case let .pipelineTaskNotFound(run, task, known):
+            return "run \(run) has no task \(task) that ran a Pod (tasks: \(known.joined(separator: ", ")))"
+        case let .pipelineRunFailed(name, phase, message):
+            return "run \(name) \(phase.lowercased())" + (message.isEmpty ? "" : ": \(message)")
+                + "; `kf pipeline status \(name)` shows its tasks, `kf pipeline retry \(name)` runs the failed ones again"
+        case let .pipelineRunNotRetryable(name, phase):
+            return "run \(name) is \(phase); only a run that failed can be retried (start another with `kf pipeline run`)"
         case let .waitTimedOut(name, seconds, phase):
             return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
         case let .notOneTrainingJob(path, found):

@@ -79,10 +79,11 @@ public struct ControllerManager: LocalAgent {
 
     /// The built-in controllers: Job, Deployment, ReplicaSet, Endpoints (with EndpointSlices), the Service proxy,
     /// the Training Operator kinds (PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob, MPIJob) and Trainer's TrainJob,
-    /// KServe's InferenceService (with its router), and Katib's Experiment, Suggestion and Trial.
+    /// KServe's InferenceService (with its router), Katib's Experiment, Suggestion and Trial, and Argo's Workflow
+    /// (pipelines compiled by kf).
     public static let builtin: [ControllerMaker] = [
         JobController.make, DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
-        ServiceProxy.make, InferenceServiceController.make,
+        ServiceProxy.make, InferenceServiceController.make, WorkflowController.make,
     ] + TrainingJobController.makers + [ExperimentController.make, SuggestionController.make, TrialController.make]
 
     public init(makers: [ControllerMaker] = ControllerManager.builtin) {

@@ -85,21 +85,3 @@ extension Value {
     /// Whether metadata.deletionTimestamp is set.
     public var isDeleting: Bool { self[path: ["metadata", "deletionTimestamp"]].map { !$0.isNull } ?? false }
 }
-
-/// Kubernetes' RFC 3339 timestamps (seconds precision, UTC).
-public enum Timestamp {
-    public static func string(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
-
-    public static func date(_ text: String?) -> Date? {
-        guard let text else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
-}

@@ -12,6 +12,7 @@ struct KF: AsyncParsableCommand {
         """,
         version: KfVersion.current,
         subcommands: [InitCommand.self, BuildCommand.self, ApplyCommand.self, DeleteCommand.self, TrainCommand.self, TuneCommand.self,
+                      PipelineCommand.self,
                       VersionCommand.self,
                       LocalCommand.self,
                       CompletionCommand.self]

@@ -1,0 +1,295 @@
+import Foundation
+import Resources
+
+/// A plain Argo Workflow (DAG and container templates) read as a KFP pipeline, so the engine runs it with Argo's
+/// placeholders: `{{workflow.parameters.x}}`, `{{inputs.parameters.x}}` (in arguments and in containers),
+/// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
+/// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
+/// `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and args is
+/// the task's output file). Steps templates, artifacts, `when`, scripts and resources are rejected by name.
+extension ArgoWorkflow {
+    public static func importWorkflow(_ workflow: Value, file: String) throws(PipelineError) -> PipelineSpec {
+        let reader = Reader(file: file)
+        let spec = workflow["spec"] ?? .mapping(Mapping())
+        let entrypoint = try reader.required(spec["entrypoint"], "spec.entrypoint")
+        var templates: [String: Value] = [:]
+        for (index, template) in try reader.sequence(spec["templates"], "spec.templates").enumerated() {
+            templates[try reader.required(template["name"], "spec.templates[\(index)].name")] = template
+        }
+        guard let entry = templates[entrypoint] else {
+            throw .unknownReference(file: file, field: "spec.entrypoint", name: entrypoint, known: Array(templates.keys))
+        }
+        var components = Mapping()
+        var executors = Mapping()
+        var made: Set<String> = []
+
+        func component(_ name: String) throws(PipelineError) {
+            guard !made.contains(name) else { return }
+            made.insert(name)
+            guard let template = templates[name] else {
+                throw .unknownReference(file: file, field: "spec.templates", name: name, known: Array(templates.keys))
+            }
+            let field = "spec.templates[\(name)]"
+            for unsupported in ["steps", "script", "resource", "suspend", "http", "plugin", "containerSet", "data"] where template[unsupported] != nil {
+                throw .invalid(file: file, field: field + "." + unsupported, expected: "a container or dag template (kf-local runs those)")
+            }
+            var inputs = Mapping()
+            for (index, parameter) in try reader.sequence(template[path: ["inputs", "parameters"]], field + ".inputs.parameters").enumerated() {
+                let name = try reader.required(parameter["name"], "\(field).inputs.parameters[\(index)].name")
+                var definition: [(String, Value)] = [("parameterType", .string("STRING"))]
+                if let value = parameter["default"] ?? parameter["value"] {
+                    definition = [("defaultValue", .string(value.text ?? JSON.string(value))), ("isOptional", .bool(true))] + definition
+                }
+                inputs[name] = .mapping(Mapping(definition))
+            }
+            if template[path: ["inputs", "artifacts"]] != nil || template[path: ["outputs", "artifacts"]] != nil {
+                throw .invalid(file: file, field: field + ".artifacts", expected: "parameters only (Argo artifacts need an artifact repository; use kf's pipeline YAML or the kfp SDK for artifacts)")
+            }
+            var fields: [(String, Value)] = []
+            if !inputs.isEmpty { fields.append(("inputDefinitions", .mapping(Mapping([("parameters", .mapping(inputs))])))) }
+            if let container = template["container"] {
+                var outputs = Mapping()
+                var paths: [(String, String)] = []
+                for (index, parameter) in try reader.sequence(template[path: ["outputs", "parameters"]], field + ".outputs.parameters").enumerated() {
+                    let at = "\(field).outputs.parameters[\(index)]"
+                    let name = try reader.required(parameter["name"], at + ".name")
+                    let path = try reader.required(parameter[path: ["valueFrom", "path"]], at + ".valueFrom.path")
+                    outputs[name] = .mapping(Mapping([("parameterType", .string("STRING"))]))
+                    paths.append((path, "{{$.outputs.parameters['\(name)'].output_file}}"))
+                }
+                if !outputs.isEmpty { fields.append(("outputDefinitions", .mapping(Mapping([("parameters", .mapping(outputs))])))) }
+                fields.append(("executorLabel", .string("exec-" + name)))
+                func rewrite(_ text: String, _ at: String) throws(PipelineError) -> String {
+                    var result = text
+                    for (path, placeholder) in paths.sorted(by: { $0.0.count > $1.0.count }) {
+                        result = result.replacingOccurrences(of: path, with: placeholder)
+                    }
+                    return try argoToKFP(result, field: at, file: file)
+                }
+                var containerFields: [(String, Value)] = [("image", .string(try reader.required(container["image"], field + ".container.image")))]
+                for key in ["command", "args"] {
+                    let items = try reader.strings(container[key], "\(field).container.\(key)")
+                    if !items.isEmpty {
+                        containerFields.append((key, .sequence(try items.enumerated().map { index, text throws(PipelineError) in
+                            .string(try rewrite(text, "\(field).container.\(key)[\(index)]")) })))
+                    }
+                }
+                let env = try reader.sequence(container["env"], field + ".container.env")
+                if !env.isEmpty {
+                    containerFields.append(("env", .sequence(try env.enumerated().map { index, item throws(PipelineError) in
+                        .mapping(Mapping([("name", .string(try reader.required(item["name"], "\(field).container.env[\(index)].name"))),
+                                          ("value", .string(try rewrite(try reader.string(item["value"], "\(field).container.env[\(index)].value") ?? "",
+                                                                        "\(field).container.env[\(index)].value"))),
+                        ]))
+                    })))
+                }
+                executors["exec-" + name] = .mapping(Mapping([("container", .mapping(Mapping(containerFields)))]))
+            } else if let dag = template["dag"] {
+                fields.append(("dag", try dagComponent(dag, field: field + ".dag", root: false)))
+            } else {
+                throw .invalid(file: file, field: field, expected: "a container or dag template")
+            }
+            components[name] = .mapping(Mapping(fields))
+        }
+
+        /// A DAG's tasks; loops become a DAG component of their own that gets the item.
+        func dagComponent(_ dag: Value, field: String, root: Bool) throws(PipelineError) -> Value {
+            var tasks = Mapping()
+            let list = try reader.sequence(dag["tasks"], field + ".tasks")
+            let names = try list.enumerated().map { index, task throws(PipelineError) in try reader.required(task["name"], "\(field).tasks[\(index)].name") }
+            for (index, task) in list.enumerated() {
+                let at = "\(field).tasks[\(index)]"
+                let name = names[index]
+                if task["when"] != nil { throw .invalid(file: file, field: at + ".when", expected: "no when (not supported for plain Argo Workflows yet)") }
+                let template = try reader.required(task["template"], at + ".template")
+                try component(template)
+                var dependencies = try reader.strings(task["dependencies"], at + ".dependencies")
+                var strategy: String?
+                if let depends = try reader.string(task["depends"], at + ".depends") {
+                    for term in depends.components(separatedBy: "&&") {
+                        // A term: a task, or the same task's states joined by || (`(A.Succeeded || A.Failed)`).
+                        var task: String?
+                        for alternative in term.components(separatedBy: "||") {
+                            let cleaned = alternative.trimmingCharacters(in: CharacterSet(charactersIn: " ()"))
+                            let parts = cleaned.split(separator: ".").map(String.init)
+                            let states = ["Succeeded", "Completed", "Failed", "Errored", "Skipped", "Omitted", "Daemoned"]
+                            guard let first = parts.first, names.contains(first), parts.count <= 2, task == nil || task == first,
+                                  parts.count == 1 || states.contains(parts[1]) else {
+                                throw .invalid(file: file, field: at + ".depends",
+                                               expected: "task names joined by && (each optionally .Succeeded, .Completed, .Failed or .Errored, alternatives of one task joined by ||)")
+                            }
+                            task = first
+                            if parts.count == 2, parts[1] != "Succeeded" { strategy = "ALL_UPSTREAM_TASKS_COMPLETED" }
+                        }
+                        if let task { dependencies.append(task) }
+                    }
+                }
+                for dependency in dependencies where !names.contains(dependency) {
+                    throw .unknownReference(file: file, field: at + ".dependencies", name: dependency, known: names)
+                }
+                var parameters = Mapping()
+                for (argumentIndex, argument) in try reader.sequence(task[path: ["arguments", "parameters"]], at + ".arguments.parameters").enumerated() {
+                    let argumentField = "\(at).arguments.parameters[\(argumentIndex)]"
+                    let input = try reader.required(argument["name"], argumentField + ".name")
+                    let value = try reader.string(argument["value"], argumentField + ".value") ?? ""
+                    parameters[input] = try source(value, field: argumentField + ".value", root: root, tasks: names, dependencies: &dependencies)
+                }
+                var fields: [(String, Value)] = [
+                    ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
+                    ("componentRef", .mapping(Mapping([("name", .string(template))]))),
+                ]
+                let items = task["withItems"].map { Value.string(JSON.string($0)) } ?? task["withParam"]
+                if let items {
+                    // The loop: a DAG component around the task that gets the item as an input.
+                    let loop = "\(name)-loop"
+                    var inner = Mapping()
+                    var outerParameters = Mapping()
+                    for (input, source) in parameters.pairs {
+                        if source[path: ["componentInputParameter"]]?.text == "item" {
+                            inner[input] = .mapping(Mapping([("componentInputParameter", .string("item"))]))
+                        } else {
+                            let channel = "channel-" + input
+                            outerParameters[channel] = source
+                            inner[input] = .mapping(Mapping([("componentInputParameter", .string(channel))]))
+                        }
+                    }
+                    var loopInputs = Mapping([("item", .mapping(Mapping([("parameterType", .string("STRING"))])))])
+                    for (channel, _) in outerParameters.pairs { loopInputs[channel] = .mapping(Mapping([("parameterType", .string("STRING"))])) }
+                    components[loop] = .mapping(Mapping([
+                        ("dag", .mapping(Mapping([("tasks", .mapping(Mapping([(name, .mapping(Mapping([
+                            ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
+                            ("componentRef", .mapping(Mapping([("name", .string(template))]))),
+                            ("inputs", .mapping(Mapping([("parameters", .mapping(inner))]))),
+                            ("taskInfo", .mapping(Mapping([("name", .string(name))]))),
+                        ])))])))]))),
+                        ("inputDefinitions", .mapping(Mapping([("parameters", .mapping(loopInputs))]))),
+                    ]))
+                    fields[1] = ("componentRef", .mapping(Mapping([("name", .string(loop))])))
+                    parameters = outerParameters
+                    let itemsText = items.text ?? JSON.string(items)
+                    if itemsText.hasPrefix("{{") {
+                        let itemsSource = try source(itemsText, field: at + ".withParam", root: root, tasks: names, dependencies: &dependencies)
+                        parameters["channel-items"] = itemsSource
+                        components[loop] = components[loop]?.settingInput("channel-items")
+                        fields.append(("parameterIterator", .mapping(Mapping([("itemInput", .string("item")),
+                                                                               ("items", .mapping(Mapping([("inputParameter", .string("channel-items"))])))]))))
+                    } else {
+                        fields.append(("parameterIterator", .mapping(Mapping([("itemInput", .string("item")),
+                                                                               ("items", .mapping(Mapping([("raw", .string(itemsText))])))]))))
+                    }
+                }
+                if !dependencies.isEmpty { fields.append(("dependentTasks", .sequence(uniqued(dependencies).map(Value.string)))) }
+                if !parameters.isEmpty { fields.append(("inputs", .mapping(Mapping([("parameters", .mapping(parameters))])))) }
+                if let limit = try reader.integer(templates[template]?[path: ["retryStrategy", "limit"]], "spec.templates[\(template)].retryStrategy.limit") {
+                    fields.append(("retryPolicy", .mapping(Mapping([("maxRetryCount", .int(limit))]))))
+                }
+                fields.append(("taskInfo", .mapping(Mapping([("name", .string(name))]))))
+                if let strategy { fields.append(("triggerPolicy", .mapping(Mapping([("strategy", .string(strategy))])))) }
+                tasks[name] = .mapping(Mapping(fields))
+            }
+            return .mapping(Mapping([("tasks", .mapping(tasks))]))
+        }
+
+        /// An argument's value as a task input source.
+        func source(_ value: String, field: String, root: Bool, tasks: [String], dependencies: inout [String]) throws(PipelineError) -> Value {
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard trimmed.contains("{{") else {
+                return .mapping(Mapping([("runtimeValue", .mapping(Mapping([("constant", .string(value))])))]))
+            }
+            guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}"), trimmed.components(separatedBy: "{{").count == 2 else {
+                throw .invalid(file: file, field: field, expected: "one reference as the whole value ({{inputs.parameters.x}}, {{tasks.A.outputs.parameters.y}}, {{workflow.parameters.x}}, {{item}})")
+            }
+            let parts = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces).split(separator: ".").map(String.init)
+            if parts == ["item"] { return .mapping(Mapping([("componentInputParameter", .string("item"))])) }
+            if parts.count == 3, parts[0] == "workflow", parts[1] == "parameters", root {
+                return .mapping(Mapping([("componentInputParameter", .string(parts[2]))]))
+            }
+            if parts.count == 3, parts[0] == "inputs", parts[1] == "parameters", !root {
+                return .mapping(Mapping([("componentInputParameter", .string(parts[2]))]))
+            }
+            if parts.count == 5, parts[0] == "tasks", parts[2] == "outputs", parts[3] == "parameters" {
+                guard tasks.contains(parts[1]) else { throw .unknownReference(file: file, field: field, name: parts[1], known: tasks) }
+                dependencies.append(parts[1])
+                return .mapping(Mapping([("taskOutputParameter", .mapping(Mapping([
+                    ("outputParameterKey", .string(parts[4])), ("producerTask", .string(parts[1])),
+                ])))]))
+            }
+            throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}} or {{item}} (found \(trimmed))")
+        }
+
+        for unsupported in ["steps", "script", "resource", "container"] where entry[unsupported] != nil {
+            throw .invalid(file: file, field: "spec.templates[\(entrypoint)].\(unsupported)", expected: "a dag template as the entrypoint")
+        }
+        guard let dag = entry["dag"] else {
+            throw .invalid(file: file, field: "spec.templates[\(entrypoint)]", expected: "a dag template as the entrypoint")
+        }
+        var rootInputs = Mapping()
+        for (index, parameter) in try reader.sequence(spec[path: ["arguments", "parameters"]], "spec.arguments.parameters").enumerated() {
+            let name = try reader.required(parameter["name"], "spec.arguments.parameters[\(index)].name")
+            var definition: [(String, Value)] = []
+            if let value = parameter["value"] { definition.append(("defaultValue", .string(value.text ?? JSON.string(value)))) }
+            definition += [("isOptional", .bool(true)), ("parameterType", .string("STRING"))]
+            rootInputs[name] = .mapping(Mapping(definition))
+        }
+        let rootDag = try dagComponent(dag, field: "spec.templates[\(entrypoint)].dag", root: true)
+        var root: [(String, Value)] = [("dag", rootDag)]
+        if !rootInputs.isEmpty { root.append(("inputDefinitions", .mapping(Mapping([("parameters", .mapping(rootInputs))])))) }
+        let name = workflow[path: ["metadata", "name"]]?.text ?? workflow[path: ["metadata", "generateName"]]?.text ?? entrypoint
+        let ir = Value.mapping(Mapping([
+            ("components", .mapping(components)),
+            ("deploymentSpec", .mapping(Mapping([("executors", .mapping(executors))]))),
+            ("pipelineInfo", .mapping(Mapping([("name", .string(entrypoint == "" ? name : entrypoint))]))),
+            ("root", .mapping(Mapping(root))),
+            ("schemaVersion", .string("2.1.0")),
+            ("sdkVersion", .string("kf-argo")),
+        ]))
+        return try PipelineSpec(ir, file: file)
+    }
+
+    /// `{{inputs.parameters.x}}` in a container as KFP's `{{$.inputs.parameters['x']}}`; `{{workflow.name}}` as the
+    /// run's name; other Argo references are rejected by name.
+    static func argoToKFP(_ text: String, field: String, file: String) throws(PipelineError) -> String {
+        guard text.contains("{{") else { return text }
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            output += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw .invalid(file: file, field: field, expected: "a placeholder closed with }}")
+            }
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let parts = inner.split(separator: ".").map(String.init)
+            if inner.hasPrefix("$") {
+                output += "{{" + inner + "}}"
+            } else if parts.count == 3, parts[0] == "inputs", parts[1] == "parameters" {
+                output += "{{$.inputs.parameters['\(parts[2])']}}"
+            } else if inner == "workflow.name" {
+                output += "{{$.pipeline_job_name}}"
+            } else if inner == "pod.name" {
+                output += "{{$.pipeline_task_uuid}}"
+            } else {
+                throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} or {{workflow.name}} in a container (found {{\(inner)}})")
+            }
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
+    }
+
+    static func uniqued(_ items: [String]) -> [String] {
+        var seen: Set<String> = []
+        return items.filter { seen.insert($0).inserted }
+    }
+}
+
+extension Value {
+    /// A DAG component with one more STRING input.
+    func settingInput(_ name: String) -> Value {
+        var copy = self
+        var parameters = copy[path: ["inputDefinitions", "parameters"]]?.mapping ?? Mapping()
+        parameters[name] = .mapping(Mapping([("parameterType", .string("STRING"))]))
+        var definitions = copy["inputDefinitions"]?.mapping ?? Mapping()
+        definitions["parameters"] = .mapping(parameters)
+        copy["inputDefinitions"] = .mapping(definitions)
+        return copy
+    }
+}

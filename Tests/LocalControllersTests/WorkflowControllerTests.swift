@@ -1,0 +1,188 @@
+import Cluster
+import Foundation
+import LocalCluster
+import LocalControllers
+import LocalRuntime
+import Pipelines
+import Project
+import Resources
+import Testing
+
+/// Pipelines written with the real kfp SDK, compiled by it, run by the Workflow controller on kf-local (Pods as
+/// processes through the node agent), compared with what `kfp.local` (SubprocessRunner(use_venv=False)) produces.
+@Suite(.serialized)
+struct WorkflowControllerTests {
+    static let kfpPython = ControllerHarness.packageRoot.appendingPathComponent(".tools/kfp/bin/python").path
+    static let script = ControllerHarness.packageRoot.appendingPathComponent("Tests/LocalControllersTests/Fixtures/kfp_pipelines.py").path
+
+    static var available: Bool {
+        if FileManager.default.isExecutableFile(atPath: kfpPython) { return true }
+        print("skipping: \(kfpPython) is absent (scripts/install-tools.sh installs the kfp SDK into .tools/kfp)")
+        return false
+    }
+
+    static var agents: [any LocalAgent] {
+        [NodeAgent(options: NodeAgent.Options(images: [
+            ImageMapping(match: "python", venv: ControllerHarness.packageRoot.appendingPathComponent(".tools/kfp").path, cmd: ["python3"]),
+            ImageMapping(match: "busybox", cmd: ["sh"]),
+        ], backoffBase: 0.5, backoffMax: 2, volumeRefreshSeconds: 1))]
+    }
+
+    /// Runs the fixture script with the kfp SDK's python.
+    @discardableResult
+    static func python(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kfpPython)
+        process.arguments = ["-W", "ignore", script] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw PipelineTestError.script(arguments.joined(separator: " "), text) }
+        return text
+    }
+
+    enum PipelineTestError: Error { case script(String, String) }
+
+    static func installArgo(_ harness: ControllerHarness) async throws {
+        let url = ControllerHarness.packageRoot.appendingPathComponent("templates/crds/argoproj.io_workflows.yaml")
+        try await harness.create(try String(contentsOf: url, encoding: .utf8))
+        _ = try await eventually(10) {
+            await harness.client.discovery.invalidate()
+            return (try? await harness.client.list(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind, namespace: "default")) != nil
+        }
+    }
+
+    /// Creates a run of the IR file and waits for it to finish; returns the Workflow.
+    static func run(_ harness: ControllerHarness, ir: String, name: String, cache: Bool = true,
+                    parameters: [String: String] = [:]) async throws -> Value {
+        let spec = try PipelineSpec.parse(try String(contentsOfFile: ir, encoding: .utf8), file: ir)
+        let workflow = ArgoWorkflow.compile(spec, options: .init(name: name, parameters: try PipelineEngine.parameters(spec, given: parameters),
+                                                                 cacheEnabled: cache))
+        _ = try await harness.client.create(workflow)
+        var last: Value?
+        _ = try await eventually(60) {
+            last = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, name)
+            return ["Succeeded", "Failed", "Error"].contains(last?.field("status", "phase") ?? "")
+        }
+        return try #require(last)
+    }
+
+    static func nodes(_ workflow: Value) -> [RunNode] {
+        (workflow[path: ["status", "nodes"]]?.mapping?.pairs.map { $0.1 } ?? []).compactMap(RunNode.init(value:))
+    }
+
+    @Test func kfpPipelinesProduceWhatKfpLocalProduces() async throws {
+        guard Self.available else { return }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kf-kfp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Self.python(["compile", work.path])
+        let names = ["linear", "diamond", "condition", "loop", "exit-handler"]
+        try Self.python(["local", work.appendingPathComponent("kfp-local").path] + names)
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            for name in names {
+                let workflow = try await Self.run(harness, ir: work.appendingPathComponent(name + ".yaml").path, name: name)
+                #expect(workflow.field("status", "phase") == "Succeeded", "\(name): \(workflow["status"].map(JSON.string) ?? "no status")")
+                let ours = try Self.python(["summary", harness.directory.appendingPathComponent("pipelines/default/\(name)").path])
+                let theirs = try Self.python(["summary", work.appendingPathComponent("kfp-local/\(name)").path])
+                #expect(ours == theirs, "\(name): kf-local \(ours) vs kfp.local \(theirs)")
+                #expect(ours.count > 10, "\(name): no outputs: \(ours)")
+            }
+            // The condition's false branch is Skipped, the true one ran.
+            let condition = try #require(try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "condition"))
+            let skipped = Self.nodes(condition).filter { $0.phase == .skipped }.map(\.displayName)
+            #expect(skipped == ["condition-3"], "\(skipped)")
+            // The exit handler saw its body succeed.
+            let exit = try #require(try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "exit-handler"))
+            #expect(Self.nodes(exit).first { $0.displayName == "report" }?.outputs.parameters["Output"] == .string("SUCCEEDED"))
+        }
+    }
+
+    @Test func retriesCacheAndNoCache() async throws {
+        guard Self.available else { return }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kf-kfp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Self.python(["compile", work.path])
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            // A task that fails once and succeeds on its retry.
+            let marker = work.appendingPathComponent("marker").path
+            let retried = try await Self.run(harness, ir: work.appendingPathComponent("retry.yaml").path, name: "retry",
+                                             parameters: ["marker": marker])
+            #expect(retried.field("status", "phase") == "Succeeded", "\(retried["status"].map(JSON.string) ?? "")")
+            let attempts = Self.nodes(retried).filter { $0.type == .pod }.sorted { $0.name < $1.name }
+            #expect(attempts.map(\.phase) == [.failed, .succeeded], "\(attempts.map(\.name))")
+            #expect(Self.nodes(retried).contains { $0.type == .retry && $0.phase == .succeeded })
+            // A task that keeps failing: two attempts, then the run fails.
+            let failed = try await Self.run(harness, ir: work.appendingPathComponent("failing.yaml").path, name: "failing")
+            #expect(failed.field("status", "phase") == "Failed")
+            #expect(Self.nodes(failed).filter { $0.type == .pod && $0.phase == .failed }.count == 2)
+
+            // The second run of the diamond is served from the cache entirely; --no-cache runs every task again.
+            let diamond = work.appendingPathComponent("diamond.yaml").path
+            let first = try await Self.run(harness, ir: diamond, name: "diamond-1")
+            #expect(first.field("status", "phase") == "Succeeded")
+            #expect(Self.nodes(first).filter { $0.type == .pod }.allSatisfy { !$0.cached })
+            let second = try await Self.run(harness, ir: diamond, name: "diamond-2")
+            let secondPods = Self.nodes(second).filter { $0.type == .pod }
+            #expect(second.field("status", "phase") == "Succeeded")
+            #expect(secondPods.count == 4 && secondPods.allSatisfy(\.cached), "\(secondPods.map { ($0.displayName, $0.cached) })")
+            #expect(secondPods.first { $0.displayName == "add" }?.outputs.parameters["Output"] == .int(110))
+            let created = try await harness.list("v1", "Pod", selector: "\(ArgoWorkflow.workflowLabel)=diamond-2")
+            #expect(created.isEmpty)
+            let third = try await Self.run(harness, ir: diamond, name: "diamond-3", cache: false)
+            let thirdPods = Self.nodes(third).filter { $0.type == .pod }
+            #expect(thirdPods.count == 4 && thirdPods.allSatisfy { !$0.cached })
+            // Another parameter value changes the fingerprint of the first task and, through its artifact, the rest.
+            let fourth = try await Self.run(harness, ir: diamond, name: "diamond-4", parameters: ["n": "3"])
+            #expect(Self.nodes(fourth).first { $0.displayName == "add" }?.outputs.parameters["Output"] == .int(33))
+            #expect(Self.nodes(fourth).filter { $0.type == .pod }.allSatisfy { !$0.cached })
+        }
+    }
+
+    @Test func aPlainArgoWorkflowRunsWithArgosPlaceholders() async throws {
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            try await harness.create("""
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: hello}
+            spec:
+              entrypoint: main
+              arguments: {parameters: [{name: who, value: argo}]}
+              templates:
+              - name: main
+                dag:
+                  tasks:
+                  - {name: greet, template: echo, arguments: {parameters: [{name: message, value: "{{workflow.parameters.who}}"}]}}
+                  - name: shout
+                    template: upper
+                    arguments: {parameters: [{name: text, value: "{{tasks.greet.outputs.parameters.said}}"}]}
+                  - {name: each, template: echo, dependencies: [shout], withItems: [x, y], arguments: {parameters: [{name: message, value: "{{item}}"}]}}
+              - name: echo
+                inputs: {parameters: [{name: message}]}
+                outputs: {parameters: [{name: said, valueFrom: {path: /tmp/said.txt}}]}
+                container: {image: busybox, command: [sh, -c, 'printf "hello %s" "{{inputs.parameters.message}}" > /tmp/said.txt']}
+              - name: upper
+                inputs: {parameters: [{name: text}]}
+                outputs: {parameters: [{name: loud, valueFrom: {path: /tmp/loud}}]}
+                container: {image: busybox, command: [sh, -c, 'printf "%s" "{{inputs.parameters.text}}" | tr a-z A-Z > /tmp/loud']}
+            """)
+            var workflow: Value?
+            _ = try await eventually(30) {
+                workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "hello")
+                return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
+            }
+            let done = try #require(workflow)
+            #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
+            let outputs = Self.nodes(done).filter { $0.type == .pod }.compactMap { $0.outputs.parameters.values.first?.text }.sorted()
+            #expect(outputs == ["HELLO ARGO", "hello argo", "hello x", "hello y"], "\(outputs)")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+@testable import Pipelines
+import Resources
+import Testing
+
+/// Plain Argo Workflows read as pipelines: Argo's placeholders become the engine's inputs and outputs.
+struct ArgoImportTests {
+    static let workflow = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata: {generateName: hello-}
+    spec:
+      entrypoint: main
+      arguments:
+        parameters: [{name: who, value: world}]
+      templates:
+      - name: main
+        dag:
+          tasks:
+          - name: greet
+            template: echo
+            arguments: {parameters: [{name: message, value: "{{workflow.parameters.who}}"}]}
+          - name: shout
+            template: upper
+            arguments: {parameters: [{name: text, value: "{{tasks.greet.outputs.parameters.said}}"}]}
+          - name: each
+            template: echo
+            depends: "shout.Succeeded"
+            withItems: [a, b]
+            arguments: {parameters: [{name: message, value: "{{item}}"}]}
+          - name: after
+            template: echo
+            depends: "(each.Failed || each.Succeeded)"
+            arguments: {parameters: [{name: message, value: done}]}
+      - name: echo
+        inputs: {parameters: [{name: message}]}
+        outputs: {parameters: [{name: said, valueFrom: {path: /tmp/said.txt}}]}
+        container:
+          image: busybox
+          command: [sh, -c, 'printf "hello %s" "{{inputs.parameters.message}}" > /tmp/said.txt; echo {{workflow.name}}']
+      - name: upper
+        inputs: {parameters: [{name: text}]}
+        outputs: {parameters: [{name: loud, valueFrom: {path: /tmp/loud}}]}
+        retryStrategy: {limit: 2}
+        container: {image: busybox, command: [upper, "{{inputs.parameters.text}}", /tmp/loud]}
+    """
+
+    func load(_ text: String) throws -> PipelineSpec {
+        try ArgoWorkflow.importWorkflow(try #require(try YAMLParser.parse(text, file: "wf.yaml").first), file: "wf.yaml")
+    }
+
+    @Test func argoPlaceholdersBecomeTheEnginesInputs() throws {
+        let spec = try load(Self.workflow)
+        let shout = try #require(spec.root.dag?.tasks.first { $0.name == "shout" })
+        #expect(shout.dependentTasks == ["greet"])
+        #expect(shout.retry?.maxRetryCount == 2)
+        #expect(spec.root.dag?.tasks.first { $0.name == "after" }?.strategy == .allUpstreamCompleted)
+        var commands: [String: [String]] = [:]
+        let (engine, waves) = try PipelineEngineTests.drive(spec, parameters: try PipelineEngine.parameters(spec, given: ["who": "kf"])) { launch in
+            commands[launch.taskName + (commands[launch.taskName] == nil ? "" : "+")] = launch.command
+            // The container writes its output parameter's file (the path Argo named, now the task's output file).
+            for name in ["said", "loud"] { try? launch.taskName.write(toFile: launch.taskRoot + "/" + name, atomically: true, encoding: .utf8) }
+            return true
+        }
+        #expect(waves == [["greet"], ["shout"], ["each", "each"], ["after"]])
+        #expect(engine.phase == .succeeded)
+        let greet = try #require(commands["greet"])
+        #expect(greet[2].hasPrefix("printf \"hello %s\" \"kf\" > /") && greet[2].hasSuffix("/r/greet/said; echo r"), "\(greet)")
+        // shout got greet's output ("greet" in this fake run) and writes its own output file.
+        let shoutCommand = try #require(commands["shout"])
+        #expect(shoutCommand[1] == "greet" && shoutCommand[2].hasSuffix("/r/shout/loud"), "\(shoutCommand)")
+    }
+
+    @Test func whatCannotBeReadIsNamed() throws {
+        func message(_ text: String) -> String {
+            do { _ = try load(text); return "" } catch { return "\(error)" }
+        }
+        let steps = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    steps: []\n"
+        #expect(message(steps).contains("spec.templates[main].steps"))
+        let mixed = Self.workflow.replacingOccurrences(of: "value: \"{{workflow.parameters.who}}\"", with: "value: \"x-{{workflow.parameters.who}}\"")
+        #expect(message(mixed).contains("one reference as the whole value"))
+        let unknown = Self.workflow.replacingOccurrences(of: "echo {{workflow.name}}", with: "echo {{steps.x.outputs.result}}")
+        #expect(message(unknown).contains("{{steps.x.outputs.result}}"))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// `kf pipeline` as a user runs it: compiling kf's pipeline YAML, bad input, and runs on the project's kf-local
+/// (busybox steps as processes): --watch, the cache, --no-cache, logs, a failure, retry, delete.
+@Suite(.serialized) struct PipelineCommandTests {
+    static let pipeline = """
+    name: words
+    parameters:
+      text: {type: string, default: "b a c"}
+      gate: /nonexistent
+    steps:
+      split:
+        image: busybox
+        command: [sh, -c, 'echo "$0" | tr " " "\\n" > "$1"; echo splitting; wc -l < "$1" | tr -d " " > "$2"', "{{inputs.text}}", "{{outputs.words}}", "{{outputs.count}}"]
+        inputs: {text: "{{params.text}}"}
+        outputs: {words: dataset, count: int}
+      sort:
+        image: busybox
+        command: [sh, -c, 'test -e "$0" && sort "$1" > "$2"', "{{inputs.gate}}", "{{inputs.words}}", "{{outputs.sorted}}"]
+        inputs: {gate: "{{params.gate}}", words: "{{steps.split.outputs.words}}"}
+        outputs: {sorted: dataset}
+    """
+
+    func makeProject() throws -> (base: String, root: String) {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-pipeline-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let run = try KfBinary.run(["init", "pipes"], in: base)
+        #expect(run.status == 0, "\(run.stderr)")
+        try Self.pipeline.write(toFile: base + "/pipes/words.yaml", atomically: true, encoding: .utf8)
+        return (base, base + "/pipes")
+    }
+
+    @Test func compilesToIRAndArgo() throws {
+        let (base, root) = try makeProject()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let ir = try KfBinary.run(["pipeline", "compile", "words.yaml"], in: root)
+        #expect(ir.status == 0, "\(ir.stderr)")
+        #expect(ir.stdout.hasPrefix("# PIPELINE DEFINITION\n# Name: words\n"), "\(ir.stdout)")
+        #expect(ir.stdout.contains("schemaVersion: 2.1.0") && ir.stdout.contains("{{$.inputs.artifacts[''words''].path}}"))
+        let argo = try KfBinary.run(["pipeline", "compile", "words.yaml", "--to", "argo", "-o", "wf.yaml", "-p", "text=x y"], in: root)
+        #expect(argo.status == 0, "\(argo.stderr)")
+        let written = try String(contentsOfFile: root + "/wf.yaml", encoding: .utf8)
+        #expect(written.contains("kind: Workflow") && written.contains("value: x y"), "\(written)")
+        // The IR it wrote compiles again to the same IR.
+        try ir.stdout.write(toFile: root + "/words.ir.yaml", atomically: true, encoding: .utf8)
+        let again = try KfBinary.run(["pipeline", "compile", "words.ir.yaml"], in: root)
+        #expect(again.stdout == ir.stdout)
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "compiling must not start kf-local")
+    }
+
+    @Test(arguments: [
+        (["pipeline", "compile", "missing.yaml"], "error: missing.yaml: cannot read the pipeline: no such file"),
+        (["pipeline", "compile", "words.yaml", "--to", "argo", "-p", "nope=1"], "error: parameter 'nope': the pipeline has no such parameter"),
+        (["pipeline", "compile", "kf.yaml"], "error: kf.yaml: (document): expected a KFP pipeline"),
+        (["pipeline", "run", "words.yaml", "--parallel", "0"], "Error: --parallel must be 1 or more"),
+    ])
+    func badInputSaysWhatIsWrong(_ arguments: [String], _ message: String) throws {
+        let (base, root) = try makeProject()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let run = try KfBinary.run(arguments, in: root)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+    }
+
+    @Test func runsOnKfLocal() throws {
+        let (base, root) = try makeProject()
+        defer {
+            _ = try? KfBinary.run(["local", "down"], in: root)
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        let gate = base + "/gate"
+        let failed = try KfBinary.run(["pipeline", "run", "words.yaml", "--name", "w1", "-p", "gate=\(gate)", "--watch"], in: root)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("error: run w1 failed: sort failed"), "\(failed.stderr)")
+        #expect(failed.stdout.contains("✔ split") && failed.stdout.contains("✖ sort"), "\(failed.stdout)")
+        let logs = try KfBinary.run(["pipeline", "logs", "w1", "--task", "split"], in: root)
+        #expect(logs.stdout == "splitting\n", "\(logs.stdout)\(logs.stderr)")
+        FileManager.default.createFile(atPath: gate, contents: Data())
+        #expect(try KfBinary.run(["pipeline", "retry", "w1"], in: root).status == 0)
+        var status = ""
+        for _ in 0..<240 where !status.contains("Phase: Succeeded") {
+            usleep(250_000)
+            status = try KfBinary.run(["pipeline", "status", "w1"], in: root).stdout
+        }
+        #expect(status.contains("Phase: Succeeded") && status.contains("Progress: 2/2"), "\(status)")
+
+        // A second run: both tasks from the cache; with --no-cache both run again.
+        let cached = try KfBinary.run(["pipeline", "run", "words.yaml", "--name", "w2", "-p", "gate=\(gate)", "--watch"], in: root)
+        #expect(cached.status == 0, "\(cached.stderr)")
+        #expect(cached.stdout.components(separatedBy: "Succeeded (cached)").count == 3, "\(cached.stdout)")
+        let fresh = try KfBinary.run(["pipeline", "run", "words.yaml", "--name", "w3", "-p", "gate=\(gate)", "--no-cache", "--watch",
+                                      "--experiment", "nightly"], in: root)
+        #expect(fresh.status == 0 && !fresh.stdout.contains("cached"), "\(fresh.stdout)\(fresh.stderr)")
+        let list = try KfBinary.run(["pipeline", "list"], in: root)
+        #expect(list.stdout.contains("w1") && list.stdout.contains("w3") && list.stdout.contains("Succeeded"), "\(list.stdout)")
+        let nightly = try KfBinary.run(["pipeline", "list", "--experiment", "nightly"], in: root)
+        #expect(nightly.stdout.contains("w3") && !nightly.stdout.contains("w1"), "\(nightly.stdout)")
+        let sorted = try String(contentsOfFile: root + "/.kf/pipelines/pipes/w3/sort/sorted", encoding: .utf8)
+        #expect(sorted == "a\nb\nc\n")
+        #expect(try KfBinary.run(["pipeline", "delete", "w2"], in: root).stdout == "run w2 deleted\n")
+        let missing = try KfBinary.run(["pipeline", "status", "w2"], in: root)
+        #expect(missing.status == 1 && missing.stderr.contains("no pipeline run named w2"), "\(missing.stderr)")
+
+        // A task whose image kf-local cannot run says so while the run waits.
+        try "name: stuck\nsteps:\n  a: {image: 'ghcr.io/nowhere/thing:1', command: [x]}\n"
+            .write(toFile: root + "/stuck.yaml", atomically: true, encoding: .utf8)
+        #expect(try KfBinary.run(["pipeline", "run", "stuck.yaml", "--name", "s1"], in: root).status == 0)
+        var stuck = ""
+        for _ in 0..<120 where !stuck.contains("ErrImageNeverPull") {
+            usleep(250_000)
+            stuck = try KfBinary.run(["pipeline", "status", "s1"], in: root).stdout
+        }
+        #expect(stuck.contains("waiting: ErrImageNeverPull") && stuck.contains("local.images"), "\(stuck)")
+    }
+}
