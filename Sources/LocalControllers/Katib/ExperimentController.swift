@@ -177,7 +177,14 @@ public struct ExperimentController: Reconciler {
     /// suggestions leave the Suggestion (requests and status) so they are not made again.
     private func deleteTrials(_ trials: [Value], count: Int, suggestion: Value?) async throws {
         let ended = ["Killed", "Failed", "Succeeded", "EarlyStopped", "MetricsUnavailable"]
-        let active = trials.filter { trial in !ended.contains { KatibConditions(trial).isTrue($0) } }
+        // Newest by the order the Suggestion made them: creation times have a second's precision, and trials
+        // created within one second would otherwise be told apart by their random names.
+        let order = (suggestion?[path: ["status", "suggestions"]]?.sequence ?? []).compactMap { $0.field("name") }
+        func rank(_ trial: Value) -> Int { order.firstIndex(of: trial.field("metadata", "name") ?? "") ?? Int.max }
+        let active = trials.enumerated()
+            .filter { _, trial in !ended.contains { KatibConditions(trial).isTrue($0) } }
+            .sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
+            .map(\.element)
         let victims = Array(active.reversed().prefix(count))
         for trial in victims { try await client.deleteObject(trial) }
         guard let suggestion else { return }
