@@ -23,6 +23,22 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case noPods(job: String, which: String)
     case notOneTrainingJob(path: String, found: Int)
     case notATrainingJob(path: String, kind: String)
+    /// A registry reference that names nothing; `available` lists what the registry has.
+    case modelNotResolved(reference: String, reason: String, available: [String])
+    /// A model URI or path the target cannot read (`origin`: the flag or registry version it came from).
+    case modelNotReadable(uri: String, origin: String)
+    case modelMissing(path: String, origin: String)
+    case serviceNotFound(name: String, namespace: String, existing: [String])
+    case serviceExists(name: String, namespace: String)
+    case canaryNeedsService(name: String)
+    case deploymentModeChange(name: String, from: String, to: String)
+    case noCanary(name: String, verb: String)
+    case serviceFailed(name: String, message: String)
+    case serviceNotReady(name: String, seconds: Int, state: String)
+    case noServiceURL(name: String, state: String)
+    case badPredictionInput(origin: String, reason: String)
+    case predictionFailed(name: String, url: String, status: Int, body: String)
+    case serviceUnreachable(name: String, tried: [String])
 
     public var description: String {
         switch self {
@@ -70,6 +86,38 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "namespace \(namespace) does not exist; create it (kubectl create namespace \(namespace)) or pass -n with another"
         case let .deleteFailed(failed, total, details):
             return "\(failed) of \(total) objects were not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+        case let .modelNotResolved(reference, reason, available):
+            let listing = available.isEmpty ? "" : "; the registry has: " + available.joined(separator: ", ")
+            return "--model \(reference): \(reason)\(listing)"
+        case let .modelNotReadable(uri, origin):
+            return "\(origin): \(uri) is not a location the cluster can read (it reads s3://, gs://, pvc://, https://, hf://, oci://, "
+                + "not files on this machine); upload the model and register that URI (`kf version register NAME --uri s3://...`), "
+                + "or pass --storage-uri with one"
+        case let .modelMissing(path, origin):
+            return "\(origin): the model file \(path) does not exist on this machine"
+        case let .serviceNotFound(name, namespace, existing):
+            let listing = existing.isEmpty ? "there are none" : "there are: " + existing.joined(separator: ", ")
+            return "no InferenceService named \(name) in namespace \(namespace) (\(listing)); `kf serve list` shows them"
+        case let .serviceExists(name, namespace):
+            return "InferenceService \(name) already exists in namespace \(namespace)"
+        case let .canaryNeedsService(name):
+            return "--canary rolls a new model out beside the one \(name) serves, and \(name) does not exist yet; create it first without --canary"
+        case let .deploymentModeChange(name, from, to):
+            return "\(name) runs in \(from) mode and KServe cannot change a service's mode to \(to); drop --deployment-mode, or `kf serve delete \(name)` and create it again"
+        case let .noCanary(name, verb):
+            return "\(name) has no canary to \(verb); start one with `kf serve \(name) --model MODEL@VERSION --canary PERCENT`"
+        case let .serviceFailed(name, message):
+            return "InferenceService \(name) failed: \(message)"
+        case let .serviceNotReady(name, seconds, state):
+            return "InferenceService \(name) was not ready within \(seconds) s (\(state)); see `kf serve status \(name)` and `kf serve logs \(name)`"
+        case let .noServiceURL(name, state):
+            return "InferenceService \(name) has no URL yet (\(state)); wait with `kf serve \(name) ... --wait` or see `kf serve status \(name)`"
+        case let .badPredictionInput(origin, reason):
+            return "\(origin): \(reason)"
+        case let .predictionFailed(name, url, status, body):
+            return "\(name) answered \(status) at \(url)" + (body.isEmpty ? "" : ": \(body)")
+        case let .serviceUnreachable(name, tried):
+            return "cannot reach InferenceService \(name): " + tried.joined(separator: "; ")
         case .pruneNeedsProject:
             return "--prune tracks what kf applied under the project's name: run inside a kf project or pass --applyset NAME"
         }

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Synchronization
 import Resources
 import Templates
 import Workloads
@@ -171,7 +172,8 @@ public struct TrainAction: Sendable {
         if try await TrainingJobs.existing(client, reference) != nil {
             throw ActionError.jobExists(kind: reference.kind, name: reference.name, namespace: reference.namespace ?? "default", verb: "train")
         }
-        try await ensureNamespace(client, reference.namespace ?? client.config.namespace, progress: progress)
+        try await ProjectNamespace.ensure(client, reference.namespace ?? client.config.namespace, project: project,
+                                          serverDryRun: dryRun == .server, progress: progress)
         var files: [String] = []
         if dryRun == .none, project != nil, let generated { files = try write(generated.manifests, baseFiles: generated.baseFiles) }
         _ = try await client.create(job, dryRun: dryRun == .server, fieldManager: "kf")
@@ -211,55 +213,17 @@ public struct TrainAction: Sendable {
         return job
     }
 
-    /// The project's own namespace is created when missing (its manifests declare it; `kf apply` would create it
-    /// too); any other missing namespace is an error, as kubectl's.
-    private func ensureNamespace(_ client: ClusterClient, _ namespace: String,
-                                 progress: @Sendable (String) -> Void) async throws {
-        let reference = ObjectReference(apiVersion: "v1", kind: "Namespace", name: namespace)
-        guard try await client.get(reference) == nil else { return }
-        guard namespace == project?.file.namespace else { throw ActionError.namespaceMissing(namespace: namespace) }
-        if dryRun == .server { return }
-        _ = try await client.create(.mapping(Mapping([
-            ("apiVersion", .string("v1")), ("kind", .string("Namespace")),
-            ("metadata", .mapping(Mapping([("name", .string(namespace))]))),
-        ])), fieldManager: "kf")
-        progress("namespace/\(namespace) created (the project's namespace)")
-    }
-
     /// The project's copy of the base, when it has one: once written it is the user's to change.
     private func existingBase(_ manifests: TrainingManifests) throws -> [String: String]? {
-        guard let root = project?.root else { return nil }
-        let folder = URL(fileURLWithPath: root).appending(path: "manifests/" + manifests.baseFolder)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !names.isEmpty else { return nil }
-        var files: [String: String] = [:]
-        for name in names where !name.hasPrefix(".") {
-            let path = folder.appending(path: name).path
-            do {
-                files[name] = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ActionError.unreadableManifest(path: path, reason: (error as NSError).localizedDescription)
-            }
-        }
-        return files
+        try WorkloadFiles.existingBase(projectRoot: project?.root, folder: manifests.baseFolder)
     }
 
     /// Writes the base (when the project has none yet) and the job's overlay; returns the paths written.
     private func write(_ manifests: TrainingManifests, baseFiles: [String: String]) throws -> [String] {
         guard let root = project?.root else { return [] }
-        var written: [String] = []
-        let base = "manifests/" + manifests.baseFolder
-        if !FileManager.default.fileExists(atPath: root + "/" + base) {
-            for (name, text) in baseFiles.sorted(by: { $0.key < $1.key }) {
-                try FileWriter.write(text, to: root + "/" + base + "/" + name)
-                written.append(base + "/" + name)
-            }
-        }
-        let overlay = "manifests/" + manifests.overlayFolder
-        for file in try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)) {
-            try FileWriter.write(file.text, to: root + "/" + overlay + "/" + file.name)
-            written.append(overlay + "/" + file.name)
-        }
-        return written
+        return try WorkloadFiles.write(projectRoot: root, baseFolder: manifests.baseFolder, baseFiles: baseFiles,
+                                       overlayFolder: manifests.overlayFolder,
+                                       overlayFiles: try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)))
     }
 }
 
@@ -334,40 +298,17 @@ public struct TrainingJobs: Sendable {
     /// message), reporting each phase change.
     public func wait(_ reference: ObjectReference, timeout: Duration,
                      progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingJobStatus {
-        let watch = client.watch(apiVersion: reference.apiVersion, kind: reference.kind, namespace: reference.namespace,
-                                 fieldSelector: "metadata.name=" + reference.name, timeoutSeconds: 60)
         let seconds = Int(timeout.components.seconds)
-        let result = try await withThrowingTaskGroup(of: TrainingJobStatus?.self) { group in
-            group.addTask {
-                var last: TrainingJobStatus.Phase?
-                for try await event in watch {
-                    let objects: [Value]
-                    switch event {
-                    case let .added(object), let .modified(object): objects = [object]
-                    case let .relisted(list): objects = list.items
-                    case .deleted:
-                        throw ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
-                    case .bookmark: continue
-                    }
-                    for object in objects where object[path: ["metadata", "name"]]?.text == reference.name {
-                        let status = TrainingJobStatus(object)
-                        if status.phase != last {
-                            last = status.phase
-                            progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
-                        }
-                        if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
-                        if status.phase == .succeeded { return status }
-                    }
-                }
-                return nil
+        let last = Mutex<TrainingJobStatus.Phase?>(nil)
+        let result = try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
+            ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
+        }) { object -> TrainingJobStatus? in
+            let status = TrainingJobStatus(object)
+            if last.withLock({ previous in defer { previous = status.phase }; return previous != status.phase }) {
+                progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+            if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
+            return status.phase == .succeeded ? status : nil
         }
         guard let result else {
             let phase = (try? await client.get(reference)).flatMap { $0 }.map { TrainingJobStatus($0).phase.rawValue } ?? "unknown"

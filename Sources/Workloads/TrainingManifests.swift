@@ -24,23 +24,13 @@ public struct TrainingManifests: Sendable {
         return TrainingFramework.apiVersion
     }
 
+    private var base: KustomizeBase { KustomizeBase(templateFolder: templateFolder, apiVersion: apiVersion, kind: spec.kind) }
+
     /// The overlay's files (`kustomization.yaml`, `job.yaml`), by name, for a base whose job is named `baseName`.
     public func overlayFiles(baseName: String) throws -> [(name: String, text: String)] {
-        let target = Value.mapping(Mapping([("kind", .string(spec.kind)), ("name", .string(baseName))]))
-        let rename = try KustomizeEmitter.string(.sequence([.mapping(Mapping([
-            ("op", .string("replace")), ("path", .string("/metadata/name")), ("value", .string(spec.name)),
-        ]))]))
-        let kustomization = Value.mapping(Mapping([
-            ("apiVersion", .string("kustomize.config.k8s.io/v1beta1")),
-            ("kind", .string("Kustomization")),
-            ("resources", .sequence([.string("../base/" + kindFolderName)])),
-            ("patches", .sequence([
-                .mapping(Mapping([("path", .string("job.yaml")), ("target", target)])),
-                .mapping(Mapping([("target", target), ("patch", .string(rename))])),
-            ])),
-        ]))
         let header = "# Written by `kf train \(spec.name)`: this job's values over the \(spec.kind) base in ../base/\(kindFolderName).\n"
-        return [("kustomization.yaml", header + (try KustomizeEmitter.string(kustomization))),
+        return [("kustomization.yaml", try base.kustomization(baseReference: "../base/" + kindFolderName, baseName: baseName,
+                                                              patchFile: "job.yaml", name: spec.name, header: header)),
                 ("job.yaml", try KustomizeEmitter.string(try patch(baseName: baseName)))]
     }
 
@@ -48,35 +38,13 @@ public struct TrainingManifests: Sendable {
     /// on disk. Returns the one job resource.
     public func build(baseFiles: [String: String]) throws -> Value {
         let baseName = try baseJobName(baseFiles: baseFiles)
-        var fileSystem = MemoryFileSystem()
-        for (name, text) in baseFiles { fileSystem.write("/manifests/" + baseFolder + "/" + name, text) }
-        for file in try overlayFiles(baseName: baseName) {
-            fileSystem.write("/manifests/" + overlayFolder + "/" + file.name, file.text)
-        }
-        let resources = try Kustomizer(fileSystem: fileSystem).build("/manifests/" + overlayFolder)
-        let jobs = resources.filter { $0.value["kind"]?.string == spec.kind }
-        guard jobs.count == 1, let job = jobs.first else {
-            throw WorkloadsError.badTemplate(path: templateFolder, reason: "the build gave \(jobs.count) \(spec.kind) objects, not one")
-        }
-        return job.value
+        return try base.build(baseFiles: baseFiles, baseFolder: baseFolder, overlayFiles: try overlayFiles(baseName: baseName),
+                              overlayFolder: overlayFolder)
     }
 
     /// The name of the job in the base: the overlay's patches target it.
     public func baseJobName(baseFiles: [String: String]) throws -> String {
-        var fileSystem = MemoryFileSystem()
-        for (name, text) in baseFiles { fileSystem.write("/base/" + name, text) }
-        let resources: [Resource]
-        do {
-            resources = try Kustomizer(fileSystem: fileSystem).build("/base")
-        } catch {
-            throw WorkloadsError.badTemplate(path: templateFolder, reason: "\(error)")
-        }
-        let jobs = resources.filter { $0.value["kind"]?.string == spec.kind && $0.value["apiVersion"]?.string == apiVersion }
-        guard jobs.count == 1, let name = jobs[0].value[path: ["metadata", "name"]]?.string else {
-            throw WorkloadsError.badTemplate(path: templateFolder, reason:
-                "it must hold exactly one \(apiVersion) \(spec.kind) with a metadata.name; it holds \(jobs.count)")
-        }
-        return name
+        try base.objectName(baseFiles: baseFiles)
     }
 
     // MARK: The patch
@@ -202,20 +170,6 @@ public struct TrainingManifests: Sendable {
 extension TrainingManifests {
     /// The base's files by name: the project's override in `templates/train/KIND/` when it has one, else kf's own.
     public func baseFiles(from store: TemplateStore) throws -> [String: String] {
-        let templates: [Template]
-        do {
-            templates = try store.templates(under: templateFolder)
-        } catch {
-            throw WorkloadsError.badTemplate(path: templateFolder, reason: "\(error)")
-        }
-        guard !templates.isEmpty else {
-            throw WorkloadsError.badTemplate(path: templateFolder, reason: "no files found")
-        }
-        let prefix = templateFolder + "/"
-        var files: [String: String] = [:]
-        for template in templates where template.path.hasPrefix(prefix) {
-            files[String(template.path.dropFirst(prefix.count))] = template.text
-        }
-        return files
+        try base.files(from: store)
     }
 }
