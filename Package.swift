@@ -57,7 +57,15 @@ let package = Package(
         ]),
         // kf-local's controllers (Job, Deployment, ReplicaSet, Endpoints, the Service proxy) and the framework the
         // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
-        .target(name: "LocalControllers", dependencies: ["Cluster", "LocalCluster", "Resources"]),
+        // The InferenceService controller's router (Serving/) serves HTTP with Hummingbird and forwards with
+        // AsyncHTTPClient; Project gives it kf.yaml's image mappings (where MLServer is installed).
+        .target(name: "LocalControllers", dependencies: [
+            "Cluster", "LocalCluster", "Project", "Resources",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
         .target(name: "Actions", dependencies: [
@@ -90,7 +98,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .testTarget(name: "LocalControllersTests", dependencies: ["LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Project", "Resources"]),
+        .testTarget(name: "LocalControllersTests", dependencies: [
+            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Project", "Resources",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),

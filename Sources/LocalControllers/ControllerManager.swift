@@ -78,10 +78,11 @@ public struct ControllerManager: LocalAgent {
     public let makers: [ControllerMaker]
 
     /// The built-in controllers: Job, Deployment, ReplicaSet, Endpoints (with EndpointSlices), the Service proxy,
-    /// and the Training Operator kinds (PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob, MPIJob).
+    /// the Training Operator kinds (PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob, MPIJob) and KServe's
+    /// InferenceService (with its router).
     public static let builtin: [ControllerMaker] = [
         JobController.make, DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
-        ServiceProxy.make,
+        ServiceProxy.make, InferenceServiceController.make,
     ] + TrainingJobController.makers
 
     public init(makers: [ControllerMaker] = ControllerManager.builtin) {

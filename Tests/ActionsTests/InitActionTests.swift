@@ -42,7 +42,7 @@ import Project
         expected.localImages = [
             ImageMapping(match: "python", cmd: ["python3"]), ImageMapping(match: "busybox", cmd: ["sh"]),
             ImageMapping(match: "alpine", cmd: ["/bin/sh"]), ImageMapping(match: "debian", cmd: ["bash"]),
-            ImageMapping(match: "ubuntu", cmd: ["bash"]),
+            ImageMapping(match: "ubuntu", cmd: ["bash"]), ImageMapping(match: "seldonio/mlserver"),
         ]
         #expect(project == expected)
         #expect(try read(root + "/manifests/base/namespace.yaml") == "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n")
