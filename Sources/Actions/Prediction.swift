@@ -95,10 +95,21 @@ public struct PredictAction: Sendable {
 
     static func result(_ response: HTTPResponse, url: String, name: String, protocolVersion: InferenceProtocol) throws -> Result {
         guard (200..<300).contains(response.status) else {
-            let text = String(decoding: response.body.prefix(2000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ActionError.predictionFailed(name: name, url: url, status: response.status, body: text)
+            throw ActionError.predictionFailed(name: name, url: url, status: response.status, body: reason(response.body))
         }
         return Result(protocolVersion: protocolVersion, url: url, body: response.body, value: try? JSON.parse(response.body).value)
+    }
+
+    /// What an error answer says: its JSON `error` or `detail`, else its last line (a traceback's exception), short.
+    static func reason(_ body: [UInt8]) -> String {
+        if let value = try? JSON.parse(body).value {
+            for key in ["error", "detail", "message"] {
+                if let text = value[key]?.text { return String(text.prefix(500)) }
+            }
+        }
+        let text = String(decoding: body.prefix(64 << 10), as: UTF8.self)
+        let last = text.split(whereSeparator: \.isNewline).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return String((last.map(String.init) ?? "").trimmingCharacters(in: .whitespaces).prefix(500))
     }
 
     /// The request body: the input as given when it is already the protocol's shape (V1 `{"instances": ...}` or

@@ -43,6 +43,11 @@ public struct InferenceServiceStatus: Sendable, Equatable {
     public var failure: (reason: String, message: String)?
     public var generation: Int?
     public var observedGeneration: Int?
+    /// `status.components.predictor`'s latest created and latest ready revisions (Serverless mode).
+    public var latestCreatedRevision: String?
+    public var latestReadyRevision: String?
+    /// Standard mode's `status.canaryStatuses`: whether every canary is ready (nil when there are none).
+    public var canariesReady: Bool?
     public var created: Date?
 
     public init(_ service: Value) {
@@ -75,6 +80,11 @@ public struct InferenceServiceStatus: Sendable, Equatable {
         generation = service[path: ["metadata", "generation"]]?.text.flatMap { Int($0) }
         observedGeneration = service[path: ["status", "observedGeneration"]]?.text.flatMap { Int($0) }
         created = service[path: ["metadata", "creationTimestamp"]]?.text.flatMap(TrainingJobStatus.date)
+        latestCreatedRevision = service[path: ["status", "components", "predictor", "latestCreatedRevision"]]?.text
+        latestReadyRevision = service[path: ["status", "components", "predictor", "latestReadyRevision"]]?.text
+        if let statuses = service[path: ["status", "canaryStatuses"]]?.sequence, !statuses.isEmpty {
+            canariesReady = statuses.allSatisfy { $0["ready"]?.text == "true" }
+        }
         revisions = Self.revisions(service)
     }
 
@@ -116,9 +126,12 @@ public struct InferenceServiceStatus: Sendable, Equatable {
         return [stable] + canaries
     }
 
-    /// Whether the service serves what its spec asks: Ready and, when KServe reports it, the current generation.
+    /// Whether the service serves what its spec asks: Ready for the current generation, its latest revision ready
+    /// (a new predictor spec makes a revision that starts while the previous one keeps serving) and its canaries
+    /// ready.
     public var isReady: Bool {
-        guard ready == "True" else { return false }
+        guard ready == "True", canariesReady != false else { return false }
+        if let latestCreatedRevision, let latestReadyRevision, latestCreatedRevision != latestReadyRevision { return false }
         if let generation, let observedGeneration { return observedGeneration >= generation }
         return true
     }

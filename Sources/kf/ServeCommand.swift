@@ -143,11 +143,10 @@ struct ServeRunCommand: AsyncParsableCommand {
             case .name: out.line(kubectlName(try ObjectReference(service)))
             default: out.writeBytes(try KustomizeEmitter.emit([service]))
             }
-        case let .applied(_, _, storageURI, version, files, final):
+        case let .applied(_, _, storageURI, version, files, _):
             guard output.output != .name else { return }
             err.line("model: " + (version.map { "\($0) -> " } ?? "") + storageURI)
             if !files.isEmpty { err.line("wrote " + files.joined(separator: ", ")) }
-            if let final { err.line("\(final.name): Ready" + (final.url.map { " at " + $0 } ?? "")) }
         }
     }
 }
