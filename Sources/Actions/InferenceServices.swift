@@ -97,48 +97,50 @@ public struct InferenceServices: Sendable {
     /// the latest revision); Standard mode makes the canary's predictor the stable one (its name, model and
     /// container fields over the stable predictor's replicas and settings) and removes `spec.canary`.
     public func promote(_ name: String, namespace: String?) async throws -> InferenceServiceStatus {
-        let updated = try await replace(Self.reference(name, namespace: namespace)) { service in
-            var result = service
-            if let canaries = service[path: ["spec", "canary"]]?.sequence, let first = canaries.first?["predictor"]?.mapping {
-                var predictor = service[path: ["spec", "predictor"]]?.mapping ?? Mapping()
-                for (key, value) in first.pairs { predictor[key] = value }
-                if var model = predictor["model"]?.mapping, model["name"]?.text == "kserve-container" {
-                    model["name"] = nil
-                    predictor["model"] = .mapping(model)
-                }
-                result["spec"]?["predictor"] = .mapping(predictor)
-                result["spec"]?["canary"] = nil
-            } else if service[path: ["spec", "predictor", "canaryTrafficPercent"]] != nil {
-                result["spec"]?["predictor"]?["canaryTrafficPercent"] = nil
-            } else {
-                throw ActionError.noCanary(name: name, verb: "promote")
+        InferenceServiceStatus(try await replace(Self.reference(name, namespace: namespace)) { try Self.promoted($0, name: name) })
+    }
+
+    static func promoted(_ service: Value, name: String) throws -> Value {
+        var result = service
+        if let canaries = service[path: ["spec", "canary"]]?.sequence, let first = canaries.first?["predictor"]?.mapping {
+            var predictor = service[path: ["spec", "predictor"]]?.mapping ?? Mapping()
+            for (key, value) in first.pairs { predictor[key] = value }
+            if var model = predictor["model"]?.mapping, model["name"]?.text == "kserve-container" {
+                model["name"] = nil
+                predictor["model"] = .mapping(model)
             }
-            result["status"] = nil
-            return result
+            result["spec"]?["predictor"] = .mapping(predictor)
+            result["spec"]?["canary"] = nil
+        } else if service[path: ["spec", "predictor", "canaryTrafficPercent"]] != nil {
+            result["spec"]?["predictor"]?["canaryTrafficPercent"] = nil
+        } else {
+            throw ActionError.noCanary(name: name, verb: "promote")
         }
-        return InferenceServiceStatus(updated)
+        result["status"] = nil
+        return result
     }
 
     /// Sends all traffic back to the previously rolled-out predictor: Serverless mode sets `canaryTrafficPercent` to
     /// 0; Standard mode sets each canary's `trafficPercent` to 0 (the canary stays deployed; promote still works).
     public func rollback(_ name: String, namespace: String?) async throws -> InferenceServiceStatus {
-        let updated = try await replace(Self.reference(name, namespace: namespace)) { service in
-            var result = service
-            if let canaries = service[path: ["spec", "canary"]]?.sequence, !canaries.isEmpty {
-                result["spec"]?["canary"] = .sequence(canaries.map { entry in
-                    var changed = entry
-                    changed["trafficPercent"] = .int(0)
-                    return changed
-                })
-            } else if service[path: ["spec", "predictor", "canaryTrafficPercent"]] != nil {
-                result["spec"]?["predictor"]?["canaryTrafficPercent"] = .int(0)
-            } else {
-                throw ActionError.noCanary(name: name, verb: "roll back")
-            }
-            result["status"] = nil
-            return result
+        InferenceServiceStatus(try await replace(Self.reference(name, namespace: namespace)) { try Self.rolledBack($0, name: name) })
+    }
+
+    static func rolledBack(_ service: Value, name: String) throws -> Value {
+        var result = service
+        if let canaries = service[path: ["spec", "canary"]]?.sequence, !canaries.isEmpty {
+            result["spec"]?["canary"] = .sequence(canaries.map { entry in
+                var changed = entry
+                changed["trafficPercent"] = .int(0)
+                return changed
+            })
+        } else if service[path: ["spec", "predictor", "canaryTrafficPercent"]] != nil {
+            result["spec"]?["predictor"]?["canaryTrafficPercent"] = .int(0)
+        } else {
+            throw ActionError.noCanary(name: name, verb: "roll back")
         }
-        return InferenceServiceStatus(updated)
+        result["status"] = nil
+        return result
     }
 
     /// Deletes the service; the cluster's garbage collector removes what KServe made for it.
