@@ -39,6 +39,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case badPredictionInput(origin: String, reason: String)
     case predictionFailed(name: String, url: String, status: Int, body: String)
     case serviceUnreachable(name: String, tried: [String])
+    case canaryDropped(name: String)
 
     public var description: String {
         switch self {
@@ -118,6 +119,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(name) answered \(status) at \(url)" + (body.isEmpty ? "" : ": \(body)")
         case let .serviceUnreachable(name, tried):
             return "cannot reach InferenceService \(name): " + tried.joined(separator: "; ")
+        case let .canaryDropped(name):
+            return "the cluster dropped spec.canary from \(name): its InferenceService CRD has no Standard-mode canaries (they came with KServe v0.20, and kf-local does not run them yet); \(name) serves as before. Upgrade KServe to v0.20, or use a Serverless service (--deployment-mode Serverless) for canaries"
         case .pruneNeedsProject:
             return "--prune tracks what kf applied under the project's name: run inside a kf project or pass --applyset NAME"
         }

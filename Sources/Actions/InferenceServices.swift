@@ -36,7 +36,11 @@ public struct InferenceServices: Sendable {
         do {
             items = try await client.list(apiVersion: ServingManifests.apiVersion, kind: ServingManifests.kind, namespace: namespace).items
         } catch {
+            // A kind the discovery cache still knows but the server no longer serves answers 404 to a list.
             if case .unknownKind = error {
+                throw ActionError.kindNotInstalled(kind: ServingManifests.kind, apiVersion: ServingManifests.apiVersion, component: Self.component)
+            }
+            if case let .api(_, _, status, _) = error, status.code == 404 {
                 throw ActionError.kindNotInstalled(kind: ServingManifests.kind, apiVersion: ServingManifests.apiVersion, component: Self.component)
             }
             throw error
@@ -78,16 +82,19 @@ public struct InferenceServices: Sendable {
         throw ActionError.serviceNotFound(name: reference.name, namespace: reference.namespace ?? "", existing: [])
     }
 
-    /// `current` with the spec of `rendered` and the labels and annotations both have (the rendered ones win): what
-    /// `kf serve` writes over an existing service.
+    /// `current` with the spec of `rendered` and the labels and annotations both have (the rendered ones win; kf's
+    /// record of the model is the rendered one's alone): what `kf serve` writes over an existing service.
     static func updated(_ current: Value, with rendered: Value) -> Value {
         var result = current
         result["spec"] = rendered["spec"]
         for field in ["labels", "annotations"] {
-            guard let new = rendered[path: ["metadata", field]]?.mapping else { continue }
             var merged = current[path: ["metadata", field]]?.mapping ?? Mapping()
-            for (key, value) in new.pairs { merged[key] = value }
-            result["metadata"]?[field] = .mapping(merged)
+            if field == "annotations" {
+                merged[ServingManifests.modelReferenceAnnotation] = nil
+                merged[ServingManifests.modelVersionAnnotation] = nil
+            }
+            for (key, value) in (rendered[path: ["metadata", field]]?.mapping ?? Mapping()).pairs { merged[key] = value }
+            result["metadata"]?[field] = merged.isEmpty ? nil : .mapping(merged)
         }
         result["status"] = nil
         return result

@@ -128,8 +128,13 @@ public struct ServeAction: Sendable {
         }
         let services = InferenceServices(client: client)
         if let existing {
-            _ = try await services.replace(reference, dryRun: dryRun == .server, current: existing) { current in
+            let stored = try await services.replace(reference, dryRun: dryRun == .server, current: existing) { current in
                 InferenceServices.updated(current, with: service)
+            }
+            // A CRD older than KServe v0.20 (or kf-local's, which does not run Standard canaries yet) prunes
+            // spec.canary: the service then serves as before, and the canary never starts.
+            if case .standard = manifests.canary, stored[path: ["spec", "canary"]] == nil {
+                throw ActionError.canaryDropped(name: reference.name)
             }
         } else {
             _ = try await client.create(service, dryRun: dryRun == .server, fieldManager: "kf")

@@ -177,3 +177,32 @@ import Workloads
         }
     }
 }
+
+extension ServeActionTests {
+    @Test func anUpdateKeepsTheServicesMetadataAndReplacesKfsModelRecord() throws {
+        let current = try Self.service("""
+            apiVersion: serving.kserve.io/v1beta1
+            kind: InferenceService
+            metadata:
+              name: digits
+              resourceVersion: "7"
+              labels: {team: ml}
+              annotations: {note: keep, kf.dev/model-reference: 'digits#prod', kf.dev/model-version: digits@v0.0.1}
+            spec: {predictor: {canaryTrafficPercent: 10, model: {modelFormat: {name: sklearn}, storageUri: 's3://m/1'}}}
+            status: {url: 'http://x'}
+            """)
+        let rendered = try Self.service("""
+            apiVersion: serving.kserve.io/v1beta1
+            kind: InferenceService
+            metadata: {name: digits, labels: {app.kubernetes.io/managed-by: kf}}
+            spec: {predictor: {model: {modelFormat: {name: sklearn}, storageUri: 's3://m/3'}}}
+            """)
+        let updated = InferenceServices.updated(current, with: rendered)
+        #expect(updated[path: ["metadata", "resourceVersion"]]?.text == "7")
+        #expect(updated[path: ["metadata", "labels"]]?.mapping?.keys == ["team", "app.kubernetes.io/managed-by"])
+        #expect(updated[path: ["metadata", "annotations"]]?.mapping?.keys == ["note"], "a --storage-uri update drops the registry record")
+        #expect(updated[path: ["spec", "predictor", "canaryTrafficPercent"]] == nil, "an update without --canary rolls out fully")
+        #expect(updated[path: ["spec", "predictor", "model", "storageUri"]]?.text == "s3://m/3")
+        #expect(updated["status"] == nil)
+    }
+}

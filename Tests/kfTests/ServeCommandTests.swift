@@ -184,9 +184,34 @@ import Testing
         #expect(onnx.status == 1)
         #expect(onnx.stderr.contains("error: InferenceService onnx failed: NoSupportingRuntime: modelFormat onnx has no local runtime"), "\(onnx.stderr)")
 
+        // Standard mode: kf writes v0.20's spec.canary; a CRD without it (kf-local's today) drops it, which kf reports.
+        #expect(try kf(["serve", "std", "--storage-uri", "models/v1", "--format", "sklearn", "--deployment-mode", "Standard"]).status == 0)
+        let standardCanary = try kf(["serve", "std", "--model", "digits@v0.0.2", "--format", "sklearn", "--canary", "20"])
+        #expect(standardCanary.status == 1)
+        #expect(standardCanary.stderr.contains("error: the cluster dropped spec.canary from std"), "\(standardCanary.stderr)")
+        #expect(try kf(["serve", "delete", "std"]).status == 0)
+
         #expect(try kf(["serve", "delete", "digits"]).stdout == "inferenceservice.serving.kserve.io/digits deleted\n")
         let gone = try kf(["serve", "status", "digits"])
         #expect(gone.stderr.hasPrefix("error: no InferenceService named digits in namespace digits (there are: onnx)"), "\(gone.stderr)")
+        // A cluster without KServe's CRD: the error names KServe and how to install it.
+        let kubectl = KfBinary.packageRoot.appending(path: ".tools/venv/bin/kubectl").path
+        if FileManager.default.isExecutableFile(atPath: kubectl) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: kubectl)
+            process.arguments = ["delete", "crd", "inferenceservices.serving.kserve.io", "--wait=true"]
+            process.environment = ["KUBECONFIG": root + "/.kf/kubeconfig", "HOME": base]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            var missing = try kf(["serve", "list"])
+            for _ in 0..<20 where missing.status == 0 {
+                Thread.sleep(forTimeInterval: 0.5)
+                missing = try kf(["serve", "list"])
+            }
+            #expect(missing.stderr.hasPrefix("error: the cluster does not serve InferenceService (serving.kserve.io/v1beta1): install KServe v0.20"), "\(missing.stderr)")
+        }
         print("ServeCommandTests.aRegisteredModelsLifeOnKfLocal took \(Int(Date().timeIntervalSince(started))) s")
     }
 
