@@ -30,6 +30,11 @@ enum Sockets {
         let fd = makeSocket()
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        // As servers bind (uvicorn, Python's http.server, Go's net/http all set SO_REUSEADDR): a port whose last
+        // user is gone but whose connections linger in TIME_WAIT is free for them, so it is free here too; a
+        // listening socket still makes it taken.
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -62,6 +62,13 @@ struct CRDConformanceTests {
         cases.append(Case(file: isvc, object: inference(#"{"model":{"modelFormat":{"version":"1"}}}"#), note: "InferenceService modelFormat without name"))
         cases.append(Case(file: isvc, object: inference(#"{"model":{"args":"--x"}}"#), note: "InferenceService args not a list"))
         cases.append(Case(file: isvc, object: inference(#"{"containers":[{"image":"x"}]}"#), note: "InferenceService container without name"))
+        let canary = { (entries: String) in
+            #"{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService","metadata":{"name":"s","namespace":"default"},"spec":{"predictor":{"model":{"modelFormat":{"name":"sklearn"},"storageUri":"file:///m/1"}},"canary":\#(entries)}}"#
+        }
+        cases.append(Case(file: isvc, object: canary(#"[{"trafficPercent":20,"predictor":{"model":{"name":"blue","modelFormat":{"name":"sklearn"},"storageUri":"file:///m/2"}}}]"#), note: "InferenceService Standard canary"))
+        cases.append(Case(file: isvc, object: canary(#"[{"trafficPercent":130,"predictor":{}}]"#), note: "InferenceService canary over 100 %"))
+        cases.append(Case(file: isvc, object: canary(#"[{"trafficPercent":20}]"#), note: "InferenceService canary without predictor"))
+        cases.append(Case(file: isvc, object: canary(#"[{"trafficPercent":20,"predictor":{"model":{"modelFormat":{"name":"sklearn"}}}}]"#), note: "InferenceService canary model without name"))
 
         for (kind, file, namespaced) in [("ServingRuntime", "serving.kserve.io_servingruntimes.yaml", true), ("ClusterServingRuntime", "serving.kserve.io_clusterservingruntimes.yaml", false)] {
             let meta = namespaced ? #"{"name":"r","namespace":"default"}"# : #"{"name":"r"}"#

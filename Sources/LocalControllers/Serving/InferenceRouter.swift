@@ -202,10 +202,10 @@ public final class InferenceRouter: Sendable {
             guard segment.hasSuffix("-predictor") else { return nil }
             let base = String(segment.dropLast("-predictor".count))
             if let route = routes[NamespacedName(namespace: namespace, name: base)] { return (route, nil) }
-            for tag in ["latest", "prev"] where base.hasPrefix(tag + "-") {
-                if let route = routes[NamespacedName(namespace: namespace, name: String(base.dropFirst(tag.count + 1)))] {
-                    return (route, tag)
-                }
+            // TAG-NAME-predictor: a traffic tag (latest, prev) or a Standard-mode canary's name.
+            for route in routes.values where route.key.namespace == namespace && base.hasSuffix("-" + route.key.name) {
+                let tag = String(base.dropLast(route.key.name.count + 1))
+                if route.tags[tag] != nil { return (route, tag) }
             }
             return nil
         }

@@ -22,6 +22,8 @@ public final class InferenceServiceController: Reconciler {
     public static let serviceLabel = "serving.kserve.io/inferenceservice"
     public static let revisionLabel = "serving.knative.dev/revision"
     static let hashAnnotation = "kf.dev/predictor-hash"
+    /// Marks the Deployment of a Standard-mode `spec.canary[]` entry (its value: the entry's name).
+    public static let canaryLabel = "kf.dev/canary"
     static let modeAnnotation = "serving.kserve.io/deploymentMode"
 
     public struct Options: Sendable {
@@ -100,11 +102,16 @@ public final class InferenceServiceController: Reconciler {
         }
         let router = try await ensureRouter()
         let owned = deployments.list(namespace: key.namespace).filter { OwnerReferences.isControlled($0, by: service) }
+        // A revision is ready once its model server has been (as Knative's latestReadyRevision, it stays so while
+        // its Pod restarts: the route keeps it, and requests get 503 until the server is back).
+        let previous = service[path: ["status", "components", "predictor"]]
+        let everReady = previous?.field("latestReadyRevision")
         var revisions: [(deployment: Value, revision: PredictorRevision)] = []
-        for deployment in owned {
+        for deployment in owned where deployment.field("metadata", "labels", Self.canaryLabel) == nil {
             guard let name = deployment.field("metadata", "labels", Self.revisionLabel),
                   let number = Int(name.split(separator: "-").last ?? "") else { continue }
-            revisions.append((deployment, PredictorRevision(name: name, number: number, ready: !readyServers(key.namespace, name).isEmpty)))
+            let ready = name == everReady || !readyServers(key.namespace, name).isEmpty
+            revisions.append((deployment, PredictorRevision(name: name, number: number, ready: ready)))
         }
         revisions.sort { $0.revision.number < $1.revision.number }
 
@@ -119,14 +126,19 @@ public final class InferenceServiceController: Reconciler {
         if let percent = spec.canaryPercent, !(0...100).contains(percent) {
             problem = RuntimeProblem(reason: "InvalidSpec", message: "spec.predictor.canaryTrafficPercent is \(percent); it must be 0 to 100")
         }
+        let canaries = standard ? spec.canaries : []
+        let canaryShare = canaries.reduce(0) { $0 + $1.percent }
+        if canaryShare > 100 {
+            problem = RuntimeProblem(reason: "InvalidSpec", message: "spec.canary[] asks for \(canaryShare) % of the traffic; the entries may add up to 100 at most")
+        }
 
         // A new revision when the predictor spec changed.
         if problem == nil, let template {
             let hash = spec.hash
             if revisions.last?.deployment.field("metadata", "annotations", Self.hashAnnotation) != hash {
                 let number = (revisions.last?.revision.number ?? 0) + 1
-                let deployment = makeDeployment(service, key: key, number: number, hash: hash, template: template,
-                                                replicas: spec.minReplicas)
+                let deployment = makeDeployment(service, key: key, revision: PredictorRevision.name(service: key.name, number: number),
+                                                hash: hash, template: template, replicas: spec.minReplicas)
                 do {
                     let created = try await client.create(deployment, fieldManager: fieldManager)
                     revisions.append((created, PredictorRevision(name: PredictorRevision.name(service: key.name, number: number), number: number, ready: false)))
@@ -139,10 +151,14 @@ public final class InferenceServiceController: Reconciler {
             }
         }
 
-        let previous = service[path: ["status", "components", "predictor"]]
         let rollout = Rollout.plan(revisions: revisions.map(\.revision), canaryPercent: spec.canaryPercent, standard: standard,
+                                   standardShare: 100 - min(canaryShare, 100),
                                    latestRolledout: previous?.field("latestRolledoutRevision"),
                                    previousRolledout: previous?.field("previousRolledoutRevision"))
+        var canaryProblem: RuntimeProblem?
+        let served = problem == nil ? try await reconcileCanaries(service, key: key, canaries: canaries, owned: owned,
+                                                                  problem: &canaryProblem) : []
+        if problem == nil { problem = canaryProblem }
         // Revisions without traffic sleep (Knative scales them to zero); the latest and the routed ones run.
         for (deployment, revision) in revisions {
             let wanted = rollout.active.contains(revision.name) ? spec.minReplicas : 0
@@ -152,13 +168,89 @@ public final class InferenceServiceController: Reconciler {
         }
         var tags: [String: String] = [:]
         for target in rollout.traffic { if let tag = target.tag { tags[tag] = target.revisionName } }
-        router.set(InferenceRouter.Route(key: key, model: key.name, weights: rollout.weights, tags: tags))
+        for canary in served { tags[canary.name] = canary.revision }
+        router.set(InferenceRouter.Route(key: key, model: key.name,
+                                         weights: rollout.weights + served.map { ($0.revision, $0.percent) }, tags: tags))
 
-        let status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
+        var status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
                                 problem: problem, router: router)
+        status.assign(["canaryStatuses"], served.isEmpty ? nil : .sequence(served.map { canary in
+            let ready = !readyServers(key.namespace, canary.revision).isEmpty
+            return .fields([
+                ("name", .string(canary.name)), ("ready", .bool(ready)), ("trafficPercent", .int(canary.percent)),
+                ("modelStatus", .fields([
+                    ("transitionStatus", .string(ready ? "UpToDate" : "InProgress")),
+                    ("states", .fields([("activeModelState", .string(ready ? "Loaded" : "Pending")),
+                                        ("targetModelState", .string("Loaded"))])),
+                    ("copies", .fields([("failedCopies", .int(0)), ("totalCopies", .int(readyServers(key.namespace, canary.revision).count))])),
+                ])),
+            ])
+        }))
         try await write(service, status)
         if problem != nil { return .requeueAfter(.seconds(5)) }  // installing the runtime or the model fixes it
         return rollout.latestCreatedRevision != rollout.latestReadyRevision ? .requeueAfter(.seconds(2)) : .done
+    }
+
+    /// A Standard-mode canary being served: its entry's name, its Deployment's revision label, its share.
+    struct ServedCanary {
+        var name: String
+        var revision: String
+        var percent: Int
+    }
+
+    /// v0.20's `spec.canary[]` in Standard mode: one Deployment `NAME-predictor-ENTRY-deployment` per entry (ENTRY:
+    /// its predictor's `name`, else its model's `name`, which the CRD requires), its template updated when the entry's predictor changes, and
+    /// deleted when the entry goes; each gets its `trafficPercent`.
+    private func reconcileCanaries(_ service: Value, key: NamespacedName, canaries: [PredictorSpec.Canary], owned: [Value],
+                                   problem: inout RuntimeProblem?) async throws -> [ServedCanary] {
+        var served: [ServedCanary] = []
+        var kept: Set<String> = []
+        for canary in canaries {
+            let revision = key.name + "-predictor-" + canary.name
+            guard canary.name.count <= 40, canary.name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }),
+                  canary.name.first?.isLetter == true else {
+                problem = RuntimeProblem(reason: "InvalidSpec", message:
+                    "spec.canary[] name \(canary.name) (predictor.name, else model.name) must be a DNS label (lower-case letters, digits and -, starting with a letter)")
+                return []
+            }
+            kept.insert(revision)
+            let spec = PredictorSpec(predictor: canary.predictor, service: service)
+            let template: Value
+            switch buildTemplate(service, key: key, spec: spec) {
+            case let .success(built): template = built
+            case let .failure(found):
+                problem = RuntimeProblem(reason: found.reason, message: "spec.canary \(canary.name): " + found.message)
+                return []
+            }
+            var deployment = makeDeployment(service, key: key, revision: revision, hash: spec.hash, template: template, replicas: spec.minReplicas)
+            deployment.assign(["metadata", "labels", Self.canaryLabel], .string(canary.name))
+            deployment.assign(["spec", "template", "metadata", "labels", Self.canaryLabel], .string(canary.name))
+            if let existing = owned.first(where: { $0.field("metadata", "name") == revision + "-deployment" }) {
+                if existing.field("metadata", "annotations", Self.hashAnnotation) != spec.hash
+                    || existing.integer("spec", "replicas") != spec.minReplicas {
+                    var updated = existing
+                    updated.assign(["metadata", "annotations", Self.hashAnnotation], .string(spec.hash))
+                    updated.assign(["spec", "replicas"], .int(spec.minReplicas))
+                    updated.assign(["spec", "template"], deployment[path: ["spec", "template"]])
+                    _ = try await client.updateObject(updated, fieldManager: fieldManager)
+                }
+            } else {
+                do {
+                    _ = try await client.create(deployment, fieldManager: fieldManager)
+                } catch {
+                    if error.status?.code != 409 {
+                        throw ControllerError.api(operation: "creating", object: "Deployment \(key.namespace)/\(revision)-deployment", underlying: error)
+                    }
+                }
+            }
+            served.append(ServedCanary(name: canary.name, revision: revision, percent: canary.percent))
+        }
+        for deployment in owned where deployment.field("metadata", "labels", Self.canaryLabel) != nil && !deployment.isDeleting {
+            if let revision = deployment.field("metadata", "labels", Self.revisionLabel), !kept.contains(revision) {
+                try await client.deleteObject(deployment)
+            }
+        }
+        return served
     }
 
     /// The router, started at the first reconcile on the port kept in `.kf/serving/port` (or the option's).
@@ -287,9 +379,9 @@ public final class InferenceServiceController: Reconciler {
         return stateDirectory.lastPathComponent == ".kf" ? stateDirectory.deletingLastPathComponent() : stateDirectory
     }
 
-    func makeDeployment(_ service: Value, key: NamespacedName, number: Int, hash: String, template: Value, replicas: Int) -> Value {
-        let revision = PredictorRevision.name(service: key.name, number: number)
+    func makeDeployment(_ service: Value, key: NamespacedName, revision: String, hash: String, template: Value, replicas: Int) -> Value {
         var labels: [(String, String)] = service.stringMap("spec", "predictor", "labels")
+        labels.removeAll { [Self.serviceLabel, Self.revisionLabel, "component", "app"].contains($0.0) }
         labels += [
             (Self.serviceLabel, key.name), ("component", "predictor"), ("app", revision),
             (Self.revisionLabel, revision), ("serving.knative.dev/configuration", key.name + "-predictor"),
@@ -385,7 +477,7 @@ public final class InferenceServiceController: Reconciler {
         let active: String
         let target: String
         if problem != nil {
-            transition = problem?.reason == "InvalidSpec" || problem?.reason == "InvalidStorageUri" ? "InvalidSpec" : "BlockedByFailedLoad"
+            transition = "InvalidSpec"
             active = latestReady == nil ? "FailedToLoad" : "Loaded"
             target = "FailedToLoad"
         } else if failure != nil && !configurationReady {
@@ -402,7 +494,7 @@ public final class InferenceServiceController: Reconciler {
             target = "Loading"
         }
         let lastFailure: Value? = (problem.map { ($0.reason == "NoSupportingRuntime" ? "NoSupportingRuntime" : "InvalidPredictorSpec", $0.message) }
-            ?? failure.map { ("ModelLoadFailed", $0.message) }).map { reason, message in
+            ?? failure.map { (configurationReady ? "RuntimeUnhealthy" : "ModelLoadFailed", $0.message) }).map { reason, message in
             .fields([("reason", .string(reason)), ("message", .string(message)),
                      ("time", .string(Timestamp.string(now)))])
         }
@@ -426,8 +518,8 @@ public final class InferenceServiceController: Reconciler {
             for container in pod[path: ["status", "containerStatuses"]]?.sequence ?? [] {
                 let restarts = container.integer("restartCount") ?? 0
                 let waiting = container.field("state", "waiting", "reason")
-                let last = container[path: ["lastState", "terminated"]]
-                if waiting == "CrashLoopBackOff" || (restarts > 0 && last != nil) {
+                let last = container[path: ["state", "terminated"]] ?? container[path: ["lastState", "terminated"]]
+                if waiting == "CrashLoopBackOff" || container[path: ["state", "terminated"]] != nil || (restarts > 0 && last != nil) {
                     let code = last?.integer("exitCode").map { " with exit code \($0)" } ?? ""
                     let name = pod.field("metadata", "name") ?? "?"
                     return RuntimeProblem(reason: "ModelLoadFailed", message:
@@ -469,9 +561,26 @@ struct PredictorSpec {
 
     static let legacyFields = ["sklearn", "xgboost", "lightgbm", "tensorflow", "pytorch", "triton", "onnx", "huggingface", "pmml", "paddle"]
 
+    /// A Standard-mode `spec.canary[]` entry.
+    struct Canary {
+        var name: String
+        var percent: Int
+        var predictor: Value
+    }
+    let canaries: [Canary]
+
     init(_ service: Value) {
-        let predictor = service[path: ["spec", "predictor"]] ?? .mapping(Mapping())
+        self.init(predictor: service[path: ["spec", "predictor"]] ?? .mapping(Mapping()), service: service)
+    }
+
+    init(predictor: Value, service: Value) {
         self.predictor = predictor
+        canaries = (service[path: ["spec", "canary"]]?.sequence ?? []).enumerated().map { index, entry in
+            let predictor = entry["predictor"] ?? .mapping(Mapping())
+            let name = predictor.field("name") ?? predictor.field("model", "name") ?? "canary-\(index)"
+            return Canary(name: name, percent: entry.integer("trafficPercent") ?? 0,
+                          predictor: predictor)
+        }
         if let model = predictor["model"] {
             self.model = model
             format = model.field("modelFormat", "name")

@@ -50,7 +50,8 @@ public struct Rollout: Sendable, Equatable {
     /// - Without it (or with no earlier rollout): 100 % to the latest ready revision.
     /// - Standard (RawDeployment) mode ignores canaryTrafficPercent, as KServe does.
     /// A revision that ends up with 100 % becomes the latest rolled-out one, the one before it the previous.
-    public static func plan(revisions: [PredictorRevision], canaryPercent: Int?, standard: Bool,
+    /// In Standard mode the predictor gets `standardShare` % (what v0.20's `spec.canary[]` entries leave it).
+    public static func plan(revisions: [PredictorRevision], canaryPercent: Int?, standard: Bool, standardShare: Int = 100,
                             latestRolledout: String?, previousRolledout: String?) -> Rollout {
         let sorted = revisions.sorted { $0.number < $1.number }
         let latestCreated = sorted.last?.name
@@ -65,7 +66,7 @@ public struct Rollout: Sendable, Equatable {
                     traffic.append(TrafficTarget(revisionName: rolledOut, percent: 100 - percent, latestRevision: false, tag: "prev"))
                 }
             } else {
-                traffic = [TrafficTarget(revisionName: latestReady, percent: 100, latestRevision: true)]
+                traffic = [TrafficTarget(revisionName: latestReady, percent: standard ? standardShare : 100, latestRevision: true)]
             }
         }
         var result = Rollout(latestCreatedRevision: latestCreated, latestReadyRevision: latestReady,
