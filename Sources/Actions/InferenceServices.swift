@@ -190,19 +190,26 @@ public struct InferenceServices: Sendable {
 
     // MARK: Logs
 
-    /// The service's predictor Pods, by name; with `canary` only those of Standard mode's canary predictors.
+    /// The service's predictor Pods, by name; with `canary` only the canary's: Standard mode's `spec.canary`
+    /// predictors (KServe's Deployments `NAME-ENTRY-predictor`, kf-local's labelled `kf.dev/canary`), else in
+    /// Serverless mode the latest revision's.
     public func pods(of service: Value, canary: Bool = false) async throws -> [Value] {
         let name = service[path: ["metadata", "name"]]?.text ?? ""
         let namespace = service[path: ["metadata", "namespace"]]?.text
         var pods = try await client.list(apiVersion: "v1", kind: "Pod", namespace: namespace,
                                          labelSelector: "serving.kserve.io/inferenceservice=" + name).items
         if canary {
-            let canaries = Set((service[path: ["spec", "canary"]]?.sequence ?? []).compactMap { $0[path: ["predictor", "name"]]?.text })
+            let entries = Set((service[path: ["spec", "canary"]]?.sequence ?? []).compactMap { $0[path: ["predictor", "name"]]?.text })
+            let latest = InferenceServiceStatus(service).revisions.first(where: \.latest)?.name
             pods = pods.filter { pod in
                 let podName = pod[path: ["metadata", "name"]]?.text ?? ""
-                return canaries.contains { podName.hasPrefix("\(name)-\($0)-predictor") }
-                    || pod[path: ["metadata", "labels", "serving.knative.dev/configurationGeneration"]] != nil
-                    && pod[path: ["metadata", "labels", "serving.knative.dev/revision"]]?.text == InferenceServiceStatus(service).revisions.first(where: \.latest)?.name
+                let labels = pod[path: ["metadata", "labels"]]
+                if !entries.isEmpty {
+                    if let entry = labels?["kf.dev/canary"]?.text { return entries.contains(entry) }
+                    return entries.contains { podName.hasPrefix("\(name)-\($0)-predictor-") }
+                }
+                guard let latest else { return false }
+                return labels?["serving.knative.dev/revision"]?.text == latest || podName.hasPrefix(latest + "-deployment-")
             }
         }
         return pods.sorted { ($0[path: ["metadata", "name"]]?.text ?? "") < ($1[path: ["metadata", "name"]]?.text ?? "") }

@@ -406,7 +406,10 @@ enum ServingFormat {
                      "Mode:       \(service.deploymentMode?.rawValue ?? "-")",
                      "Model:      " + [service.format, service.runtime.map { "runtime " + $0 }, service.protocolVersion.map { "protocol " + $0 }]
                         .compactMap { $0 }.joined(separator: ", "),
-                     "Storage:    \(service.storageURI ?? "-")" + (service.modelVersion.map { " (\($0)" + (service.modelReference.map { " from " + $0 } ?? "") + ")" } ?? "")]
+                     "Storage:    \(service.storageURI ?? "-")"]
+        if let version = service.modelVersion {
+            lines.append("Version:    \(version), the last rolled out" + (service.modelReference.map { " (--model \($0))" } ?? ""))
+        }
         if let percent = service.canaryTrafficPercent { lines.append("Canary:     \(percent)% to the latest revision (canaryTrafficPercent)") }
         for canary in service.standardCanaries {
             lines.append("Canary:     \(canary.name) gets \(canary.percent)% (spec.canary)" + (canary.storageURI.map { ", " + $0 } ?? ""))

@@ -147,7 +147,7 @@ import Testing
 
         let status = try kf(["serve", "status", "digits"])
         #expect(status.stdout.contains("Ready:      True"), "\(status.stdout)")
-        #expect(status.stdout.contains("(digits@v0.0.1 from digits#prod)"), "\(status.stdout)")
+        #expect(status.stdout.contains("Version:    digits@v0.0.1, the last rolled out (--model digits#prod)"), "\(status.stdout)")
         let url = try #require(status.stdout.split(separator: "\n").first { $0.hasPrefix("URL:") }?.split(separator: " ").last.map(String.init))
         let predictURL = url + "/v1/models/digits:predict"
 
@@ -184,11 +184,22 @@ import Testing
         #expect(onnx.status == 1)
         #expect(onnx.stderr.contains("error: InferenceService onnx failed: NoSupportingRuntime: modelFormat onnx has no local runtime"), "\(onnx.stderr)")
 
-        // Standard mode: kf writes v0.20's spec.canary; a CRD without it (kf-local's today) drops it, which kf reports.
-        #expect(try kf(["serve", "std", "--storage-uri", "models/v1", "--format", "sklearn", "--deployment-mode", "Standard"]).status == 0)
-        let standardCanary = try kf(["serve", "std", "--model", "digits@v0.0.2", "--format", "sklearn", "--canary", "20"])
-        #expect(standardCanary.status == 1)
-        #expect(standardCanary.stderr.contains("error: the cluster dropped spec.canary from std"), "\(standardCanary.stderr)")
+        // Standard mode: the canary is v0.20's spec.canary entry, named after the registry version.
+        let standard = try kf(["serve", "std", "--storage-uri", "models/v1", "--format", "sklearn", "--deployment-mode", "Standard", "--wait", "--timeout", "180"])
+        #expect(standard.status == 0, "\(standard.stderr)")
+        let standardCanary = try kf(["serve", "std", "--model", "digits@v0.0.2", "--format", "sklearn", "--canary", "20", "--wait", "--timeout", "180"])
+        #expect(standardCanary.status == 0, "\(standardCanary.stderr)")
+        let standardStatus = try kf(["serve", "status", "std"])
+        #expect(standardStatus.stdout.contains("Mode:       Standard"), "\(standardStatus.stdout)")
+        #expect(standardStatus.stdout.contains("Canary:     v0-0-2 gets 20% (spec.canary)"), "\(standardStatus.stdout)")
+        let canaryLogs = try kf(["serve", "logs", "std", "--canary", "--tail", "5"])
+        #expect(canaryLogs.status == 0 && !canaryLogs.stdout.isEmpty, "\(canaryLogs.stderr)")
+        let standardURL = try #require(standardStatus.stdout.split(separator: "\n").first { $0.hasPrefix("URL:") }?
+            .split(separator: " ").last.map(String.init)) + "/v1/models/std:predict"
+        #expect(try kf(["serve", "promote", "std"]).status == 0)
+        try waitFor { try counted(python, standardURL, 20, probe, root) == [v2[probe]: 20] }
+        let promotedStandard = try kf(["serve", "status", "std"])
+        #expect(promotedStandard.stdout.contains("/models/v2\n") && !promotedStandard.stdout.contains("Canary:"), "\(promotedStandard.stdout)")
         #expect(try kf(["serve", "delete", "std"]).status == 0)
 
         #expect(try kf(["serve", "delete", "digits"]).stdout == "inferenceservice.serving.kserve.io/digits deleted\n")
