@@ -1,7 +1,7 @@
 import Cluster
 import Foundation
-import Synchronization
 import Resources
+import Synchronization
 import Workloads
 
 /// Reading, changing, waiting for, querying and deleting InferenceServices through the API: the same on kf-local

@@ -1,7 +1,7 @@
 import Cluster
 import Foundation
-import Synchronization
 import Resources
+import Synchronization
 import Templates
 import Workloads
 
