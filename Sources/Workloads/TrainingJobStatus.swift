@@ -18,6 +18,15 @@ public struct TrainingJobStatus: Sendable, Equatable {
         public var reason: String
         public var message: String
         public var lastTransitionTime: String
+
+        /// The conditions of a `status.conditions` list, as Kubernetes and the operators write them.
+        public static func list(_ value: Value?) -> [Condition] {
+            (value?.sequence ?? []).map { condition in
+                Condition(type: condition["type"]?.text ?? "", status: condition["status"]?.text ?? "",
+                          reason: condition["reason"]?.text ?? "", message: condition["message"]?.text ?? "",
+                          lastTransitionTime: condition["lastTransitionTime"]?.text ?? condition["lastUpdateTime"]?.text ?? "")
+            }
+        }
     }
 
     public struct ReplicaStatus: Sendable, Equatable {
@@ -49,11 +58,7 @@ public struct TrainingJobStatus: Sendable, Equatable {
         namespace = job[path: ["metadata", "namespace"]]?.text ?? ""
         apiVersion = job["apiVersion"]?.text ?? ""
         kind = job["kind"]?.text ?? ""
-        conditions = (job[path: ["status", "conditions"]]?.sequence ?? []).map { condition in
-            Condition(type: condition["type"]?.text ?? "", status: condition["status"]?.text ?? "",
-                      reason: condition["reason"]?.text ?? "", message: condition["message"]?.text ?? "",
-                      lastTransitionTime: condition["lastTransitionTime"]?.text ?? condition["lastUpdateTime"]?.text ?? "")
-        }
+        conditions = Condition.list(job[path: ["status", "conditions"]])
         replicas = Self.replicaStatuses(job)
         created = job[path: ["metadata", "creationTimestamp"]]?.text.flatMap(Self.date)
         started = job[path: ["status", "startTime"]]?.text.flatMap(Self.date)

@@ -11,7 +11,7 @@ struct KF: AsyncParsableCommand {
         Run `kf init NAME` to start, then `kf version` to see what kf is built with.
         """,
         version: KfVersion.current,
-        subcommands: [InitCommand.self, BuildCommand.self, ApplyCommand.self, DeleteCommand.self, TrainCommand.self, TuneCommand.self,
+        subcommands: [InitCommand.self, BuildCommand.self, ApplyCommand.self, DeleteCommand.self, TrainCommand.self, TuneCommand.self, ServeCommand.self,
                       PipelineCommand.self,
                       VersionCommand.self,
                       LocalCommand.self,

@@ -1,0 +1,189 @@
+import Cluster
+import Foundation
+import Resources
+import Workloads
+
+/// `kf serve predict`: one inference request to an InferenceService, in KServe's V1 or V2 protocol.
+public struct PredictAction: Sendable {
+    public var name: String
+    public var namespace: String?
+    /// The request: a body in the protocol's own shape, or a bare JSON list of rows that kf wraps in it.
+    public var input: [UInt8]
+    /// Where the input came from (`--data FILE`, `--json`), for errors.
+    public var origin: String
+    /// nil: the service's `protocolVersion`, else V1.
+    public var protocolVersion: InferenceProtocol?
+
+    public init(name: String, namespace: String?, input: [UInt8], origin: String, protocolVersion: InferenceProtocol?) {
+        self.name = name
+        self.namespace = namespace
+        self.input = input
+        self.origin = origin
+        self.protocolVersion = protocolVersion
+    }
+
+    public struct Result: Sendable {
+        public var protocolVersion: InferenceProtocol
+        /// The URL that answered.
+        public var url: String
+        public var body: [UInt8]
+        /// The answer parsed, when it is JSON.
+        public var value: Value?
+
+        /// The predictions, one per row: V1's `predictions`, or V2's first output's `data` cut by its shape.
+        public var predictions: [Value] {
+            guard let value else { return [] }
+            if let predictions = value["predictions"]?.sequence { return predictions }
+            guard let output = value["outputs"]?.sequence?.first, let data = output["data"]?.sequence else { return [] }
+            let shape = output["shape"]?.sequence?.compactMap { $0.text.flatMap { Int($0) } } ?? []
+            guard shape.count == 2, shape[1] > 1, shape[0] * shape[1] == data.count else { return data }
+            return stride(from: 0, to: data.count, by: shape[1]).map { .sequence(Array(data[$0..<($0 + shape[1])])) }
+        }
+    }
+
+    /// Sends the request to the service's URL (`status.url`), or, when this machine cannot reach that, through the
+    /// API server's proxy to the predictor's Service; both through Cluster's transport.
+    public func run(_ client: ClusterClient) async throws -> Result {
+        let services = InferenceServices(client: client)
+        let service = try await services.find(name, namespace: namespace)
+        let status = InferenceServiceStatus(service)
+        let chosen = protocolVersion ?? status.protocolVersion.flatMap(InferenceProtocol.init(rawValue:)) ?? .v1
+        let body = try Self.requestBody(input, protocolVersion: chosen, origin: origin)
+        let path = chosen == .v1 ? "/v1/models/\(name):predict" : "/v2/models/\(name)/infer"
+        var tried: [String] = []
+        if let base = status.url, !base.isEmpty {
+            let url = Self.join(base, path)
+            // The service's own URL gets none of the cluster's credentials.
+            let transport = Transport(config: ClusterConfig(server: base), retry: .none, connectTimeout: .seconds(5))
+            do {
+                let response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                                                                    body: body, timeout: .seconds(60)))
+                return try Self.result(response, url: url, name: name, protocolVersion: chosen)
+            } catch let error as ClusterError {
+                guard case .transport = error else { throw error }
+                tried.append("\(url): \(error)")
+            }
+        } else if status.ready != "True" {
+            throw ActionError.noServiceURL(name: name, state: InferenceServices.state(status))
+        }
+        // The API server's service proxy: /api/v1/namespaces/NS/services/NAME-predictor:PORT/proxy/PATH.
+        let serviceNamespace = status.namespace.isEmpty ? (namespace ?? client.config.namespace) : status.namespace
+        let predictorService = name + "-predictor"
+        guard let kubeService = try await client.get(ObjectReference(apiVersion: "v1", kind: "Service", name: predictorService,
+                                                                     namespace: serviceNamespace)),
+              kubeService[path: ["spec", "type"]]?.text != "ExternalName" else {
+            tried.append("the API server's service proxy: Service \(serviceNamespace)/\(predictorService) has no endpoints kf can proxy to "
+                         + "(Serverless mode routes through Knative's gateway: reach \(status.url ?? "the service's URL") from where it resolves)")
+            throw ActionError.serviceUnreachable(name: name, tried: tried)
+        }
+        let port = kubeService[path: ["spec", "ports"]]?.sequence?.first
+        let portName = port?["name"]?.text ?? port?["port"]?.text ?? "80"
+        let url = client.config.server + "/api/v1/namespaces/\(Self.escape(serviceNamespace))/services/"
+            + "\(Self.escape(predictorService)):\(Self.escape(portName))/proxy" + path
+        let response = try await client.transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                                                                   body: body, timeout: .seconds(60)))
+        return try Self.result(response, url: url, name: name, protocolVersion: chosen)
+    }
+
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? segment
+    }
+
+    static func join(_ base: String, _ path: String) -> String {
+        base.hasSuffix("/") ? String(base.dropLast()) + path : base + path
+    }
+
+    static func result(_ response: HTTPResponse, url: String, name: String, protocolVersion: InferenceProtocol) throws -> Result {
+        guard (200..<300).contains(response.status) else {
+            throw ActionError.predictionFailed(name: name, url: url, status: response.status, body: reason(response.body))
+        }
+        return Result(protocolVersion: protocolVersion, url: url, body: response.body, value: try? JSON.parse(response.body).value)
+    }
+
+    /// What an error answer says: its JSON `error` or `detail`, else its last line (a traceback's exception), short.
+    static func reason(_ body: [UInt8]) -> String {
+        if let value = try? JSON.parse(body).value {
+            for key in ["error", "detail", "message"] {
+                if let text = value[key]?.text { return String(text.prefix(500)) }
+            }
+        }
+        let text = String(decoding: body.prefix(64 << 10), as: UTF8.self)
+        let last = text.split(whereSeparator: \.isNewline).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return String((last.map(String.init) ?? "").trimmingCharacters(in: .whitespaces).prefix(500))
+    }
+
+    /// The request body: the input as given when it is already the protocol's shape (V1 `{"instances": ...}` or
+    /// `{"inputs": ...}`, V2 `{"inputs": [{name, shape, datatype, data}]}`), or a bare list of rows wrapped in it.
+    static func requestBody(_ input: [UInt8], protocolVersion: InferenceProtocol, origin: String) throws -> [UInt8] {
+        let value: Value
+        do {
+            value = try JSON.parse(input).value
+        } catch {
+            throw ActionError.badPredictionInput(origin: origin, reason: "not JSON: \(error)")
+        }
+        if let rows = value.sequence {
+            guard !rows.isEmpty else { throw ActionError.badPredictionInput(origin: origin, reason: "the list of rows is empty") }
+            switch protocolVersion {
+            case .v1: return JSON.encode(.mapping(Mapping([("instances", value)])))
+            case .v2: return JSON.encode(try v2Inputs(rows, origin: origin))
+            }
+        }
+        guard let mapping = value.mapping else {
+            throw ActionError.badPredictionInput(origin: origin, reason: "expected a JSON object (the request) or a list of rows")
+        }
+        switch protocolVersion {
+        case .v1:
+            guard mapping["instances"] != nil || mapping["inputs"] != nil else {
+                throw ActionError.badPredictionInput(origin: origin, reason:
+                    "a V1 request needs \"instances\" (a list of rows), such as {\"instances\": [[1, 2, 3]]}; or pass the rows alone as a list")
+            }
+        case .v2:
+            if mapping["instances"] != nil {
+                throw ActionError.badPredictionInput(origin: origin, reason:
+                    "{\"instances\": ...} is a V1 request; send it with --protocol v1, or pass the rows alone as a list and kf writes the V2 request")
+            }
+            guard let inputs = mapping["inputs"]?.sequence, !inputs.isEmpty,
+                  inputs.allSatisfy({ $0["name"] != nil && $0["shape"] != nil && $0["datatype"] != nil && $0["data"] != nil }) else {
+                throw ActionError.badPredictionInput(origin: origin, reason:
+                    "a V2 request needs \"inputs\": a list of {\"name\", \"shape\", \"datatype\", \"data\"}; or pass the rows alone as a list")
+            }
+        }
+        return input
+    }
+
+    /// A V2 request with one input tensor `input-0` of the rows: shape [rows, columns] (or [n] for a list of
+    /// numbers), FP64 for numbers, BYTES for strings, BOOL for booleans.
+    static func v2Inputs(_ rows: [Value], origin: String) throws -> Value {
+        var flat: [Value] = []
+        var shape: [Int]
+        if rows.allSatisfy({ $0.scalar != nil }) {
+            flat = rows
+            shape = [rows.count]
+        } else {
+            let width = rows.first?.sequence?.count ?? 0
+            for (index, row) in rows.enumerated() {
+                guard let cells = row.sequence, cells.count == width, cells.allSatisfy({ $0.scalar != nil }) else {
+                    throw ActionError.badPredictionInput(origin: origin, reason:
+                        "row \(index + 1) is not a list of \(width) values like the first row; V2 needs a rectangular tensor")
+                }
+                flat += cells
+            }
+            shape = [rows.count, width]
+        }
+        let tags = flat.compactMap { $0.scalar?.tag }
+        let datatype: String
+        if tags.allSatisfy({ $0 == .int || $0 == .float }) {
+            datatype = "FP64"
+        } else if tags.allSatisfy({ $0 == .bool }) {
+            datatype = "BOOL"
+        } else if tags.allSatisfy({ $0 == .string }) {
+            datatype = "BYTES"
+        } else {
+            throw ActionError.badPredictionInput(origin: origin, reason: "the rows mix numbers, strings and booleans; V2 needs one datatype per tensor")
+        }
+        return .mapping(Mapping([("inputs", .sequence([.mapping(Mapping([
+            ("name", .string("input-0")), ("shape", .sequence(shape.map { .int($0) })),
+            ("datatype", .string(datatype)), ("data", .sequence(flat)),
+        ]))]))]))
+    }
+}
