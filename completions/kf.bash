@@ -173,13 +173,13 @@ _kf() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|build|apply|delete|train|tune|pipeline|version|local|completion|help)
+    init|build|apply|delete|train|tune|serve|pipeline|version|local|completion|help)
         # Offer subcommand argument completions
         "_kf_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init build apply delete train tune pipeline version local completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init build apply delete train tune serve pipeline version local completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -882,6 +882,280 @@ _kf_tune_wait() {
 }
 
 _kf_tune_delete() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __kf_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    run|list|status|predict|promote|rollback|logs|delete)
+        # Offer subcommand argument completions
+        "_kf_serve_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'run list status predict promote rollback logs delete' -- "${cur}"))
+        ;;
+    esac
+}
+
+_kf_serve_run() {
+    repeating_flags=()
+    non_repeating_flags=(--wait -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--model --storage-uri --format --runtime --protocol --canary --min-replicas --max-replicas --cpu --memory --deployment-mode --registry --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--model')
+        __kf_add_completions -W "$(__kf_custom_complete ---completion serve run -- --model "${COMP_CWORD}" "$(__kf_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--storage-uri')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--runtime')
+        return
+        ;;
+    '--protocol')
+        return
+        ;;
+    '--canary')
+        return
+        ;;
+    '--min-replicas')
+        return
+        ;;
+    '--max-replicas')
+        return
+        ;;
+    '--cpu')
+        return
+        ;;
+    '--memory')
+        return
+        ;;
+    '--deployment-mode')
+        return
+        ;;
+    '--registry')
+        __kf_add_completions -d
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--dry-run')
+        __kf_add_completions -W 'none'$'\n''client'$'\n''server'
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_serve_list() {
+    repeating_flags=()
+    non_repeating_flags=(-a --all-namespaces -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_serve_status() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_serve_predict() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data --json --protocol --kubeconfig --context -n --namespace -o --output)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data')
+        __kf_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    '--json')
+        return
+        ;;
+    '--protocol')
+        __kf_add_completions -W 'v1'$'\n''v2'
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
+        return
+        ;;
+    esac
+}
+
+_kf_serve_promote() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_serve_rollback() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_serve_logs() {
+    repeating_flags=()
+    non_repeating_flags=(-f --follow --canary -v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--tail --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--tail')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_serve_delete() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
