@@ -51,6 +51,42 @@ import Testing
         ]))
     }
 
+    /// The registry's fence: a spawn after a Pod's (or the agent's) close is refused and starts nothing; one before
+    /// it is what the close returns, and the stop pass kills it even when its runner never did.
+    @Test func aClosedRegistryRefusesStartsAndReturnsWhatRuns() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kf-registry-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let registry = ProcessRegistry(stateDirectory: folder)
+        func sleeper() throws(RuntimeError) -> Spawner.Started {
+            try Spawner.spawn(executable: "/bin/sh", arguments: ["-c", "sleep 300 & wait"], environment: [], directory: "/",
+                              discardOutput: true)
+        }
+        let first = try #require(try registry.spawn(uid: "a", pod: "default/a", container: "main", sleeper))
+        let other = try #require(try registry.spawn(uid: "b", pod: "default/b", container: "main", sleeper))
+        let reapFirst = Task { await Spawner.wait(first.pid) }
+        let reapOther = Task { await Spawner.wait(other.pid) }
+        let closedA = registry.close(pod: "a")
+        #expect(closedA.map(\.pid) == [first.pid])
+        var ran = false
+        let refused = try registry.spawn(uid: "a", pod: "default/a", container: "main") { () throws(RuntimeError) in
+            ran = true
+            return try sleeper()
+        }
+        #expect(refused == nil && !ran, "a closed Pod starts nothing")
+        // Pod b still starts until the whole agent closes.
+        #expect(Spawner.groupAlive(other.pid))
+        #expect(ProcessRegistry.kill(closedA).map(\.pid) == [first.pid])
+        #expect(await reapFirst.value == .signalled(SIGKILL))
+        let all = registry.closeAll()
+        #expect(Set(all.map(\.pid)) == [first.pid, other.pid], "a killed entry stays until its runner or the sweep forgets it")
+        #expect(try registry.spawn(uid: "c", pod: "default/c", container: "main", sleeper) == nil)
+        #expect(ProcessRegistry.kill(all).map(\.pid) == [other.pid], "a dead group is not signalled again")
+        registry.forget(all)
+        #expect(await reapOther.value == .signalled(SIGKILL))
+        let recorded = try JSONDecoder().decode([ProcessRegistry.Entry].self, from: Data(contentsOf: registry.file))
+        #expect(recorded.isEmpty)
+    }
+
     @Test func restartsRacingStopsAndDeletionsLeaveNoProcess() async throws {
         #if os(Linux)
         let options = NodeAgent.Options(images: RuntimeHarness.images, backoffBase: 0.01, backoffMax: 0.04, shutdownGrace: 1,
