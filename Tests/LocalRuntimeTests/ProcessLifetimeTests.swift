@@ -97,14 +97,29 @@ import Testing
             let client = ClusterClient(config: config, requestTimeout: .seconds(20))
             var random = SeededGenerator(state: 20261129)
             let run = UUID().uuidString.prefix(8)
-            for round in 0..<8 {
+            for round in 0..<9 {
                 let marker = "kf-churn-\(run)-\(round)"
                 let name = "churn-\(round)"
                 _ = try await client.create(Self.churningPod(name, marker: marker))
                 // Let it start and restart a few times, then strike at a random moment of its cycle.
                 #expect(try await k.eventually(15) { !Self.processes(marked: marker).isEmpty }, "round \(round): never started")
                 try await Task.sleep(for: .milliseconds(Int.random(in: 50...400, using: &random)))
-                if Bool.random(using: &random) {
+                let reference = ObjectReference(apiVersion: "v1", kind: "Pod", name: name, namespace: "default")
+                let strike = Int.random(in: 0..<3, using: &random)
+                if strike == 2 {
+                    // The Pod's deletion and the agent's stop at once: whichever pass handles it, nothing survives.
+                    _ = try await client.delete(reference)
+                    await k.stopAgent()
+                    let left = Self.processes(marked: marker)
+                    #expect(left.isEmpty, "round \(round): \(left) alive after deletion and stop")
+                    for pid in left { kill(pid, SIGKILL) }
+                    k.startAgent()
+                    #expect(try await k.eventually(10) { try await client.get(reference) == nil }, "round \(round): pod not deleted")
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(Self.processes(marked: marker).isEmpty, "round \(round): started again after its deletion")
+                    continue
+                }
+                if strike == 1 {
                     await k.stopAgent()
                     let left = Self.processes(marked: marker)
                     #expect(left.isEmpty, "round \(round): \(left) alive after the agent stopped")
@@ -113,7 +128,6 @@ import Testing
                     #expect(try await k.eventually(15) { !Self.processes(marked: marker).isEmpty }, "round \(round): not restarted")
                     try await Task.sleep(for: .milliseconds(Int.random(in: 0...300, using: &random)))
                 }
-                let reference = ObjectReference(apiVersion: "v1", kind: "Pod", name: name, namespace: "default")
                 _ = try await client.delete(reference)
                 // The Pod is gone once the agent has stopped it (grace 1 s); its processes with it.
                 #expect(try await k.eventually(10) { try await client.get(reference) == nil }, "round \(round): pod not deleted")
