@@ -1764,13 +1764,16 @@ _kf_local_down() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--project)
+    non_repeating_options=(--project --grace)
     __kf_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--project')
         __kf_add_completions -d
+        return
+        ;;
+    '--grace')
         return
         ;;
     esac

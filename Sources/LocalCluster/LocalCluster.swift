@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import AsyncHTTPClient
 import NIOSSL
 import Resources
@@ -30,6 +31,9 @@ public enum LocalCluster {
     public static func stateDirectory(projectRoot: URL) -> URL { projectRoot.appendingPathComponent(".kf") }
     static func storeDirectory(_ state: URL) -> URL { state.appendingPathComponent("local") }
     static func runFile(_ state: URL) -> URL { state.appendingPathComponent("local.json") }
+    /// Written first thing by `kf local serve` (before the store opens) and removed last: how `down` finds a server
+    /// that is still starting.
+    static func pidFile(_ state: URL) -> URL { state.appendingPathComponent("local.pid") }
     static func tokenFile(_ state: URL) -> URL { state.appendingPathComponent("token") }
     static func portFile(_ state: URL) -> URL { state.appendingPathComponent("port") }
     public static func kubeconfigFile(_ state: URL) -> URL { state.appendingPathComponent("kubeconfig") }
@@ -112,14 +116,51 @@ public enum LocalCluster {
         var port: Int
         var url: String
         var startedAt: String
+        /// The process's start time (clock ticks after boot, Linux), so a reused pid is never taken for it.
+        var startTime: UInt64?
+    }
+
+    /// The serving process as `.kf/local.pid` names it.
+    struct ServerProcess: Codable {
+        var pid: Int32
+        var startTime: UInt64?
     }
 
     /// Runs kf-local in the foreground until SIGTERM or SIGINT: opens the store, installs kf's CRDs, listens on
     /// 127.0.0.1, writes `.kf/local.json` and `.kf/kubeconfig`, then runs `agents` (the node agent, the
     /// controllers) as clients of the server. On stop the agents are cancelled and awaited before the server closes.
+    ///
+    /// SIGTERM is handled from the first moment (before the store opens), and `.kf/local.pid` names the process
+    /// from then on: a stop that comes while the server is still starting ends it as soon as the start finishes,
+    /// without starting the agents.
     public static func serve(projectRoot: URL, port requestedPort: Int? = nil, agents: [any LocalAgent] = []) async throws {
         let state = stateDirectory(projectRoot: projectRoot)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let (stopped, stop) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let requested = Mutex(false)
+        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                requested.withLock { $0 = true }
+                stop.yield()
+                stop.finish()
+            }
+            source.resume()
+            return source
+        }
+        defer { for source in sources { source.cancel() } }
+        let me = ServerProcess(pid: getpid(), startTime: ProcessStat(pid: getpid())?.startTime)
+        try JSONEncoder().encode(me).write(to: pidFile(state), options: .atomic)
+        defer { removeIfOurs(pidFile(state), pid: me.pid) }
+        try await serveStarted(projectRoot: projectRoot, state: state, port: requestedPort, agents: agents, me: me,
+                               stopped: stopped, requested: { requested.withLock { $0 } })
+    }
+
+    private static func serveStarted(projectRoot: URL, state: URL, port requestedPort: Int?, agents: [any LocalAgent],
+                                     me: ServerProcess, stopped: AsyncStream<Void>, requested: () -> Bool) async throws {
         let token = try token(stateDirectory: state)
         let api = try APIServer(stateDirectory: storeDirectory(state), token: token, auditLog: auditFile(state))
         try api.installCRDs(try builtinCRDs())
@@ -130,33 +171,40 @@ public enum LocalCluster {
         } catch where preferred != 0 && requestedPort == nil {
             server = try await HTTPServer.start(api: api, port: 0, certificateDirectory: state)
         }
+        if requested() {
+            // Stopped while starting: nothing was announced, no agent started.
+            await server.stop()
+            FileHandle.standardError.write(Data("kf-local: stopped while starting\n".utf8))
+            return
+        }
         try String(server.port).write(to: portFile(state), atomically: true, encoding: .utf8)
         try writePrivate(kubeconfig(url: server.url, token: token, caPEM: server.caPEM), to: kubeconfigFile(state))
-        let run = RunState(pid: getpid(), port: server.port, url: server.url, startedAt: APIServer.timestamp())
+        let run = RunState(pid: me.pid, port: server.port, url: server.url, startedAt: APIServer.timestamp(),
+                           startTime: me.startTime)
         try JSONEncoder().encode(run).write(to: runFile(state), options: .atomic)
         FileHandle.standardError.write(Data("kf-local: serving \(server.url) for \(projectRoot.path)\n".utf8))
         let context = LocalAgentContext(projectRoot: projectRoot, stateDirectory: state,
                                         kubeconfigPath: kubeconfigFile(state).path,
                                         endpoint: LocalEndpoint(url: server.url, token: token, kubeconfigPath: kubeconfigFile(state).path))
         let agentsTask = Task { await runAgents(agents, context: context) }
-
-        signal(SIGHUP, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let (stopped, stop) = AsyncStream<Void>.makeStream()
-        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.yield(); stop.finish() }
-            source.resume()
-            return source
-        }
         for await _ in stopped { break }
-        for source in sources { source.cancel() }
         agentsTask.cancel()
         await agentsTask.value
         try? FileManager.default.removeItem(at: runFile(state))
-        await server.stop()
+        // Clients still connected (a burst of requests, open watches) hold the graceful stop for a while at most.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await server.stop() }
+            group.addTask { try? await Task.sleep(for: .seconds(5)) }
+            _ = await group.next()
+            group.cancelAll()
+        }
         FileHandle.standardError.write(Data("kf-local: stopped\n".utf8))
+    }
+
+    static func removeIfOurs(_ file: URL, pid: Int32) {
+        guard let data = try? Data(contentsOf: file), let named = try? JSONDecoder().decode(ServerProcess.self, from: data),
+              named.pid == pid else { return }
+        try? FileManager.default.removeItem(at: file)
     }
 
     // MARK: Controlling it from other commands
@@ -166,7 +214,52 @@ public enum LocalCluster {
         return try? JSONDecoder().decode(RunState.self, from: data)
     }
 
-    static func isAlive(_ pid: Int32) -> Bool { pid > 0 && kill(pid, 0) == 0 }
+    static func isAlive(_ pid: Int32) -> Bool { ProcessStat.isRunning(pid) }
+
+    /// The serving process of this project, running or starting: the run file's, else the pid file's.
+    static func serverProcess(_ state: URL) -> ServerProcess? {
+        if let run = readRunState(state), ProcessStat.isRunning(run.pid, startTime: run.startTime) {
+            return ServerProcess(pid: run.pid, startTime: run.startTime)
+        }
+        if let data = try? Data(contentsOf: pidFile(state)), let named = try? JSONDecoder().decode(ServerProcess.self, from: data),
+           ProcessStat.isRunning(named.pid, startTime: named.startTime) {
+            return named
+        }
+        return nil
+    }
+
+    /// How a stop went.
+    public enum StopOutcome: Sendable, Equatable {
+        /// Nothing was running.
+        case notRunning
+        /// It exited after SIGTERM within the grace period.
+        case stopped
+        /// It was still running after the grace period and was killed (SIGKILL): its container processes may
+        /// have outlived it (the caller kills what the node agent recorded).
+        case killed
+    }
+
+    /// SIGTERM, then waits up to `grace` seconds for the process to exit; SIGKILL after that, and waits up to 5 s
+    /// more. Throws when even SIGKILL did not end it.
+    static func stopProcess(_ server: ServerProcess, grace: TimeInterval) async throws -> StopOutcome {
+        func running() -> Bool { ProcessStat.isRunning(server.pid, startTime: server.startTime) }
+        guard running() else { return .notRunning }
+        kill(server.pid, SIGTERM)
+        if await waitForExit(running, seconds: grace) { return .stopped }
+        kill(server.pid, SIGKILL)
+        if await waitForExit(running, seconds: 5) { return .killed }
+        throw LocalClusterError.stopFailed(pid: server.pid, detail: "still running \(Int(grace)) seconds after SIGTERM and 5 seconds after SIGKILL")
+    }
+
+    private static func waitForExit(_ running: () -> Bool, seconds: TimeInterval) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while running() {
+            if Date() >= deadline { return false }
+            // Never cut short: a cancelled caller still waits the bounded time out.
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { usleep(20_000) }
+        }
+        return true
+    }
 
     /// GET a path on a running kf-local, trusting only its CA; nil when it does not answer.
     static func get(_ url: String, path: String, token: String, caPEM: String?, timeout: TimeInterval = 2) async -> (Int, [UInt8])? {
@@ -232,40 +325,45 @@ public enum LocalCluster {
             throw LocalClusterError.startFailed(detail: "cannot run \(executable.path): \(error)", log: log.path)
         }
         let deadline = Date().addingTimeInterval(timeout)
+        var failure: LocalClusterError?
         while Date() < deadline {
             if !process.isRunning {
-                throw LocalClusterError.startFailed(detail: "the server exited with status \(process.terminationStatus)", log: log.path)
+                failure = .startFailed(detail: "the server exited with status \(process.terminationStatus)", log: log.path)
+                break
             }
             if let endpoint = await runningEndpoint(projectRoot: projectRoot) { return endpoint }
-            try await Task.sleep(for: .milliseconds(50))
+            do { try await Task.sleep(for: .milliseconds(50)) } catch { break }
         }
-        throw LocalClusterError.startFailed(detail: "not ready after \(Int(timeout)) seconds", log: log.path)
+        // Not ready in time (or the caller gave up): the server started here is stopped, never left behind.
+        if process.isRunning {
+            _ = try? await stopProcess(ServerProcess(pid: process.processIdentifier,
+                                                     startTime: ProcessStat(pid: process.processIdentifier)?.startTime),
+                                       grace: 10)
+        }
+        if Task.isCancelled { throw CancellationError() }
+        throw failure ?? .startFailed(detail: "not ready after \(Int(timeout)) seconds", log: log.path)
     }
 
-    /// Stops the background server; false when it was not running.
+    /// Stops the background server, also while it is still starting: SIGTERM, then SIGKILL when it has not exited
+    /// after `grace` seconds. It returns once the process is gone; `leftovers` is then called with the state folder
+    /// to kill any container process the server recorded and could not stop (the node agent's registry).
     @discardableResult
-    public static func down(projectRoot: URL, timeout: TimeInterval = 15) async throws -> Bool {
+    public static func down(projectRoot: URL, grace: TimeInterval = 30,
+                            leftovers: @Sendable (URL) -> Void = { _ in }) async throws -> StopOutcome {
         let state = stateDirectory(projectRoot: projectRoot)
-        guard let run = readRunState(state), isAlive(run.pid) else {
-            try? FileManager.default.removeItem(at: runFile(state))
-            return false
+        var outcome = StopOutcome.notRunning
+        if let server = serverProcess(state) {
+            outcome = try await stopProcess(server, grace: grace)
         }
-        kill(run.pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !isAlive(run.pid) || readRunState(state) == nil {
-                // Give the process a moment to exit after removing its run file.
-                for _ in 0..<100 where isAlive(run.pid) { try await Task.sleep(for: .milliseconds(20)) }
-                return true
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw LocalClusterError.stopFailed(pid: run.pid, detail: "still running \(Int(timeout)) seconds after SIGTERM")
+        try? FileManager.default.removeItem(at: runFile(state))
+        try? FileManager.default.removeItem(at: pidFile(state))
+        leftovers(state)
+        return outcome
     }
 
     /// Stops the server and deletes its store (the token and port stay, so kubeconfigs keep working).
-    public static func reset(projectRoot: URL) async throws {
-        _ = try await down(projectRoot: projectRoot)
+    public static func reset(projectRoot: URL, leftovers: @Sendable (URL) -> Void = { _ in }) async throws {
+        _ = try await down(projectRoot: projectRoot, leftovers: leftovers)
         let state = stateDirectory(projectRoot: projectRoot)
         let store = storeDirectory(state)
         if FileManager.default.fileExists(atPath: store.path) { try FileManager.default.removeItem(at: store) }

@@ -44,6 +44,14 @@ public struct NodeAgent: LocalAgent {
 
     public var name: String { "node" }
 
+    /// Kills (SIGKILL, whole group) the container processes an agent of the project in `stateDirectory` recorded
+    /// and that still run (matched by pid and start time): what a kf-local that was killed, or could not stop its
+    /// Pods, left behind. Returns how many process groups it killed. `kf local down` calls it once the server is gone.
+    @discardableResult
+    public static func killLeftovers(stateDirectory: URL) -> Int {
+        ProcessRegistry(stateDirectory: stateDirectory).killLeftovers().count
+    }
+
     public func run(_ context: LocalAgentContext) async throws {
         let config: ClusterConfig
         do {
@@ -252,6 +260,9 @@ actor NodeCore {
     private func remove(_ uid: String, runner: PodRunner, grace: Double) async {
         runners[uid] = nil
         await runner.stop(grace: grace, deleted: true)
+        // The runner has stopped: the Pod's record is closed (no container of it starts again) and whatever is
+        // still recorded for it outlived the stop, so it is killed.
+        sweep(runtime.registry.close(pod: uid), after: "deleting its pod")
         release(uid)
         finished.remove(uid)
     }
@@ -272,6 +283,19 @@ actor NodeCore {
                     await runner.stop(grace: grace, deleted: false)
                 }
             }
+        }
+        // Every runner has stopped; nothing starts from now on, and what is still recorded is killed.
+        sweep(runtime.registry.closeAll(), after: "the node agent stopped")
+    }
+
+    /// Kills (SIGKILL, whole group) processes still recorded after their runners stopped, and forgets them.
+    private func sweep(_ left: [ProcessRegistry.Entry], after: String) {
+        guard !left.isEmpty else { return }
+        let killed = ProcessRegistry.kill(left)
+        runtime.registry.forget(left)
+        if !killed.isEmpty {
+            let names = killed.map { "\($0.pod)/\($0.container) (pid \($0.pid))" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("kf-local: node: killed \(names): still running after \(after)\n".utf8))
         }
     }
 

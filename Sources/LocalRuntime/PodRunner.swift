@@ -303,14 +303,23 @@ actor PodRunner {
         do {
             try PodVolumes.makeFolder(PodLogFiles.logsDirectory(folder))
             pump = try LogPump(file: current, rotated: PodLogFiles.rotated(folder, container: containerName))
-            started = try Spawner.spawn(executable: plan.executable, arguments: plan.arguments,
-                                        environment: plan.environment, directory: plan.directory)
+            // Spawned and recorded under the registry's lock: a stop of the agent or of this Pod that has closed
+            // the registry refuses the start, one that closes it after finds the process there and kills it.
+            let spawned = try context.registry.spawn(uid: uid, pod: "\(namespace)/\(name)", container: containerName) { () throws(RuntimeError) in
+                try Spawner.spawn(executable: plan.executable, arguments: plan.arguments,
+                                  environment: plan.environment, directory: plan.directory)
+            }
+            guard let spawned else {
+                pump.stop()
+                stopping = true
+                return nil
+            }
+            started = spawned
         } catch {
             return await startFailed(index, isInit, error, fieldPath: fieldPath)
         }
         pump.start(stdout: started.stdout, stderr: started.stderr)
         pumps[containerName] = pump
-        context.registry.add(pid: started.pid, pod: "\(namespace)/\(name)", container: containerName)
         let startedAt = Self.now()
         let containerID = "kf-local://\(started.pid)"
         update(index, isInit) {
@@ -509,15 +518,18 @@ actor PodRunner {
         }
     }
 
-    /// SIGTERM to the group, then SIGKILL once `grace` seconds pass while any of it lives.
+    /// SIGTERM to the group, then SIGKILL once `grace` seconds pass while any of it lives. The wait runs detached:
+    /// a stop called from a cancelled task (kf-local stopping) still waits out the grace instead of spinning.
     nonisolated func terminateGroup(_ pgid: Int32, grace: Double) async {
         guard Spawner.signalGroup(pgid, SIGTERM) else { return }
-        let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline {
-            if !Spawner.groupAlive(pgid) { return }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        Spawner.signalGroup(pgid, SIGKILL)
+        await Task.detached {
+            let deadline = Date().addingTimeInterval(grace)
+            while Date() < deadline {
+                if !Spawner.groupAlive(pgid) { return }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            Spawner.signalGroup(pgid, SIGKILL)
+        }.value
     }
 
     // MARK: Recovery after kf-local restarts

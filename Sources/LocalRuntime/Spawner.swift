@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -170,31 +171,5 @@ enum Spawner {
             if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR, access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
-    }
-}
-
-/// Fields of /proc/PID/stat (Linux): enough to recognise a process again after a restart.
-struct ProcessStat {
-    let state: Character
-    let pgid: pid_t
-    /// Clock ticks after boot at which the process started.
-    let startTime: UInt64
-
-    init?(pid: pid_t) {
-        #if os(Linux)
-        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        // The command name is in parentheses and may contain spaces: fields start after the last ')'.
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // fields[0] is the state (field 3), fields[2] the pgid (field 5), fields[19] the start time (field 22).
-        guard fields.count > 19, let state = fields[0].first, let pgid = pid_t(fields[2]),
-              let start = UInt64(fields[19]) else { return nil }
-        self.state = state
-        self.pgid = pgid
-        self.startTime = start
-        #else
-        return nil
-        #endif
     }
 }

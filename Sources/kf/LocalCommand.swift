@@ -4,6 +4,7 @@ import LocalCluster
 import LocalControllers
 import LocalRuntime
 import Project
+import Synchronization
 
 /// `kf local`: the embedded Kubernetes-compatible API server for this project.
 struct LocalCommand: AsyncParsableCommand {
@@ -47,13 +48,34 @@ struct LocalUp: AsyncParsableCommand {
 }
 
 struct LocalDown: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop kf-local (its objects stay in .kf/).")
+    static let configuration = CommandConfiguration(
+        commandName: "down", abstract: "Stop kf-local (its objects stay in .kf/).",
+        discussion: """
+        Sends SIGTERM (also to a server still starting) and waits until the process has exited; after --grace \
+        seconds it sends SIGKILL. Container processes the server recorded and did not stop are killed then too.
+        """)
     @OptionGroup var location: ProjectLocation
+    @Option(help: ArgumentHelp("Seconds to wait after SIGTERM before SIGKILL.", valueName: "seconds"))
+    var grace: Double = 30
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        guard grace >= 0, grace <= 3600 else { throw ValidationError("--grace must be between 0 and 3600 seconds, got \(grace)") }
+    }
+
     func run() async throws {
-        let stopped = try await LocalCluster.down(projectRoot: location.root)
-        global.terminal.line(stopped ? "kf-local stopped" : "kf-local was not running")
+        let killed = Mutex(0)
+        let outcome = try await LocalCluster.down(projectRoot: location.root, grace: grace) { state in
+            let count = NodeAgent.killLeftovers(stateDirectory: state)
+            killed.withLock { $0 = count }
+        }
+        switch outcome {
+        case .notRunning: global.terminal.line("kf-local was not running")
+        case .stopped: global.terminal.line("kf-local stopped")
+        case .killed: global.terminal.line("kf-local did not stop after SIGTERM and was killed (SIGKILL)")
+        }
+        let count = killed.withLock { $0 }
+        if count > 0 { global.terminal.line("killed \(count) container process group(s) it left running") }
     }
 }
 
@@ -89,7 +111,7 @@ struct LocalReset: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await LocalCluster.reset(projectRoot: location.root)
+        try await LocalCluster.reset(projectRoot: location.root) { _ = NodeAgent.killLeftovers(stateDirectory: $0) }
         global.terminal.line("kf-local stopped and its store deleted; `kf local up` starts it empty")
     }
 }

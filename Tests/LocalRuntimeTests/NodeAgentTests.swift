@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 @testable import LocalRuntime
 import Testing
 
@@ -392,10 +393,11 @@ import Testing
         try await withRuntime { k in
             await k.stopAgent()
             // A process group the "crashed" agent had recorded.
-            let started = try Spawner.spawn(executable: "/bin/sh", arguments: ["-c", "sleep 600 & wait"], environment: [],
-                                            directory: "/", discardOutput: true)
             let registry = ProcessRegistry(stateDirectory: k.kf)
-            registry.add(pid: started.pid, pod: "default/ghost", container: "main")
+            let started = try #require(try registry.spawn(uid: "ghost-uid", pod: "default/ghost", container: "main") { () throws(RuntimeError) in
+                try Spawner.spawn(executable: "/bin/sh", arguments: ["-c", "sleep 600 & wait"], environment: [],
+                                  directory: "/", discardOutput: true)
+            })
             #expect(Spawner.groupAlive(started.pid))
             k.startAgent()
             let reaped = Task { await Spawner.wait(started.pid) }
