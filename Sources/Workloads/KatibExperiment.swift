@@ -188,9 +188,10 @@ public enum KatibExperiment {
     public static func defaulted(_ original: Value) -> Value {
         var spec = original
         if spec["parallelTrialCount"] == nil { spec["parallelTrialCount"] = .int(3) }
-        if var objective = spec["objective"], objective.mapping != nil, let metric = objective["objectiveMetricName"]?.string {
+        if var objective = spec["objective"], objective.mapping != nil, let metric = objective["objectiveMetricName"]?.string,
+           let type = objective["type"]?.string, type == "minimize" || type == "maximize" {
             var strategies = objective["metricStrategies"]?.sequence ?? []
-            let strategy = objective["type"]?.string == "maximize" ? "max" : "min"
+            let strategy = type == "maximize" ? "max" : "min"
             let metrics = [metric] + (objective["additionalMetricNames"]?.sequence ?? []).compactMap(\.string)
             for name in metrics where !strategies.contains(where: { $0["name"]?.string == name }) {
                 strategies.append(.mapping(Mapping([("name", .string(name)), ("value", .string(strategy))])))
