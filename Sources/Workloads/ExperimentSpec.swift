@@ -112,11 +112,12 @@ public struct ExperimentSpec: Sendable {
 
     public var budget: Budget { search.budget }
 
-    /// Reads `experiment`'s spec; the first problem Katib's webhooks would report is thrown.
+    /// Reads `experiment`'s spec; the first problem Katib's webhooks would report is thrown (a field Katib does not
+    /// know is ignored, as Katib drops it; a wrong type is refused, as Katib's controller cannot decode it).
     public init(_ experiment: Value) throws(KatibSpecError) {
         let original = experiment["spec"] ?? .mapping(Mapping())
         var problems: [KatibSpecError] = []
-        KatibExperiment.shapeProblems(original, KatibExperiment.specShape, path: "spec", into: &problems)
+        KatibExperiment.shapeProblems(original, KatibExperiment.specShape, path: "spec", unknownFields: false, into: &problems)
         if let first = problems.first { throw first }
         let spec = KatibExperiment.defaulted(original)
         if let first = KatibExperiment.specProblems(spec).first { throw first }

@@ -78,8 +78,10 @@ public enum KatibExperiment {
         "apiVersion": .string, "kind": .string, "metadata": .anyObject, "spec": specShape, "status": .any,
     ])
 
-    /// Unknown fields and wrong types, each with its path.
-    static func shapeProblems(_ value: Value, _ shape: Shape, path: String, into problems: inout [KatibSpecError]) {
+    /// Unknown fields and wrong types, each with its path; `unknownFields: false` reports only the wrong types (what
+    /// stops Katib's controller from decoding the object, where an unknown field is dropped).
+    static func shapeProblems(_ value: Value, _ shape: Shape, path: String, unknownFields: Bool = true,
+                              into problems: inout [KatibSpecError]) {
         if value.isNull { return }
         func wrong(_ expected: String) {
             let found: String
@@ -115,20 +117,21 @@ public enum KatibExperiment {
             if value.scalar?.tag != .bool { wrong("true or false") }
         case let .list(element):
             guard let items = value.sequence else { return wrong("a list") }
-            for (index, item) in items.enumerated() { shapeProblems(item, element, path: "\(path)[\(index)]", into: &problems) }
+            for (index, item) in items.enumerated() { shapeProblems(item, element, path: "\(path)[\(index)]", unknownFields: unknownFields, into: &problems) }
         case .stringMap:
             guard let mapping = value.mapping else { return wrong("a mapping of strings") }
-            for (key, item) in mapping.pairs { shapeProblems(item, .string, path: path + "." + key, into: &problems) }
+            for (key, item) in mapping.pairs { shapeProblems(item, .string, path: path + "." + key, unknownFields: unknownFields, into: &problems) }
         case let .object(fields):
             guard let mapping = value.mapping else { return wrong("a mapping") }
             for (key, item) in mapping.pairs {
                 let childPath = path.isEmpty ? key : path + "." + key
                 guard let child = fields[key] else {
+                    guard unknownFields else { continue }
                     let known = fields.keys.sorted().joined(separator: ", ")
                     problems.add("\(childPath)", "unknown field (Katib would drop it); the fields here are \(known)")
                     continue
                 }
-                shapeProblems(item, child, path: childPath, into: &problems)
+                shapeProblems(item, child, path: childPath, unknownFields: unknownFields, into: &problems)
             }
         }
     }

@@ -150,6 +150,9 @@ import Tuning
             try ExperimentSpec(broken)
         }
         #expect(KatibExperiment.problems(broken) == ["spec.maxFailedTrialCount: 20: should be less than or equal to spec.maxTrialCount"])
+        let unknown = Self.replacing(valid, ["spec", "parallelTrialCounts"], with: .int(2))
+        #expect(KatibExperiment.problems(unknown).first?.hasPrefix("spec.parallelTrialCounts: unknown field") == true)
+        #expect(try ExperimentSpec(unknown).parallelTrialCount == 3, "running, an unknown field is dropped as Katib drops it")
         let read = try ExperimentSpec(valid)
         #expect(read.metricStrategies.map(\.value) == ["min"] && read.parallelTrialCount == (Int(valid[path: ["spec", "parallelTrialCount"]]?.text ?? "") ?? 3))
         #expect(read.metricsCollector == MetricsCollectorSpec(source: .stdout, filters: [KatibExperiment.defaultMetricsFormat]))
