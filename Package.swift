@@ -63,7 +63,7 @@ let package = Package(
         // The InferenceService controller's router (Serving/) serves HTTP with Hummingbird and forwards with
         // AsyncHTTPClient; Project gives it kf.yaml's image mappings (where MLServer is installed).
         .target(name: "LocalControllers", dependencies: [
-            "Cluster", "LocalCluster", "Pipelines", "Project", "Resources", "Templates", "Tuning",
+            "Cluster", "LocalCluster", "Pipelines", "Project", "Resources", "Templates", "Tuning", "Workloads",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "LocalControllersTests", dependencies: [
-            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources",
+            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),

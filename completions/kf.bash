@@ -625,7 +625,7 @@ _kf_tune_run() {
     repeating_flags=()
     non_repeating_flags=(--wait --watch -v --verbose --no-color --version -h --help)
     repeating_options=(--additional-metric --metric-strategy --setting --param --early-stopping-setting --metrics-format --env)
-    non_repeating_options=(-f --filename --objective --metric --goal --algorithm --max-trials --parallel --max-failed --early-stopping --collector --trial-kind --image --workers --cpu --memory --gpus --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
+    non_repeating_options=(-f --filename --objective --metric --goal --algorithm --max-trials --parallel --max-failed --early-stopping --collector --trial-kind --image --workers --cpu --memory --gpus --register --timeout --dry-run --kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options -1
 
     # Offer option value completions
@@ -698,6 +698,9 @@ _kf_tune_run() {
         return
         ;;
     '--env')
+        return
+        ;;
+    '--register')
         return
         ;;
     '--timeout')

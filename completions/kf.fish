@@ -50,7 +50,7 @@ function __kf_parse_tokens -S
             __kf_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'run'
-                __kf_parse_subcommand -r 2 'f/filename=' 'objective=' 'metric=' 'goal=' 'additional-metric=+' 'metric-strategy=+' 'algorithm=' 'setting=+' 'param=+' 'max-trials=' 'parallel=' 'max-failed=' 'early-stopping=' 'early-stopping-setting=+' 'collector=' 'metrics-format=+' 'trial-kind=' 'image=' 'workers=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'wait' 'watch' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand -r 2 'f/filename=' 'objective=' 'metric=' 'goal=' 'additional-metric=+' 'metric-strategy=+' 'algorithm=' 'setting=+' 'param=+' 'max-trials=' 'parallel=' 'max-failed=' 'early-stopping=' 'early-stopping-setting=+' 'collector=' 'metrics-format=+' 'trial-kind=' 'image=' 'workers=' 'cpu=' 'memory=' 'gpus=' 'env=+' 'wait' 'watch' 'register=' 'timeout=' 'dry-run=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
                 __kf_parse_subcommand 0 'a/all-namespaces' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
@@ -382,7 +382,8 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run"' -l 'env' -d 'An environment variable of each trial (repeatable; the value may hold ${trialParameters.NAME}).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" wait' -l 'wait' -d 'Wait until the experiment ends; the exit code follows its result.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" watch' -l 'watch' -d 'Wait, showing the trials and the best so far while the experiment runs.'
-complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" timeout' -l 'timeout' -d 'How long --wait waits, in seconds.' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" register' -l 'register' -d 'Wait, then register the model the best trial saved in its KF_OUTPUT_DIR as a version of MODEL (with its parameters and metrics).' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" timeout' -l 'timeout' -d 'How long --wait, --watch and --register wait, in seconds.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" dry-run' -l 'dry-run' -d 'none, client (print the experiment, create nothing) or server.' -rfka 'none client server'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf tune run" context' -l 'context' -d 'The kubeconfig context to use (default: KF_CONTEXT, then kf.yaml, then current-context).' -rfka ''

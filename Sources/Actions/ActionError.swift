@@ -25,8 +25,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case notATrainingJob(path: String, kind: String)
     case runtimeMissing(kind: String, name: String, namespace: String?)
     case registerNeedsStorage
-    case registerNeedsFlags
-    case noArtifact(folder: String, job: String)
+    /// `what` is the kind kf makes from flags: a job (kf train) or an experiment (kf tune).
+    case registerNeedsFlags(what: String)
+    /// `producer` is what should have written the folder: `job NAME`, or the best trial of an experiment.
+    case noArtifact(folder: String, producer: String)
     case unreadableInput(path: String, reason: String)
     case notOneExperiment(path: String, found: Int)
     case notAnExperiment(path: String, kind: String)
@@ -139,12 +141,12 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
         case .registerNeedsStorage:
             return "--register needs a storage location that the cluster's Pods and kf can both read, and this context is not "
                 + "kf-local; set defaults.train.outputDir in kf.yaml to a folder mounted at the same path on both, or train on kf-local"
-        case .registerNeedsFlags:
-            return "--register works with a job kf makes from flags (it gives the job KF_OUTPUT_DIR); drop -f, or register with `kf version register`"
+        case let .registerNeedsFlags(what):
+            return "--register works with \(what == "job" ? "a job" : "an " + what) kf makes from flags (it gives \(what == "job" ? "the job" : "each trial") KF_OUTPUT_DIR); drop -f, or register with `kf version register`"
         case let .unreadableInput(path, reason):
             return "--input \(path): \(reason); name a file or folder the job reads (its digest goes into the lineage)"
-        case let .noArtifact(folder, job):
-            return "job \(job) succeeded but wrote nothing into \(folder) (its KF_OUTPUT_DIR); the training program must save its model there"
+        case let .noArtifact(folder, producer):
+            return "\(producer) succeeded but wrote nothing into \(folder) (its KF_OUTPUT_DIR); the training program must save its model there"
         case let .modelNotResolved(reference, reason, available):
             let listing = available.isEmpty ? "" : "; the registry has: " + available.joined(separator: ", ")
             return "--model \(reference): \(reason)\(listing)"

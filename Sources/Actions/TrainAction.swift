@@ -160,7 +160,7 @@ public struct TrainAction: Sendable {
         case var .spec(spec):
             if let registration {
                 try registration.check(directory: project?.root ?? FileManager.default.currentDirectoryPath)
-                let folder = try self.outputFolder(job: spec.name)
+                let folder = try TrainRegistration.outputFolder(name: spec.name, connection: connection, project: project)
                 spec.env.removeAll { $0.name == TrainRegistration.outputVariable }
                 spec.env.append((TrainRegistration.outputVariable, folder))
                 outputFolder = folder
@@ -171,7 +171,7 @@ public struct TrainAction: Sendable {
             job = try manifests.build(baseFiles: baseFiles)
             generated = (manifests, baseFiles)
         case let .file(path):
-            if registration != nil { throw ActionError.registerNeedsFlags }
+            if registration != nil { throw ActionError.registerNeedsFlags(what: "job") }
             job = try Self.readJob(path)
         }
         if let namespace = connection.namespace, job[path: ["metadata", "namespace"]] == nil {
@@ -221,20 +221,6 @@ public struct TrainAction: Sendable {
             return .created(reference, files: files, final: final, registered: result)
         }
         return .created(reference, files: files, final: final)
-    }
-
-    /// Where the job's KF_OUTPUT_DIR is: on kf-local `.kf/artifacts/<job>` in the project (the Pods are processes
-    /// here); elsewhere `defaults.train.outputDir/<job>`, a folder the cluster's Pods and this machine must both
-    /// see at that path, and without it an error (kf cannot read what a remote Pod writes).
-    func outputFolder(job: String) throws -> String {
-        if let root = connection.localProjectRoot {
-            return URL(fileURLWithPath: root).appending(path: ".kf/artifacts/" + job).standardizedFileURL.path
-        }
-        guard let shared = project?.file.defaults["train"]?["outputDir"], !shared.isEmpty else {
-            throw ActionError.registerNeedsStorage
-        }
-        let base = shared.hasPrefix("/") ? shared : (project?.root ?? FileManager.default.currentDirectoryPath) + "/" + shared
-        return URL(fileURLWithPath: base).appending(path: job).standardizedFileURL.path
     }
 
     /// A TrainJob's runtime must exist before the job is created (Trainer's webhook refuses it otherwise). A

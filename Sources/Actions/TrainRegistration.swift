@@ -47,6 +47,20 @@ public struct TrainRegistration: Sendable {
         }
     }
 
+    /// Where a job's (or an experiment's) KF_OUTPUT_DIR is: on kf-local `.kf/artifacts/<name>` in the project (the
+    /// Pods are processes here); elsewhere `defaults.train.outputDir/<name>`, a folder the cluster's Pods and this
+    /// machine must both see at that path, and without it an error (kf cannot read what a remote Pod writes).
+    static func outputFolder(name: String, connection: ClusterConnection, project: ProjectContext?) throws -> String {
+        if let root = connection.localProjectRoot {
+            return URL(fileURLWithPath: root).appending(path: ".kf/artifacts/" + name).standardizedFileURL.path
+        }
+        guard let shared = project?.file.defaults["train"]?["outputDir"], !shared.isEmpty else {
+            throw ActionError.registerNeedsStorage
+        }
+        let base = shared.hasPrefix("/") ? shared : (project?.root ?? FileManager.default.currentDirectoryPath) + "/" + shared
+        return URL(fileURLWithPath: base).appending(path: name).standardizedFileURL.path
+    }
+
     /// An empty output folder for a new job (what an earlier job of the same name left there is removed).
     static func prepare(_ folder: String) throws {
         let manager = FileManager.default
@@ -63,7 +77,7 @@ public struct TrainRegistration: Sendable {
     /// is read again now.
     func register(job: Value, spec: TrainingSpec, folder: String, jobs: TrainingJobs, log: [String],
                   directory: String) async throws -> Result {
-        let artifact = try Self.artifact(in: folder, job: spec.name)
+        let artifact = try Self.artifact(in: folder, producer: "job " + spec.name)
         var lines = log
         if lines.isEmpty {
             let collected = LogLines()
@@ -91,7 +105,7 @@ public struct TrainRegistration: Sendable {
     }
 
     /// The one file in the folder (at any depth), else the folder itself; an empty folder is an error naming it.
-    static func artifact(in folder: String, job: String) throws -> String {
+    static func artifact(in folder: String, producer: String) throws -> String {
         var files: [String] = []
         if let enumerator = FileManager.default.enumerator(atPath: folder) {
             while let relative = enumerator.nextObject() as? String {
@@ -101,7 +115,7 @@ public struct TrainRegistration: Sendable {
                 }
             }
         }
-        guard !files.isEmpty else { throw ActionError.noArtifact(folder: folder, job: job) }
+        guard !files.isEmpty else { throw ActionError.noArtifact(folder: folder, producer: producer) }
         return files.count == 1 ? folder + "/" + files[0] : folder
     }
 

@@ -120,7 +120,8 @@ public struct TuneAction: Sendable {
         case rendered(Value)
         /// The experiment exists; `files` are the manifests written (also reported through `progress` as soon as the
         /// experiment is created); `final` is its end state when waited for.
-        case created(ObjectReference, files: [String], final: ExperimentStatus?)
+        /// `registered` is what `--register` recorded.
+        case created(ObjectReference, files: [String], final: ExperimentStatus?, registered: TrainRegistration.Result? = nil)
     }
 
     public var source: Source
@@ -131,6 +132,9 @@ public struct TuneAction: Sendable {
     public var timeout: Duration = .seconds(3600)
     /// With `wait`: called with each new state of the experiment and its trials.
     public var observe: (@Sendable (TuneSnapshot) -> Void)?
+    /// `--register MODEL`: each trial gets a folder in KF_OUTPUT_DIR; kf waits for the experiment and registers what
+    /// its best trial wrote.
+    public var registration: TuneRegistration?
 
     public init(source: Source, project: ProjectContext?, connection: ClusterConnection) {
         self.source = source
@@ -142,8 +146,18 @@ public struct TuneAction: Sendable {
                     progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
         var experiment: Value
         var generated: (manifests: TuningManifests, baseFiles: [String: String], trialSpec: Value)?
+        var outputFolder: String?
+        var registeredSpec: TuningSpec?
         switch source {
-        case let .spec(spec):
+        case var .spec(spec):
+            if let registration {
+                let directory = project?.root ?? FileManager.default.currentDirectoryPath
+                try TrainRegistration(model: registration.model).check(directory: directory)
+                let folder = try TrainRegistration.outputFolder(name: spec.name, connection: connection, project: project)
+                spec = TuneRegistration.outputSpec(spec, folder: folder)
+                outputFolder = folder
+                registeredSpec = spec
+            }
             try spec.validate()
             let manifests = TuningManifests(spec: spec)
             let store = TemplateStore(projectRoot: project?.root)
@@ -159,6 +173,7 @@ public struct TuneAction: Sendable {
             }
             generated = (manifests, baseFiles, trialSpec)
         case let .file(path):
+            if registration != nil { throw ActionError.registerNeedsFlags(what: "experiment") }
             experiment = try Self.readExperiment(path)
         }
         if let namespace = connection.namespace, experiment[path: ["metadata", "namespace"]] == nil {
@@ -184,6 +199,7 @@ public struct TuneAction: Sendable {
         }
         try await ProjectNamespace.ensure(client, reference.namespace ?? client.config.namespace, project: project,
                                           serverDryRun: dryRun == .server, progress: progress)
+        if let outputFolder, dryRun == .none { try TrainRegistration.prepare(outputFolder) }
         var files: [String] = []
         if dryRun == .none, let root = project?.root, let generated {
             files = try ProjectManifests.write(
@@ -195,8 +211,13 @@ public struct TuneAction: Sendable {
         _ = try await client.create(experiment, dryRun: dryRun == .server, fieldManager: "kf")
         created(reference)
         if !files.isEmpty { progress("wrote " + files.joined(separator: ", ")) }
-        guard wait, dryRun == .none else { return .created(reference, files: files, final: nil) }
+        guard wait || registration != nil, dryRun == .none else { return .created(reference, files: files, final: nil) }
         let final = try await Experiments(client: client).wait(reference, timeout: timeout, observe: observe ?? { _ in })
+        if let registration, let outputFolder, let registeredSpec {
+            let result = try registration.register(experiment: experiment, final: final, spec: registeredSpec, folder: outputFolder,
+                                                   directory: project?.root ?? FileManager.default.currentDirectoryPath)
+            return .created(reference, files: files, final: final, registered: result)
+        }
         return .created(reference, files: files, final: final)
     }
 

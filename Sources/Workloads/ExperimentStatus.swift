@@ -128,14 +128,9 @@ public struct ExperimentStatus: Sendable, Equatable {
 
     /// Katib's `metricStrategies` entry for `metric`, else its default (min when minimising, max when maximising).
     static func strategy(for metric: String, objective: Value?) -> String {
-        if let entry = objective?["metricStrategies"]?.sequence?.first(where: { $0["name"]?.text == metric }), let value = entry["value"]?.text {
-            return value
-        }
-        switch objective?["type"]?.text {
-        case "minimize": return "min"
-        case "maximize": return "max"
-        default: return "latest"
-        }
+        let spec = KatibExperiment.defaulted(.mapping(Mapping([("objective", objective ?? .mapping(Mapping()))])))
+        let strategies = spec[path: ["objective", "metricStrategies"]]?.sequence ?? []
+        return strategies.first { $0["name"]?.text == metric }?["value"]?.text ?? "latest"
     }
 
     /// A final condition wins, then the latest of the others that is true.

@@ -21,6 +21,10 @@ public enum KatibExperiment {
     public static let trialLabel = "katib.kubeflow.org/trial"
     /// Katib's default metrics filter (`name=value`, the value a float in any of Go's forms).
     public static let defaultMetricsFormat = #"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"#
+    /// Katib's default File collector path.
+    public static let defaultFilePath = "/var/log/katib/metrics.log"
+    /// The observation value of a metric that was never reported.
+    public static let unavailable = "unavailable"
     /// Algorithms Katib v0.19 ships that kf does not implement: a cluster runs them, kf-local cannot.
     public static let katibOnlyAlgorithms = ["enas", "darts", "pbt"]
 
@@ -74,8 +78,10 @@ public enum KatibExperiment {
         "apiVersion": .string, "kind": .string, "metadata": .anyObject, "spec": specShape, "status": .any,
     ])
 
-    /// Unknown fields and wrong types, each with its path.
-    static func shapeProblems(_ value: Value, _ shape: Shape, path: String, into problems: inout [String]) {
+    /// Unknown fields and wrong types, each with its path; `unknownFields: false` reports only the wrong types (what
+    /// stops Katib's controller from decoding the object, where an unknown field is dropped).
+    static func shapeProblems(_ value: Value, _ shape: Shape, path: String, unknownFields: Bool = true,
+                              into problems: inout [KatibSpecError]) {
         if value.isNull { return }
         func wrong(_ expected: String) {
             let found: String
@@ -90,11 +96,11 @@ public enum KatibExperiment {
                 default: found = "\"\(scalar.text)\""
                 }
             }
-            var message = "\(path): expected \(expected), found \(found)"
+            var reason = "expected \(expected), found \(found)"
             if expected == "a string", case .scalar = value {
-                message += " (Katib's field is a string: quote the value, \"\(value.text ?? "")\")"
+                reason += " (Katib's field is a string: quote the value, \"\(value.text ?? "")\")"
             }
-            problems.append(message)
+            problems.add(path, reason)
         }
         switch shape {
         case .any:
@@ -111,20 +117,21 @@ public enum KatibExperiment {
             if value.scalar?.tag != .bool { wrong("true or false") }
         case let .list(element):
             guard let items = value.sequence else { return wrong("a list") }
-            for (index, item) in items.enumerated() { shapeProblems(item, element, path: "\(path)[\(index)]", into: &problems) }
+            for (index, item) in items.enumerated() { shapeProblems(item, element, path: "\(path)[\(index)]", unknownFields: unknownFields, into: &problems) }
         case .stringMap:
             guard let mapping = value.mapping else { return wrong("a mapping of strings") }
-            for (key, item) in mapping.pairs { shapeProblems(item, .string, path: path + "." + key, into: &problems) }
+            for (key, item) in mapping.pairs { shapeProblems(item, .string, path: path + "." + key, unknownFields: unknownFields, into: &problems) }
         case let .object(fields):
             guard let mapping = value.mapping else { return wrong("a mapping") }
             for (key, item) in mapping.pairs {
                 let childPath = path.isEmpty ? key : path + "." + key
                 guard let child = fields[key] else {
+                    guard unknownFields else { continue }
                     let known = fields.keys.sorted().joined(separator: ", ")
-                    problems.append("\(childPath): unknown field (Katib would drop it); the fields here are \(known)")
+                    problems.add("\(childPath)", "unknown field (Katib would drop it); the fields here are \(known)")
                     continue
                 }
-                shapeProblems(item, child, path: childPath, into: &problems)
+                shapeProblems(item, child, path: childPath, unknownFields: unknownFields, into: &problems)
             }
         }
     }
@@ -132,40 +139,69 @@ public enum KatibExperiment {
     // MARK: Validation
 
     /// Every problem Katib v0.19 (and its suggestion service) would find in `experiment`; empty when it is valid.
-    public static func problems(_ experiment: Value) -> [String] {
-        var problems: [String] = []
+    public static func problems(_ experiment: Value) -> [String] { validation(experiment).map(\.description) }
+
+    /// The problems of `problems(_:)`, each with its field.
+    static func validation(_ experiment: Value) -> [KatibSpecError] {
+        var problems: [KatibSpecError] = []
         shapeProblems(experiment, experimentShape, path: "", into: &problems)
         guard problems.isEmpty else { return problems }
         if experiment["apiVersion"]?.string != apiVersion || experiment["kind"]?.string != kind {
-            return ["apiVersion and kind: expected \(apiVersion) \(kind)"]
+            return [KatibSpecError(field: "apiVersion and kind", reason: "expected \(apiVersion) \(kind)")]
         }
         let name = experiment[path: ["metadata", "name"]]?.string ?? ""
         if !TuningSpec.isExperimentName(name) {
-            problems.append("metadata.name: \"\(name)\": name must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character and may not be longer than 40 characters")
+            problems.add("metadata.name", "\"\(name)\": name must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character and may not be longer than 40 characters")
         }
         let spec = defaulted(experiment["spec"] ?? .mapping(Mapping()))
+        problems += specProblems(spec)
+        if problems.isEmpty { searchProblems(spec, into: &problems) }
+        return problems
+    }
+
+    /// The validating webhook's rules over a spec its mutating webhook has defaulted (`defaulted(_:)`), in Katib's
+    /// order; the feasible spaces are also checked as kf's search reads them.
+    static func specProblems(_ spec: Value) -> [KatibSpecError] {
+        var problems: [KatibSpecError] = []
         budgetProblems(spec, into: &problems)
         guard objectiveProblems(spec, into: &problems) else { return problems }
         algorithmProblems(spec, into: &problems)
         let resume = spec["resumePolicy"]?.string ?? ""
         if !["", "Never", "LongRunning", "FromVolume"].contains(resume) {
-            problems.append("spec.resumePolicy: \"\(resume)\": invalid ResumePolicyType")
+            problems.add("spec.resumePolicy", "\"\(resume)\": invalid ResumePolicyType")
         }
         trialTemplateProblems(spec, into: &problems)
         let parameters = spec["parameters"]?.sequence ?? []
         let hasNAS = spec["nasConfig"].map { !$0.isNull } ?? false
-        if parameters.isEmpty && !hasNAS { problems.append("spec: spec.parameters or spec.nasConfig must be specified") }
-        if !parameters.isEmpty && hasNAS { problems.append("spec: only one of spec.parameters and spec.nasConfig can be specified") }
-        if !parameters.isEmpty { parameterProblems(parameters, into: &problems) }
-        collectorProblems(spec, into: &problems)
-        if problems.isEmpty { searchProblems(spec, into: &problems) }
+        if parameters.isEmpty && !hasNAS { problems.add("spec", "spec.parameters or spec.nasConfig must be specified") }
+        if !parameters.isEmpty && hasNAS { problems.add("spec", "only one of spec.parameters and spec.nasConfig can be specified") }
+        if !parameters.isEmpty {
+            let before = problems.count
+            parameterProblems(parameters, into: &problems)
+            if problems.count == before {
+                do { _ = try SearchSpace(SearchView(spec: spec).parameters) } catch { problems.append(KatibSpecError(error)) }
+            }
+        }
+        collectorProblems(spec["metricsCollectorSpec"], path: "spec.metricsCollectorSpec", into: &problems)
         return problems
     }
 
-    /// The spec with Katib's mutating webhook's defaults (v0.19 `SetDefault`) where they matter to validation.
-    static func defaulted(_ original: Value) -> Value {
+    /// The spec with Katib's mutating webhook's defaults (v0.19 `SetDefault`): parallelTrialCount, metricStrategies,
+    /// the trial kind's success and failure conditions and primary Pod labels, and the metrics collector.
+    public static func defaulted(_ original: Value) -> Value {
         var spec = original
         if spec["parallelTrialCount"] == nil { spec["parallelTrialCount"] = .int(3) }
+        if var objective = spec["objective"], objective.mapping != nil, let metric = objective["objectiveMetricName"]?.string,
+           let type = objective["type"]?.string, type == "minimize" || type == "maximize" {
+            var strategies = objective["metricStrategies"]?.sequence ?? []
+            let strategy = type == "maximize" ? "max" : "min"
+            let metrics = [metric] + (objective["additionalMetricNames"]?.sequence ?? []).compactMap(\.string)
+            for name in metrics where !strategies.contains(where: { $0["name"]?.string == name }) {
+                strategies.append(.mapping(Mapping([("name", .string(name)), ("value", .string(strategy))])))
+            }
+            objective["metricStrategies"] = .sequence(strategies)
+            spec["objective"] = objective
+        }
         if var template = spec["trialTemplate"], let trialSpec = template["trialSpec"], let kind = trialSpec["kind"]?.string {
             let conditions: (String, String)?
             switch kind {
@@ -177,9 +213,18 @@ public enum KatibExperiment {
                 if (template["successCondition"]?.string ?? "").isEmpty { template["successCondition"] = .string(conditions.0) }
                 if (template["failureCondition"]?.string ?? "").isEmpty { template["failureCondition"] = .string(conditions.1) }
             }
+            if ["TFJob", "PyTorchJob", "XGBoostJob", "MPIJob"].contains(kind), (template["primaryPodLabels"]?.mapping.map { Array($0.pairs) } ?? []).isEmpty {
+                template["primaryPodLabels"] = .mapping(Mapping([("training.kubeflow.org/job-role", .string("master"))]))
+            }
             spec["trialTemplate"] = template
         }
-        var collector = spec["metricsCollectorSpec"] ?? .mapping(Mapping())
+        spec["metricsCollectorSpec"] = defaultedCollector(spec["metricsCollectorSpec"])
+        return spec
+    }
+
+    /// A metricsCollectorSpec with the webhook's defaults: StdOut, and a File or TensorFlowEvent collector's path.
+    public static func defaultedCollector(_ original: Value?) -> Value {
+        var collector = original.flatMap { $0.isNull ? nil : $0 } ?? .mapping(Mapping())
         if collector["collector"] == nil { collector["collector"] = .mapping(Mapping([("kind", .string("StdOut"))])) }
         let kind = collector[path: ["collector", "kind"]]?.string ?? ""
         if kind == "File" || kind == "TensorFlowEvent" {
@@ -187,86 +232,85 @@ public enum KatibExperiment {
             var path = source["fileSystemPath"] ?? .mapping(Mapping())
             let file = kind == "File"
             if (path["kind"]?.string ?? "").isEmpty { path["kind"] = .string(file ? "File" : "Directory") }
-            if (path["path"]?.string ?? "").isEmpty { path["path"] = .string(file ? "/var/log/katib/metrics.log" : "/var/log/katib/tfevent/") }
+            if (path["path"]?.string ?? "").isEmpty { path["path"] = .string(file ? defaultFilePath : "/var/log/katib/tfevent/") }
             if file, (path["format"]?.string ?? "").isEmpty { path["format"] = .string("TEXT") }
             source["fileSystemPath"] = path
             collector["source"] = source
         }
-        spec["metricsCollectorSpec"] = collector
-        return spec
+        return collector
     }
 
     static func int(_ value: Value?) -> Int? { value?.text.flatMap { Int($0) } }
 
-    static func budgetProblems(_ spec: Value, into problems: inout [String]) {
+    static func budgetProblems(_ spec: Value, into problems: inout [KatibSpecError]) {
         let maxFailed = int(spec["maxFailedTrialCount"]), maxTrials = int(spec["maxTrialCount"]), parallel = int(spec["parallelTrialCount"])
-        if let maxFailed, maxFailed < 0 { problems.append("spec.maxFailedTrialCount: \(maxFailed): should not be less than 0") }
-        if let maxTrials, maxTrials <= 0 { problems.append("spec.maxTrialCount: \(maxTrials): must be greater than 0") }
-        if let parallel, parallel <= 0 { problems.append("spec.parallelTrialCount: \(parallel): must be greater than 0") }
+        if let maxFailed, maxFailed < 0 { problems.add("spec.maxFailedTrialCount", "\(maxFailed): should not be less than 0") }
+        if let maxTrials, maxTrials <= 0 { problems.add("spec.maxTrialCount", "\(maxTrials): must be greater than 0") }
+        if let parallel, parallel <= 0 { problems.add("spec.parallelTrialCount", "\(parallel): must be greater than 0") }
         if let maxFailed, let maxTrials, maxFailed > maxTrials {
-            problems.append("spec.maxFailedTrialCount: \(maxFailed): should be less than or equal to spec.maxTrialCount")
+            problems.add("spec.maxFailedTrialCount", "\(maxFailed): should be less than or equal to spec.maxTrialCount")
         }
         if let parallel, let maxTrials, parallel > maxTrials {
-            problems.append("spec.parallelTrialCount: \(parallel): should be less than or equal to spec.maxTrialCount")
+            problems.add("spec.parallelTrialCount", "\(parallel): should be less than or equal to spec.maxTrialCount")
         }
     }
 
     /// False when the objective is missing or broken (Katib stops validating there).
-    static func objectiveProblems(_ spec: Value, into problems: inout [String]) -> Bool {
+    static func objectiveProblems(_ spec: Value, into problems: inout [KatibSpecError]) -> Bool {
         guard let objective = spec["objective"], !objective.isNull else {
-            problems.append("spec.objective: must be specified")
+            problems.add("spec.objective", "must be specified")
             return false
         }
         let before = problems.count
         let type = objective["type"]?.string ?? ""
-        if type != "minimize" && type != "maximize" { problems.append("spec.objective.type: \"\(type)\": must be minimize or maximize") }
+        if type != "minimize" && type != "maximize" { problems.add("spec.objective.type", "\"\(type)\": must be minimize or maximize") }
         let metric = objective["objectiveMetricName"]?.string ?? ""
-        if metric.isEmpty { problems.append("spec.objective.objectiveMetricName: must be specified") }
+        if metric.isEmpty { problems.add("spec.objective.objectiveMetricName", "must be specified") }
         if (objective["additionalMetricNames"]?.sequence ?? []).contains(where: { $0.string == metric }) {
-            problems.append("spec.objective.additionalMetricNames: should not contain spec.objective.objectiveMetricName")
+            problems.add("spec.objective.additionalMetricNames", "should not contain spec.objective.objectiveMetricName")
         }
         for (index, strategy) in (objective["metricStrategies"]?.sequence ?? []).enumerated() {
             let value = strategy["value"]?.string ?? ""
             if !["min", "max", "latest"].contains(value) {
-                problems.append("spec.objective.metricStrategies[\(index)].value: \"\(value)\": must be min, max or latest")
+                problems.add("spec.objective.metricStrategies[\(index)].value", "\"\(value)\": must be min, max or latest")
             }
         }
         return problems.count == before
     }
 
-    static func algorithmProblems(_ spec: Value, into problems: inout [String]) {
+    static func algorithmProblems(_ spec: Value, into problems: inout [KatibSpecError]) {
         guard let algorithm = spec["algorithm"], !algorithm.isNull else {
-            problems.append("spec.algorithm: must be specified")
+            problems.add("spec.algorithm", "must be specified")
             return
         }
         let name = algorithm["algorithmName"]?.string ?? ""
         if name.isEmpty {
-            problems.append("spec.algorithm.algorithmName: must be specified")
+            problems.add("spec.algorithm.algorithmName", "must be specified")
         } else if AlgorithmName(rawValue: name) == nil && !katibOnlyAlgorithms.contains(name) {
-            problems.append("spec.algorithm.algorithmName: \"\(name)\": unable to get Suggestion config data for algorithm \(name); Katib v0.19 has "
+            problems.add("spec.algorithm.algorithmName", "\"\(name)\": unable to get Suggestion config data for algorithm \(name); Katib v0.19 has "
                             + (AlgorithmName.allCases.map(\.rawValue) + katibOnlyAlgorithms).joined(separator: ", "))
         }
         if let early = spec["earlyStopping"], !early.isNull {
             let name = early["algorithmName"]?.string ?? ""
             if name.isEmpty {
-                problems.append("spec.earlyStopping.algorithmName: must be specified")
+                problems.add("spec.earlyStopping.algorithmName", "must be specified")
             } else if name != "medianstop" {
-                problems.append("spec.earlyStopping.algorithmName: \"\(name)\": unable to get EarlyStopping config data for algorithm \(name); Katib v0.19 has medianstop")
+                problems.add("spec.earlyStopping.algorithmName", "\"\(name)\": unable to get EarlyStopping config data for algorithm \(name); Katib v0.19 has medianstop")
             }
         }
     }
 
-    static func parameterProblems(_ parameters: [Value], into problems: inout [String]) {
+    static func parameterProblems(_ parameters: [Value], into problems: inout [KatibSpecError]) {
         let types = ["int", "double", "categorical", "discrete", "unknown"]
         let distributions = ["uniform", "logUniform", "normal", "logNormal", "unknown"]
         for (index, parameter) in parameters.enumerated() {
             let path = "spec.parameters[\(index)]"
             let type = parameter["parameterType"]?.string ?? ""
-            if !types.contains(type) { problems.append("\(path).parameterType: \"\(type)\": parameterType: \(type) is not supported") }
+            if !types.contains(type) { problems.add("\(path).parameterType", "\"\(type)\": parameterType: \(type) is not supported") }
             let space = parameter["feasibleSpace"]?.mapping ?? Mapping()
             let distribution = space["distribution"]?.string ?? ""
             if !distribution.isEmpty && !distributions.contains(distribution) {
-                problems.append("\(path).feasibleSpace.distribution: \"\(distribution)\": distribution: \(distribution) is not supported")
+                problems.add("\(path).feasibleSpace.distribution", "\"\(distribution)\": distribution: \(distribution) is not supported")
             }
             func given(_ key: String) -> Bool {
                 guard let value = space[key] else { return false }
@@ -274,15 +318,15 @@ public enum KatibExperiment {
                 return !(value.text ?? "").isEmpty && !value.isNull
             }
             if !["max", "min", "list", "step", "distribution"].contains(where: given) {
-                problems.append("\(path).feasibleSpace: feasibleSpace must be specified")
+                problems.add("\(path).feasibleSpace", "feasibleSpace must be specified")
             } else if type == "double" || type == "int" {
-                if given("list") { problems.append("\(path).feasibleSpace.list: feasibleSpace.list is not supported for parameterType: \(type)") }
+                if given("list") { problems.add("\(path).feasibleSpace.list", "feasibleSpace.list is not supported for parameterType: \(type)") }
                 if !given("max") || !given("min") {
-                    problems.append("\(path).feasibleSpace.max: feasibleSpace.max or feasibleSpace.min must be specified for parameterType: \(type)")
+                    problems.add("\(path).feasibleSpace.max", "feasibleSpace.max or feasibleSpace.min must be specified for parameterType: \(type)")
                 }
             } else if type == "categorical" || type == "discrete" {
                 if given("max") || given("min") || given("step") {
-                    problems.append("\(path).feasibleSpace: feasibleSpace .max, .min and .step is not supported for parameterType: \(type)")
+                    problems.add("\(path).feasibleSpace", "feasibleSpace .max, .min and .step is not supported for parameterType: \(type)")
                 }
             }
         }
@@ -299,33 +343,33 @@ public enum KatibExperiment {
         return ["Annotations", "Labels"].contains(String(key[..<open]))
     }
 
-    static func trialTemplateProblems(_ spec: Value, into problems: inout [String]) {
+    static func trialTemplateProblems(_ spec: Value, into problems: inout [KatibSpecError]) {
         let path = "spec.trialTemplate"
         guard let template = spec["trialTemplate"], !template.isNull else {
-            problems.append("\(path): must be specified")
+            problems.add("\(path)", "must be specified")
             return
         }
-        if (template["primaryContainerName"]?.string ?? "").isEmpty { problems.append("\(path).primaryContainerName: must be specified") }
+        if (template["primaryContainerName"]?.string ?? "").isEmpty { problems.add("\(path).primaryContainerName", "must be specified") }
         if (template["successCondition"]?.string ?? "").isEmpty || (template["failureCondition"]?.string ?? "").isEmpty {
-            problems.append("\(path): successCondition and failureCondition must be specified")
+            problems.add("\(path)", "successCondition and failureCondition must be specified")
         }
         guard let parameters = template["trialParameters"]?.sequence else {
-            problems.append("\(path).trialParameters: must be specified")
+            problems.add("\(path).trialParameters", "must be specified")
             return
         }
         let trialSpec = template["trialSpec"].flatMap { $0.isNull ? nil : $0 }
         let configMap = template["configMap"].flatMap { $0.isNull ? nil : $0 }
         if trialSpec == nil && configMap == nil {
-            problems.append("\(path).TrialSource: spec.trialTemplate.trialSpec or spec.trialTemplate.configMap must be specified")
+            problems.add("\(path).TrialSource", "spec.trialTemplate.trialSpec or spec.trialTemplate.configMap must be specified")
             return
         }
         if trialSpec != nil && configMap != nil {
-            problems.append("\(path): only one of spec.trialTemplate.trialSpec or spec.trialTemplate.configMap can be specified")
+            problems.add("\(path)", "only one of spec.trialTemplate.trialSpec or spec.trialTemplate.configMap can be specified")
             return
         }
         if let configMap {
             if ["configMapName", "configMapNamespace", "templatePath"].contains(where: { (configMap[$0]?.string ?? "").isEmpty }) {
-                problems.append("\(path).configMap: configMapName, configMapNamespace and templatePath must be specified")
+                problems.add("\(path).configMap", "configMapName, configMapNamespace and templatePath must be specified")
             }
             // The template lives in the cluster's ConfigMap: Katib checks its substitutions when it reads it.
             return
@@ -337,43 +381,43 @@ public enum KatibExperiment {
         for (index, parameter) in parameters.enumerated() {
             let name = parameter["name"]?.string ?? "", reference = parameter["reference"]?.string ?? ""
             if name.isEmpty || reference.isEmpty || name.contains("{") || name.contains("}") {
-                problems.append("\(path).trialParameters[\(index)]: name and reference must be specified and name must not contain '{' or '}'")
+                problems.add("\(path).trialParameters[\(index)]", "name and reference must be specified and name must not contain '{' or '}'")
                 continue
             }
             if !names.insert(name).inserted {
-                problems.append("\(path).trialParameters[\(index)].name: parameter name \(name) can't be duplicated in spec.trialTemplate.trialParameters")
+                problems.add("\(path).trialParameters[\(index)].name", "parameter name \(name) can't be duplicated in spec.trialTemplate.trialParameters")
                 continue
             }
             if !references.insert(reference).inserted {
-                problems.append("\(path).trialParameters[\(index)].reference: parameter reference \(reference) can't be duplicated in spec.trialTemplate.trialParameters")
+                problems.add("\(path).trialParameters[\(index)].reference", "parameter reference \(reference) can't be duplicated in spec.trialTemplate.trialParameters")
                 continue
             }
             if !experimentParameters.isEmpty && !isMetaKey(reference) && !experimentParameters.contains(reference) {
-                problems.append("\(path).trialParameters[\(index)].reference: parameter reference \(reference) does not exist in spec.parameters")
+                problems.add("\(path).trialParameters[\(index)].reference", "parameter reference \(reference) does not exist in spec.parameters")
             }
             let placeholder = "${trialParameters.\(name)}"
             guard text.contains(placeholder) else {
-                problems.append("\(path).trialParameters[\(index)].name: parameter name: \(name) in spec.trialParameters not found in spec.trialTemplate")
+                problems.add("\(path).trialParameters[\(index)].name", "parameter name: \(name) in spec.trialParameters not found in spec.trialTemplate")
                 return
             }
             text = text.replacingOccurrences(of: placeholder, with: "test-value")
         }
         let left = TuningSpec.parameterReferences(text)
         if !left.isEmpty {
-            problems.append("\(path): parameters: " + left.map { "${trialParameters.\($0)}" }.joined(separator: " ") + " in spec.trialTemplate not found in spec.trialParameters")
+            problems.add("\(path)", "parameters: " + left.map { "${trialParameters.\($0)}" }.joined(separator: " ") + " in spec.trialTemplate not found in spec.trialParameters")
         }
         if trialSpec[path: ["metadata", "name"]] != nil || trialSpec[path: ["metadata", "namespace"]] != nil {
-            problems.append("\(path): metadata.name and metadata.namespace in spec.trialTemplate must be omitted")
+            problems.add("\(path)", "metadata.name and metadata.namespace in spec.trialTemplate must be omitted")
         }
         if (trialSpec["apiVersion"]?.string ?? "").isEmpty || (trialSpec["kind"]?.string ?? "").isEmpty {
-            problems.append("\(path): APIVersion and Kind in spec.trialTemplate must be specified")
+            problems.add("\(path)", "APIVersion and Kind in spec.trialTemplate must be specified")
         }
         // Katib finds the primary container only when a trial's Pod is created (its Pod webhook then refuses the Pod
         // and the trial never starts): check it here, when the trial spec lists its containers.
         let primary = template["primaryContainerName"]?.string ?? ""
         let containers = containerNames(trialSpec)
         if !primary.isEmpty, !containers.isEmpty, !containers.contains(primary) {
-            problems.append("\(path).primaryContainerName: no container named \(primary) in spec.trialTemplate.trialSpec (its containers: \(containers.sorted().joined(separator: ", ")))")
+            problems.add("\(path).primaryContainerName", "no container named \(primary) in spec.trialTemplate.trialSpec (its containers: \(containers.sorted().joined(separator: ", ")))")
         }
     }
 
@@ -395,10 +439,10 @@ public enum KatibExperiment {
         return names
     }
 
-    static func collectorProblems(_ spec: Value, into problems: inout [String]) {
-        let collector = spec["metricsCollectorSpec"] ?? .mapping(Mapping())
+    /// The webhook's rules for a defaulted metricsCollectorSpec; `path` names it in the problems.
+    static func collectorProblems(_ value: Value?, path: String, into problems: inout [KatibSpecError]) {
+        let collector = value ?? .mapping(Mapping())
         let kind = collector[path: ["collector", "kind"]]?.string ?? ""
-        let path = "spec.metricsCollectorSpec"
         let fileSystem = collector[path: ["source", "fileSystemPath"]]
         let filePath = fileSystem?["path"]?.string ?? ""
         let fileKind = fileSystem?["kind"]?.string ?? ""
@@ -409,41 +453,41 @@ public enum KatibExperiment {
             break
         case "File":
             if fileKind != "File" || !filePath.hasPrefix("/") {
-                problems.append("\(path).source.fileSystemPath.path: file path where metrics file exists is required")
+                problems.add("\(path).source.fileSystemPath.path", "file path where metrics file exists is required")
             }
             if format != "TEXT" && format != "JSON" {
-                problems.append("\(path).source.fileSystemPath.format: format of metrics file is required for metrics collector")
+                problems.add("\(path).source.fileSystemPath.format", "format of metrics file is required for metrics collector")
             }
             if format == "JSON" && filter != nil {
-                problems.append("\(path).source.filter: filter must be nil when format of metrics file is json")
+                problems.add("\(path).source.filter", "filter must be nil when format of metrics file is json")
             }
         case "TensorFlowEvent":
             if fileKind != "Directory" || !filePath.hasPrefix("/") {
-                problems.append("\(path).source: directory path where tensorflow event files exist is required by .spec.metricsCollectorSpec.source.fileSystemPath.path")
+                problems.add("\(path).source", "directory path where tensorflow event files exist is required by .spec.metricsCollectorSpec.source.fileSystemPath.path")
             }
-            if !format.isEmpty { problems.append("\(path).source.fileSystemPath.format: \"\(format)\": must be empty") }
+            if !format.isEmpty { problems.add("\(path).source.fileSystemPath.format", "\"\(format)\": must be empty") }
         case "PrometheusMetric":
             let port = collector[path: ["source", "httpGet", "port"]]?.text ?? "8080"
             if (Int(port) ?? 0) <= 0 {
-                problems.append("\(path).source.httpGet.port: \"\(port)\": must be a positive integer value for metrics collector kind: PrometheusMetric")
+                problems.add("\(path).source.httpGet.port", "\"\(port)\": must be a positive integer value for metrics collector kind: PrometheusMetric")
             }
             let httpPath = collector[path: ["source", "httpGet", "path"]]?.text ?? "/metrics"
             if !httpPath.hasPrefix("/") {
-                problems.append("\(path).source.httpGet.path: \"\(httpPath)\": path is invalid for metrics collector kind: PrometheusMetric")
+                problems.add("\(path).source.httpGet.path", "\"\(httpPath)\": path is invalid for metrics collector kind: PrometheusMetric")
             }
         case "Custom":
             if collector[path: ["collector", "customCollector"]] == nil {
-                problems.append("\(path).collector.customCollector: metrics collector kind: Custom is required")
+                problems.add("\(path).collector.customCollector", "metrics collector kind: Custom is required")
             }
             if fileSystem != nil, !filePath.hasPrefix("/") || (fileKind != "Directory" && fileKind != "File") {
-                problems.append("\(path).source.fileSystemPath: .spec.metricsCollectorSpec.source is invalid")
+                problems.add("\(path).source.fileSystemPath", ".spec.metricsCollectorSpec.source is invalid")
             }
         default:
-            problems.append("\(path).collector.kind: \"\(kind)\": invalid metrics collector kind: \(kind)")
+            problems.add("\(path).collector.kind", "\"\(kind)\": invalid metrics collector kind: \(kind)")
         }
         for format in filter?["metricsFormat"]?.sequence?.compactMap(\.string) ?? [] {
             if let problem = metricsFormatProblem(format) {
-                problems.append("\(path).source.filter.metricsFormat: \"\(format)\": \(problem)")
+                problems.add("\(path).source.filter.metricsFormat", "\"\(format)\": \(problem)")
             }
         }
     }
@@ -470,49 +514,61 @@ public enum KatibExperiment {
 
     /// What the suggestion service checks when the experiment runs: the algorithm's settings against the search
     /// space and budget (kf's Suggester refuses with Katib's reasons), and early stopping's settings.
-    static func searchProblems(_ spec: Value, into problems: inout [String]) {
-        let algorithm = spec[path: ["algorithm", "algorithmName"]]?.string ?? ""
-        guard AlgorithmName(rawValue: algorithm) != nil else { return }
+    static func searchProblems(_ spec: Value, into problems: inout [KatibSpecError]) {
+        let view = SearchView(spec: spec)
+        guard AlgorithmName(rawValue: view.algorithmName) != nil else { return }
         do {
-            let view = try SearchView(spec: spec)
-            _ = try Suggester(algorithm: algorithm, settings: view.settings, space: SearchSpace(view.parameters),
-                              objective: view.objective, budget: view.budget)
-            if let early = spec["earlyStopping"], !early.isNull {
-                _ = try MedianStop(settings: settings(early["algorithmSettings"]), objective: view.objective.type,
-                                   algorithmName: early["algorithmName"]?.string ?? "")
-            }
+            _ = try view.suggester()
+            _ = try view.medianStop()
         } catch {
-            problems.append("\(error)")
+            problems.append(KatibSpecError(error))
         }
     }
 
     static func settings(_ value: Value?) -> [AlgorithmSetting] {
-        (value?.sequence ?? []).map { AlgorithmSetting(name: $0["name"]?.string ?? "", value: $0["value"]?.string ?? "") }
+        (value?.sequence ?? []).map { AlgorithmSetting(name: $0["name"]?.text ?? "", value: $0["value"]?.text ?? "") }
     }
 
-    /// The typed parts of an Experiment's spec that the search needs.
+    /// The typed parts of an Experiment's (defaulted) spec that the search needs.
     public struct SearchView: Sendable {
         public var objective: Objective
+        public var algorithmName: String
         public var settings: [AlgorithmSetting]
+        public var earlyStopping: (name: String, settings: [AlgorithmSetting])?
         public var parameters: [ParameterSpec]
         public var budget: Budget
 
-        public init(spec: Value) throws {
+        public init(spec: Value) {
             let type = ObjectiveType(rawValue: spec[path: ["objective", "type"]]?.string ?? "") ?? .minimize
             objective = Objective(type: type, metricName: spec[path: ["objective", "objectiveMetricName"]]?.string ?? "",
                                   goal: spec[path: ["objective", "goal"]]?.text.flatMap { Double($0) })
+            algorithmName = spec[path: ["algorithm", "algorithmName"]]?.string ?? ""
             settings = KatibExperiment.settings(spec[path: ["algorithm", "algorithmSettings"]])
+            if let early = spec["earlyStopping"], early.mapping != nil {
+                earlyStopping = (early["algorithmName"]?.string ?? "", KatibExperiment.settings(early["algorithmSettings"]))
+            }
             parameters = (spec["parameters"]?.sequence ?? []).map { parameter in
                 let space = parameter["feasibleSpace"]
+                let distribution = (space?["distribution"]?.string).flatMap { $0.isEmpty ? nil : Distribution(rawValue: $0) }
                 return ParameterSpec(
                     name: parameter["name"]?.string ?? "",
                     parameterType: ParameterType(rawValue: parameter["parameterType"]?.string ?? "") ?? .double,
-                    feasibleSpace: FeasibleSpace(min: space?["min"]?.string, max: space?["max"]?.string, step: space?["step"]?.string,
-                                                 list: space?["list"]?.sequence?.compactMap(\.string) ?? [],
-                                                 distribution: space?["distribution"]?.string.flatMap(Distribution.init(rawValue:))))
+                    feasibleSpace: FeasibleSpace(min: space?["min"]?.text, max: space?["max"]?.text, step: space?["step"]?.text,
+                                                 list: space?["list"]?.sequence?.compactMap(\.text) ?? [], distribution: distribution))
             }
             budget = Budget(maxTrialCount: KatibExperiment.int(spec["maxTrialCount"]),
                             parallelTrialCount: KatibExperiment.int(spec["parallelTrialCount"]) ?? 3)
+        }
+
+        /// The algorithm over this search space (Katib's suggestion service's checks, with its reasons).
+        public func suggester() throws -> Suggester {
+            try Suggester(algorithm: algorithmName, settings: settings, space: SearchSpace(parameters), objective: objective, budget: budget)
+        }
+
+        /// The early-stopping rule, nil when the Experiment has none.
+        public func medianStop() throws -> MedianStop? {
+            guard let earlyStopping else { return nil }
+            return try MedianStop(settings: earlyStopping.settings, objective: objective.type, algorithmName: earlyStopping.name)
         }
     }
 }

@@ -207,6 +207,9 @@ public struct TuningManifests: Sendable {
         template["trialParameters"] = .sequence(spec.parameters.map { parameter in
             .mapping(Mapping([("name", .string(parameter.name)), ("description", .string(Self.describe(parameter))),
                               ("reference", .string(parameter.name))]))
+        } + spec.metaParameters.map { meta in
+            .mapping(Mapping([("name", .string(meta.name)), ("description", .string("the trial's \(meta.reference)")),
+                              ("reference", .string(meta.reference))]))
         })
         template["trialSpec"] = trialSpec
         return .mapping(template)

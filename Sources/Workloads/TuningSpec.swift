@@ -129,6 +129,10 @@ public struct TuningSpec: Sendable {
     public var memory: String?
     public var gpus: Int?
     public var env: [(name: String, value: String)] = []
+    /// Trial parameters that take the trial's own metadata rather than a searched value: a name and one of Katib's
+    /// meta references, e.g. `("trialName", "${trialSpec.Name}")` (kf tune --register names each trial's output
+    /// folder with it).
+    public var metaParameters: [(name: String, reference: String)] = []
 
     public init(name: String, objective: Objective, algorithm: String, parameters: [ParameterSpec],
                 trialKind: TrialKind, image: String?, command: [String]) {
@@ -267,7 +271,7 @@ public struct TuningSpec: Sendable {
                 "NAME=VALUE with NAME made of letters, digits, '_', '-' or '.', not starting with a digit")
         }
         // Every ${trialParameters.X} names a parameter, and every parameter is used: Katib refuses both mistakes.
-        let names = Set(parameters.map(\.name))
+        let names = Set(parameters.map(\.name) + metaParameters.map(\.name))
         var used = Set<String>()
         for text in command + env.map(\.value) {
             for reference in Self.parameterReferences(text) {
@@ -277,6 +281,9 @@ public struct TuningSpec: Sendable {
                 }
                 used.insert(reference)
             }
+        }
+        for meta in metaParameters where !KatibExperiment.isMetaKey(meta.reference) || parameters.contains(where: { $0.name == meta.name }) {
+            throw .invalidValue(flag: "--param", value: meta.name, expected: "a trial parameter of its own name referencing ${trialSpec.Name} or another of Katib's meta keys")
         }
         for parameter in parameters where !used.contains(parameter.name) {
             throw .invalidValue(flag: "--param", value: parameter.name, expected:

@@ -13,7 +13,9 @@ struct TuneCommand: AsyncParsableCommand {
         `kf tune NAME --objective minimize --metric loss --param 'lr=double:0.001:0.1:log' --image IMAGE -- COMMAND` \
         renders a Katib v1beta1 Experiment from kf's template plus an overlay of the flags, checks it against Katib's \
         rules, writes both under manifests/tune/, and creates it. The COMMAND gets each trial's values where it says \
-        ${trialParameters.NAME} (quote it in the shell) and prints its metrics as `loss=0.25` lines.
+        ${trialParameters.NAME} (quote it in the shell) and prints its metrics as `loss=0.25` lines. With \
+        `--register MODEL` each trial gets its own KF_OUTPUT_DIR to save its model in; kf waits for the experiment and \
+        registers the best trial's model as a version of MODEL, with its parameters and metrics (`kf tune run --help`).
         """,
         subcommands: [TuneRunCommand.self, TuneListCommand.self, TuneStatusCommand.self, TuneTrialsCommand.self,
                       TuneBestCommand.self, TuneLogsCommand.self, TuneWaitCommand.self, TuneDeleteCommand.self],
@@ -117,7 +119,10 @@ struct TuneRunCommand: AsyncParsableCommand {
     @Flag(help: "Wait, showing the trials and the best so far while the experiment runs.")
     var watch = false
 
-    @Option(help: ArgumentHelp("How long --wait waits, in seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Wait, then register the model the best trial saved in its KF_OUTPUT_DIR as a version of MODEL (with its parameters and metrics).", valueName: "model"))
+    var register: String?
+
+    @Option(help: ArgumentHelp("How long --wait, --watch and --register wait, in seconds.", valueName: "seconds"))
     var timeout: Int = 3600
 
     @Option(name: .customLong("dry-run"), help: ArgumentHelp("none, client (print the experiment, create nothing) or server.", valueName: "mode"))
@@ -134,6 +139,10 @@ struct TuneRunCommand: AsyncParsableCommand {
         }
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if (wait || watch) && dryRun != .none { throw ValidationError("--wait and --watch follow an experiment that exists; drop --dry-run") }
+        if register != nil && dryRun != .none { throw ValidationError("--register registers what the best trial wrote; drop --dry-run") }
+        if register != nil && file != nil {
+            throw ValidationError("--register works with an experiment kf makes from flags (it gives each trial KF_OUTPUT_DIR); drop -f")
+        }
         if file != nil {
             let given = [name != nil, !command.isEmpty, objective != nil, metric != nil, goal != nil, !additionalMetrics.isEmpty,
                          !metricStrategies.isEmpty, algorithm != nil, !settings.isEmpty, !parameters.isEmpty, maxTrials != nil,
@@ -182,13 +191,14 @@ struct TuneRunCommand: AsyncParsableCommand {
         var action = TuneAction(source: source, project: project,
                                 connection: try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment, project: project))
         action.dryRun = dryRun
-        action.wait = wait || watch
+        action.wait = wait || watch || register != nil
+        if let register { action.registration = TuneRegistration(model: register) }
         action.timeout = .seconds(timeout)
         let out = global.terminal
         let err = Terminal.standardError
         if watch {
             action.observe = TuneFormat.watcher(out)
-        } else if wait {
+        } else if wait || register != nil {
             action.observe = TuneFormat.progressPrinter(err)
         }
         let names = output.output == .name
@@ -203,8 +213,13 @@ struct TuneRunCommand: AsyncParsableCommand {
             case .name: out.line(kubectlName(try ObjectReference(experiment)))
             default: out.writeBytes(try KustomizeEmitter.emit([experiment]))
             }
-        case let .created(reference, _, final):
+        case let .created(reference, _, final, registered):
             if let final { out.line(TuneFormat.finalLine(reference.name, final)) }
+            if let registered {
+                out.line("artifact: \(registered.artifact)")
+                out.line("metrics: " + registered.metrics.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))
+                for line in registered.lines { out.line(line) }
+            }
         }
     }
 }

@@ -23,17 +23,17 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appending(path: "kf-artifact-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try TrainRegistration.prepare(folder)
-        #expect(throws: ActionError.self) { try TrainRegistration.artifact(in: folder, job: "j") }
+        #expect(throws: ActionError.self) { try TrainRegistration.artifact(in: folder, producer: "job j") }
         do {
-            _ = try TrainRegistration.artifact(in: folder, job: "j")
+            _ = try TrainRegistration.artifact(in: folder, producer: "job j")
         } catch {
             #expect("\(error)" == "job j succeeded but wrote nothing into \(folder) (its KF_OUTPUT_DIR); the training program must save its model there")
         }
         try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
         try Data("w".utf8).write(to: URL(fileURLWithPath: folder + "/sub/model.bin"))
-        #expect(try TrainRegistration.artifact(in: folder, job: "j") == folder + "/sub/model.bin")
+        #expect(try TrainRegistration.artifact(in: folder, producer: "job j") == folder + "/sub/model.bin")
         try Data("c".utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
-        #expect(try TrainRegistration.artifact(in: folder, job: "j") == folder)
+        #expect(try TrainRegistration.artifact(in: folder, producer: "job j") == folder)
         // A new job of the same name starts with an empty folder.
         try TrainRegistration.prepare(folder)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import LocalControllers
 import Resources
+import Workloads
 import Testing
 
 /// Katib's Experiment, Suggestion and Trial controllers on a real kf-local with the node agent: trials are Jobs
@@ -71,7 +72,7 @@ struct KatibControllerTests {
             let command = job[path: ["spec", "template", "spec", "containers"]]?.sequence?.first?["command"]?.sequence?.last?.text ?? ""
             let value = try #require(trial[path: ["spec", "parameterAssignments"]]?.sequence?.first?.field("value"))
             #expect(command.contains("-v x=\"\(value)\"") && !command.contains("${trialParameters"), "\(command)")
-            let suggestion = try #require(try await harness.get(Katib.apiVersion, "Suggestion", "quad"))
+            let suggestion = try #require(try await harness.get(KatibExperiment.apiVersion, "Suggestion", "quad"))
             #expect(suggestion.integer("status", "suggestionCount") == 12 && suggestion.integer("spec", "requests") == 12)
             #expect(suggestion[path: ["status", "suggestions"]]?.sequence?.allSatisfy { ($0.field("name") ?? "").hasPrefix("quad-") } == true)
         }
@@ -148,7 +149,7 @@ struct KatibControllerTests {
             #expect(unavailable.field("reason") == "MetricsUnavailable. Job reason: CompletionsReached")
             let message = unavailable.field("message") ?? ""
             #expect(message.hasPrefix("Metrics are not available"))
-            #expect(message.contains("loss: 0.89") && message.contains(Katib.defaultMetricsFormat), "\(message)")
+            #expect(message.contains("loss: 0.89") && message.contains(KatibExperiment.defaultMetricsFormat), "\(message)")
             #expect(second[path: ["status", "observation", "metrics"]]?.sequence?.first?.field("latest") == "unavailable")
             // The runs are deleted when their trials end (retain false).
             #expect(try await eventually { try await harness.list("batch/v1", "Job").isEmpty })
@@ -226,10 +227,10 @@ struct KatibControllerTests {
             #expect(after.count == 4 && status.integer("status", "trialsSucceeded") == 4,
                     "\(after.map { JSON.string($0[path: ["status", "conditions"]] ?? .null) })")
             #expect(Array(after.map(K.name).prefix(before.count)) == before)
-            let suggestion = try #require(try await harness.get(Katib.apiVersion, "Suggestion", "resume"))
+            let suggestion = try #require(try await harness.get(KatibExperiment.apiVersion, "Suggestion", "resume"))
             #expect(suggestion.integer("status", "suggestionCount") == 4)
             // LongRunning: raising maxTrialCount restarts it (Katib's Restarting), and it ends at the new count.
-            _ = try await harness.client.patch(ObjectReference(apiVersion: Katib.apiVersion, kind: "Experiment", name: "resume", namespace: "default"),
+            _ = try await harness.client.patch(ObjectReference(apiVersion: KatibExperiment.apiVersion, kind: "Experiment", name: "resume", namespace: "default"),
                                                .fields([("spec", .fields([("maxTrialCount", .int(5))]))]), type: .merge)
             let restarted = Box(false)
             #expect(try await eventually(30) {
@@ -249,12 +250,12 @@ struct KatibControllerTests {
                 trialParameters: ["x"], script: "echo x=${trialParameters.x}; exec sleep 60", parallel: 3, maxTrials: 6))
             #expect(try await eventually(30) { try await harness.experiment("shrink")?.integer("status", "trialsRunning") == 3 })
             let before = try await harness.trials("shrink").map(K.name)
-            _ = try await harness.client.patch(ObjectReference(apiVersion: Katib.apiVersion, kind: "Experiment", name: "shrink", namespace: "default"),
+            _ = try await harness.client.patch(ObjectReference(apiVersion: KatibExperiment.apiVersion, kind: "Experiment", name: "shrink", namespace: "default"),
                                                .fields([("spec", .fields([("parallelTrialCount", .int(1))]))]), type: .merge)
             #expect(try await eventually(30) { try await harness.trials("shrink").count == 1 })
             let after = try await harness.trials("shrink").map(K.name)
             #expect(after == [before[0]], "\(before) -> \(after)")
-            let suggestion = try #require(try await harness.get(Katib.apiVersion, "Suggestion", "shrink"))
+            let suggestion = try #require(try await harness.get(KatibExperiment.apiVersion, "Suggestion", "shrink"))
             #expect(suggestion.integer("spec", "requests") == 1 && suggestion.integer("status", "suggestionCount") == 1)
             // Their runs go with them (the garbage collector follows the Trial's ownership).
             #expect(try await eventually(30) { try await harness.list("batch/v1", "Job").map(K.name) == after })
@@ -307,8 +308,8 @@ struct KatibControllerTests {
                 ("cmaes-one", "Suggestion has failed: Validation failed: CMA-ES only supports two or more dimensional continuous search space."),
                 ("grid-nostep", "Suggestion has failed: Validation failed: failed to validate parameters([x]): Param x step is nil; For discrete search space, all parameters must include step"),
                 ("hyperband-bare", "Suggestion has failed: Validation failed: r_l and resource_name must be set."),
-                ("too-parallel", "Experiment is invalid: spec.parallelTrialCount: should be less than or equal to spec.maxTrialCount"),
-                ("unknown-placeholder", "Experiment is invalid: spec.trialTemplate: parameters: [\"y\"] in spec.trialTemplate not found in spec.trialParameters"),
+                ("too-parallel", "Experiment is invalid: spec.parallelTrialCount: 3: should be less than or equal to spec.maxTrialCount"),
+                ("unknown-placeholder", "Experiment is invalid: spec.trialTemplate: parameters: ${trialParameters.y} in spec.trialTemplate not found in spec.trialParameters"),
             ]
             for (name, message) in expected {
                 let status = try await harness.finished(name, seconds: 10)
@@ -317,9 +318,9 @@ struct KatibControllerTests {
                 #expect(failed?.field("message") == message, "\(name): \(failed?.field("message") ?? "none")")
                 #expect(status.integer("status", "trials") == nil)
             }
-            let suggestion = try #require(try await harness.get(Katib.apiVersion, "Suggestion", "cmaes-one"))
+            let suggestion = try #require(try await harness.get(KatibExperiment.apiVersion, "Suggestion", "cmaes-one"))
             #expect(K.condition(suggestion, "Failed")?.field("reason") == "SuggestionFailed")
-            #expect(try await harness.list(Katib.apiVersion, "Trial").isEmpty)
+            #expect(try await harness.list(KatibExperiment.apiVersion, "Trial").isEmpty)
         }
     }
 }
@@ -346,7 +347,7 @@ struct KatibPartsTests {
     }
 
     @Test func theDefaultRegexReadsKatibsExamples() {
-        let log = MetricsLog(metricNames: ["loss", "accuracy", "Score"], filters: [Katib.defaultMetricsFormat])
+        let log = MetricsLog(metricNames: ["loss", "accuracy", "Score"], filters: [KatibExperiment.defaultMetricsFormat])
         let reports = log.parse(lines: ["epoch 1: loss=0.3 accuracy=.98 Score=-7.53e-05", "val_loss: 0.89", "2026-11-29T10:00:00Z loss = 1e-3"])
         #expect(reports == [MetricReport(name: "loss", value: "0.3"), MetricReport(name: "accuracy", value: ".98"),
                             MetricReport(name: "Score", value: "-7.53e-05"), MetricReport(name: "loss", value: "1e-3")])

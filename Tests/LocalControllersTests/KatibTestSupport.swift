@@ -4,6 +4,7 @@ import LocalControllers
 import LocalRuntime
 import Project
 import Resources
+import Workloads
 import Testing
 
 /// Katib Experiments on a real kf-local: Katib's CRDs (templates/crds) installed, the Job and Katib controllers
@@ -22,7 +23,7 @@ extension ControllerHarness {
             let url = packageRoot.appendingPathComponent("templates/crds/kubeflow.org_\(plural).yaml")
             try await harness.create(try String(contentsOf: url, encoding: .utf8))
         }
-        let kinds = [(Katib.apiVersion, "Experiment"), (Katib.apiVersion, "Suggestion"), (Katib.apiVersion, "Trial")]
+        let kinds = [(KatibExperiment.apiVersion, "Experiment"), (KatibExperiment.apiVersion, "Suggestion"), (KatibExperiment.apiVersion, "Trial")]
             + (training ? [(TrainingKind.apiVersion, "PyTorchJob")] : [])
         for (apiVersion, kind) in kinds {
             _ = try await eventually(10) {
@@ -33,15 +34,15 @@ extension ControllerHarness {
         return harness
     }
 
-    func experiment(_ name: String) async throws -> Value? { try await get(Katib.apiVersion, "Experiment", name) }
+    func experiment(_ name: String) async throws -> Value? { try await get(KatibExperiment.apiVersion, "Experiment", name) }
 
     /// The Experiment's trials in the order they were suggested (the Suggestion's list; creation timestamps have
     /// only seconds).
     func trials(_ experiment: String) async throws -> [Value] {
-        let suggested = (try await get(Katib.apiVersion, "Suggestion", experiment)?[path: ["status", "suggestions"]]?.sequence ?? [])
+        let suggested = (try await get(KatibExperiment.apiVersion, "Suggestion", experiment)?[path: ["status", "suggestions"]]?.sequence ?? [])
             .compactMap { $0.field("name") }
         func rank(_ trial: Value) -> Int { suggested.firstIndex(of: KatibTests.name(trial)) ?? Int.max }
-        return try await list(Katib.apiVersion, "Trial", selector: "\(Katib.experimentLabel)=\(experiment)")
+        return try await list(KatibExperiment.apiVersion, "Trial", selector: "\(KatibExperiment.experimentLabel)=\(experiment)")
             .sorted { (rank($0), KatibTests.name($0)) < (rank($1), KatibTests.name($1)) }
     }
 

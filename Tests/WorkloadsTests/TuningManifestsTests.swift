@@ -125,6 +125,39 @@ import Tuning
         #expect(experiment[path: ["spec", "trialTemplate", "primaryPodLabels", "training.kubeflow.org/job-role"]]?.string == "master")
     }
 
+    /// A trial parameter of Katib's meta references (kf tune --register's trial name) is valid for Katib and
+    /// reaches the trial's env; a meta reference Katib does not know is refused with the flag.
+    @Test func metaParametersCarryTheTrialsName() throws {
+        var spec = try TuningSpecTests.spec()
+        spec.metaParameters = [("kfTrialName", "${trialSpec.Name}")]
+        spec.env = [("KF_OUTPUT_DIR", "/out/mnist-tune/${trialParameters.kfTrialName}")]
+        let experiment = try Self.build(spec)
+        #expect(KatibExperiment.problems(experiment) == [])
+        let parameters = experiment[path: ["spec", "trialTemplate", "trialParameters"]]?.sequence ?? []
+        #expect(parameters.last?["reference"]?.string == "${trialSpec.Name}" && parameters.last?["name"]?.string == "kfTrialName")
+        let read = try ExperimentSpec(experiment)
+        #expect(read.trialTemplate.parameters.map(\.name) == ["lr", "layers", "kfTrialName"])
+        #expect(read.parameters.map(\.name) == ["lr", "layers"], "a meta parameter is not searched")
+        spec.metaParameters = [("kfTrialName", "${trialSpec.Owner}")]
+        #expect(throws: WorkloadsError.self) { try spec.validate() }
+    }
+
+    /// The typed reading refuses with the same field and message as `problems`.
+    @Test func theTypedReadingRefusesAsProblemsDo() throws {
+        let valid = try Self.build(try TuningSpecTests.spec())
+        let broken = Self.replacing(valid, ["spec", "maxFailedTrialCount"], with: .int(20))
+        #expect(throws: KatibSpecError(field: "spec.maxFailedTrialCount", reason: "20: should be less than or equal to spec.maxTrialCount")) {
+            try ExperimentSpec(broken)
+        }
+        #expect(KatibExperiment.problems(broken) == ["spec.maxFailedTrialCount: 20: should be less than or equal to spec.maxTrialCount"])
+        let unknown = Self.replacing(valid, ["spec", "parallelTrialCounts"], with: .int(2))
+        #expect(KatibExperiment.problems(unknown).first?.hasPrefix("spec.parallelTrialCounts: unknown field") == true)
+        #expect(try ExperimentSpec(unknown).parallelTrialCount == 3, "running, an unknown field is dropped as Katib drops it")
+        let read = try ExperimentSpec(valid)
+        #expect(read.metricStrategies.map(\.value) == ["min"] && read.parallelTrialCount == (Int(valid[path: ["spec", "parallelTrialCount"]]?.text ?? "") ?? 3))
+        #expect(read.metricsCollector == MetricsCollectorSpec(source: .stdout, filters: [KatibExperiment.defaultMetricsFormat]))
+    }
+
     /// Katib's rules, each broken once: the problem names the field, in Katib's words where Katib has them.
     @Test func brokenExperimentsAreRefusedWithTheField() throws {
         let valid = try Self.build(try TuningSpecTests.spec())

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Resources
+import Workloads
 import Tuning
 
 /// Katib's Experiment controller (v0.19, pkg/controller.v1beta1/experiment) on kf-local:
@@ -22,9 +23,9 @@ public struct ExperimentController: Reconciler {
     let fieldManager: String
 
     public static func make(_ context: ControllerContext) -> Controller {
-        let experiments = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Experiment")
-        let trials = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Trial")
-        let suggestions = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Suggestion")
+        let experiments = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Experiment")
+        let trials = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Trial")
+        let suggestions = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Suggestion")
         let reconciler = ExperimentController(client: context.client, experiments: experiments, trials: trials,
                                               suggestions: suggestions, fieldManager: context.fieldManager)
         let controller = Controller(name: "experiment", reconciler: reconciler, workers: 1)
@@ -59,7 +60,7 @@ public struct ExperimentController: Reconciler {
         }
         let spec: ExperimentSpec
         do {
-            spec = try ExperimentSpec(experiment)
+            spec = try ExperimentSpec.local(experiment)
         } catch {
             guard !finished else { return .done }
             conditions.finish("Failed", reason: "ExperimentFailed", message: "Experiment is invalid: \(error)", now: now)
@@ -69,7 +70,7 @@ public struct ExperimentController: Reconciler {
             return .done
         }
         let owned = trials.list(namespace: key.namespace).filter {
-            $0.labels[Katib.experimentLabel] == key.name && OwnerReferences.isControlled($0, by: experiment)
+            $0.labels[KatibExperiment.experimentLabel] == key.name && OwnerReferences.isControlled($0, by: experiment)
         }.sorted { ($0.field("metadata", "creationTimestamp") ?? "", $0.field("metadata", "name") ?? "")
             < ($1.field("metadata", "creationTimestamp") ?? "", $1.field("metadata", "name") ?? "") }
         let summary = TrialSummary(owned, spec: spec)
@@ -153,10 +154,10 @@ public struct ExperimentController: Reconciler {
         }
         let experimentSpec = experiment["spec"] ?? .mapping(Mapping())
         let suggestion = Value.fields([
-            ("apiVersion", .string(Katib.apiVersion)), ("kind", .string("Suggestion")),
+            ("apiVersion", .string(KatibExperiment.apiVersion)), ("kind", .string("Suggestion")),
             ("metadata", .fields([
                 ("name", experiment["metadata"]?["name"]), ("namespace", experiment["metadata"]?["namespace"]),
-                ("labels", .strings([(Katib.experimentLabel, experiment.field("metadata", "name") ?? "")])),
+                ("labels", .strings([(KatibExperiment.experimentLabel, experiment.field("metadata", "name") ?? "")])),
                 ("ownerReferences", .sequence([OwnerReferences.controller(experiment)])),
             ])),
             ("spec", .fields([
@@ -216,12 +217,12 @@ public struct ExperimentController: Reconciler {
             if let i = merged.firstIndex(where: { $0.0 == key }) { merged[i].1 = value } else { merged.append((key, value)) }
         }
         for (k, v) in experiment.stringMap("metadata", "labels") { put(k, v) }
-        put(Katib.experimentLabel, experiment.field("metadata", "name") ?? "")
+        put(KatibExperiment.experimentLabel, experiment.field("metadata", "name") ?? "")
         for (k, v) in assignment.stringMap("labels") { put(k, v) }
         let labels = merged
         let template = spec.trialTemplate
         let trial = Value.fields([
-            ("apiVersion", .string(Katib.apiVersion)), ("kind", .string("Trial")),
+            ("apiVersion", .string(KatibExperiment.apiVersion)), ("kind", .string("Trial")),
             ("metadata", .fields([
                 ("name", .string(name)), ("namespace", .string(namespace)), ("labels", .strings(labels)),
                 ("ownerReferences", .sequence([OwnerReferences.controller(experiment)])),

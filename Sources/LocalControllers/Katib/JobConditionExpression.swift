@@ -1,5 +1,6 @@
 import Foundation
 import Resources
+import Workloads
 
 /// The part of GJSON's path syntax that Katib's trialTemplate.successCondition and failureCondition use (Katib
 /// evaluates them with tidwall/gjson against the trial's job): dotted keys, array indexes, queries

@@ -1,5 +1,6 @@
 import Foundation
 import Resources
+import Workloads
 
 /// One reported value of a metric, in the order it was reported.
 public struct MetricReport: Sendable, Equatable {
@@ -67,7 +68,7 @@ public struct MetricsLog: Sendable {
     public static func observation(_ reports: [MetricReport], metrics: [String]) -> Value {
         let items: [Value] = metrics.map { name in
             let mine = reports.filter { $0.name == name }
-            var minText = Katib.unavailable, maxText = Katib.unavailable
+            var minText = KatibExperiment.unavailable, maxText = KatibExperiment.unavailable
             var low = Double.infinity, high = -Double.infinity
             for report in mine {
                 guard let v = Double(report.value) else { continue }
@@ -75,7 +76,7 @@ public struct MetricsLog: Sendable {
                 if v > high { high = v; maxText = report.value }
             }
             return .fields([("name", .string(name)), ("min", .string(minText)), ("max", .string(maxText)),
-                            ("latest", .string(mine.last?.value ?? Katib.unavailable))])
+                            ("latest", .string(mine.last?.value ?? KatibExperiment.unavailable))])
         }
         return .fields([("metrics", .sequence(items))])
     }
@@ -87,11 +88,11 @@ public struct MetricsLog: Sendable {
         else { return nil }
         var text: String?
         switch strategy {
-        case "min": text = item.field("min") == Katib.unavailable ? item.field("latest") : item.field("min")
-        case "max": text = item.field("max") == Katib.unavailable ? item.field("latest") : item.field("max")
+        case "min": text = item.field("min") == KatibExperiment.unavailable ? item.field("latest") : item.field("min")
+        case "max": text = item.field("max") == KatibExperiment.unavailable ? item.field("latest") : item.field("max")
         default: text = item.field("latest")
         }
-        guard let text, text != Katib.unavailable else { return nil }
+        guard let text, text != KatibExperiment.unavailable else { return nil }
         return Double(text)
     }
 }

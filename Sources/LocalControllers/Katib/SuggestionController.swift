@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Resources
+import Workloads
 import Tuning
 
 /// Katib's Suggestion controller on kf-local, with the suggestion "service" in-process (Tuning's `Suggester`):
@@ -31,16 +32,16 @@ public struct SuggestionController: Reconciler {
     let fieldManager: String
 
     public static func make(_ context: ControllerContext) -> Controller {
-        let suggestions = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Suggestion")
-        let experiments = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Experiment")
-        let trials = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Trial")
+        let suggestions = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Suggestion")
+        let experiments = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Experiment")
+        let trials = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Trial")
         let reconciler = SuggestionController(client: context.client, suggestions: suggestions, experiments: experiments,
                                               trials: trials, fieldManager: context.fieldManager)
         let controller = Controller(name: "suggestion", reconciler: reconciler, workers: 1)
         suggestions.addHandler { controller.enqueue($0.object) }
         // A trial that finishes changes the history (hyperband and cmaes wait for it).
         trials.addHandler { event in
-            if let experiment = event.object.labels[Katib.experimentLabel], let namespace = event.object.field("metadata", "namespace") {
+            if let experiment = event.object.labels[KatibExperiment.experimentLabel], let namespace = event.object.field("metadata", "namespace") {
                 controller.queue.add(NamespacedName(namespace: namespace, name: experiment))
             }
         }
@@ -63,7 +64,7 @@ public struct SuggestionController: Reconciler {
         let suggester: Suggester
         let medianStop: MedianStop?
         do {
-            spec = try ExperimentSpec(experiment)
+            spec = try ExperimentSpec.local(experiment)
             suggester = try spec.suggester()
             medianStop = try spec.medianStop()
         } catch {
@@ -76,7 +77,7 @@ public struct SuggestionController: Reconciler {
 
         let existing = status["suggestions"]?.sequence ?? []
         let requests = suggestion.integer("spec", "requests") ?? 0
-        let owned = trials.list(namespace: key.namespace).filter { $0.labels[Katib.experimentLabel] == key.name }
+        let owned = trials.list(namespace: key.namespace).filter { $0.labels[KatibExperiment.experimentLabel] == key.name }
         let byName = Dictionary(owned.compactMap { t in t.field("metadata", "name").map { ($0, t) } }, uniquingKeysWith: { a, _ in a })
         var history: [TrialRecord] = []
         for item in existing {
@@ -123,7 +124,7 @@ public struct SuggestionController: Reconciler {
             }
             exhausted = try suggester.isExhausted(history: history)
         } catch {
-            let reason = (error as? TuningError).map(TrialRunSpec.reason) ?? "\(error)"
+            let reason = KatibSpecError(error).reason
             conditions.finish("Failed", reason: "SuggestionFailed", message: "Failed to get suggestions: \(reason)", now: now)
             status.assign(["conditions"], .sequence(conditions.items))
             try await write(suggestion, status)

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Resources
+import Workloads
 import Synchronization
 import Tuning
 
@@ -34,7 +35,7 @@ public struct TrialController: Reconciler {
     let runs = RunLedger()
 
     public static func make(_ context: ControllerContext) -> Controller {
-        let trials = context.informers.optionalInformer(apiVersion: Katib.apiVersion, kind: "Trial")
+        let trials = context.informers.optionalInformer(apiVersion: KatibExperiment.apiVersion, kind: "Trial")
         let reconciler = TrialController(client: context.client, trials: trials, pods: context.informers.pods,
                                          stateDirectory: context.stateDirectory, fieldManager: context.fieldManager,
                                          pollInterval: .milliseconds(500))

@@ -1,6 +1,7 @@
 import Foundation
 import Resources
 import Tuning
+import Workloads
 
 /// A trial's run spec from the Experiment's trialSpec, as Katib's manifest generator makes it: every
 /// `${trialParameters.NAME}` replaced by the value its reference names (a parameter's assignment, or one of Katib's
@@ -74,37 +75,6 @@ public enum TrialRunSpec {
             var text = scalar.text
             for (name, v) in values { text = text.replacingOccurrences(of: "${trialParameters.\(name)}", with: v) }
             return .string(text)
-        }
-    }
-
-    /// Every scalar's text in a value (to look for placeholders).
-    static func strings(_ value: Value) -> [String] {
-        switch value {
-        case let .mapping(mapping): return mapping.pairs.flatMap { strings($0.1) }
-        case let .sequence(items): return items.flatMap(strings)
-        case let .scalar(scalar): return [scalar.text]
-        }
-    }
-
-    /// The names in `${trialParameters.NAME}` placeholders, in order of appearance, without repeats.
-    static func placeholders(in text: String) -> [String] {
-        var names: [String] = []
-        var rest = text[...]
-        while let start = rest.range(of: "${trialParameters.") {
-            rest = rest[start.upperBound...]
-            guard let end = rest.firstIndex(of: "}") else { break }
-            let name = String(rest[..<end])
-            if !names.contains(name) { names.append(name) }
-            rest = rest[rest.index(after: end)...]
-        }
-        return names
-    }
-
-    /// The reason of a Tuning error without the field path it starts with.
-    static func reason(_ error: TuningError) -> String {
-        switch error {
-        case let .invalidAlgorithmSettings(_, reason), let .invalidEarlyStoppingSettings(_, reason): return reason
-        default: return error.description
         }
     }
 }
