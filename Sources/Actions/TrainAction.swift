@@ -453,26 +453,37 @@ extension TrainingJobs {
         }
         let prefixed = chosen.count > 1 || selection.all
         let mainContainer = TrainingFramework.allCases.first { $0.kind == job["kind"]?.text }?.containerName ?? "node"
+        let streams = chosen.map { pod, prefix in
+            let containers = pod[path: ["spec", "containers"]]?.sequence?.compactMap { $0["name"]?.text } ?? []
+            return (pod: pod[path: ["metadata", "name"]]?.text ?? "", namespace: pod[path: ["metadata", "namespace"]]?.text,
+                    prefix: prefixed ? prefix : nil,
+                    options: LogOptions(container: containers.contains(mainContainer) ? mainContainer : containers.first,
+                                        follow: follow, tailLines: tailLines))
+        }
+        let client = self.client
+        guard follow else {
+            // A snapshot: one replica after the other, in replica order, as the listing shows them.
+            for stream in streams {
+                for try await line in client.logs(pod: stream.pod, namespace: stream.namespace, options: stream.options) {
+                    emit(stream.prefix, line)
+                }
+            }
+            return
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (pod, prefix) in chosen {
-                let containers = pod[path: ["spec", "containers"]]?.sequence?.compactMap { $0["name"]?.text } ?? []
-                let container = containers.contains(mainContainer) ? mainContainer : containers.first
-                let podName = pod[path: ["metadata", "name"]]?.text ?? ""
-                let namespace = pod[path: ["metadata", "namespace"]]?.text
-                let options = LogOptions(container: container, follow: follow, tailLines: tailLines)
-                let client = self.client
+            for stream in streams {
                 group.addTask {
-                    // Following, a replica whose container has not started yet is waited for (as kubectl's
-                    // `logs -f` would be re-run), for up to two minutes, instead of ending its stream empty.
+                    // A replica whose container has not started yet is waited for (as kubectl's `logs -f` would
+                    // be re-run), for up to two minutes, instead of ending its stream empty.
                     var waits = 0
                     while true {
                         do {
-                            for try await line in client.logs(pod: podName, namespace: namespace, options: options) {
-                                emit(prefixed ? prefix : nil, line)
+                            for try await line in client.logs(pod: stream.pod, namespace: stream.namespace, options: stream.options) {
+                                emit(stream.prefix, line)
                             }
                             return
                         } catch let error as ClusterError {
-                            guard follow, waits < 480, case let .api(_, _, status, _) = error, status.code == 400,
+                            guard waits < 480, case let .api(_, _, status, _) = error, status.code == 400,
                                   status.message.contains("is waiting to start") else { throw error }
                             waits += 1
                             try await Task.sleep(for: .milliseconds(250))
