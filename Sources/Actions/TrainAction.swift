@@ -489,6 +489,20 @@ extension TrainingJobs {
         }
         let prefixed = chosen.count > 1 || selection.all
         let mainContainer = TrainingFramework.allCases.first { $0.kind == job["kind"]?.text }?.containerName ?? "node"
+        if !follow {
+            // Not following: one replica after the other, in the replicas' order (concurrent reads would interleave
+            // them by whichever answer came first).
+            for (pod, prefix) in chosen {
+                let containers = pod[path: ["spec", "containers"]]?.sequence?.compactMap { $0["name"]?.text } ?? []
+                let container = containers.contains(mainContainer) ? mainContainer : containers.first
+                let options = LogOptions(container: container, follow: false, tailLines: tailLines)
+                for try await line in client.logs(pod: pod[path: ["metadata", "name"]]?.text ?? "",
+                                                  namespace: pod[path: ["metadata", "namespace"]]?.text, options: options) {
+                    emit(prefixed ? prefix : nil, line)
+                }
+            }
+            return
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (pod, prefix) in chosen {
                 let containers = pod[path: ["spec", "containers"]]?.sequence?.compactMap { $0["name"]?.text } ?? []
