@@ -62,6 +62,13 @@ public struct ClusterConnection: Sendable {
     public func client(startLocal: Bool = true, logger: RequestLogger? = nil) async throws -> ClusterClient {
         if let root = localProjectRoot {
             let url = URL(fileURLWithPath: root)
+            // Running already (the usual case): its readiness is asked through the client the command goes on with,
+            // so one connection serves both, rather than through a client and a TLS handshake of its own.
+            if LocalCluster.recordedEndpoint(projectRoot: url) != nil,
+               let client = try? ClusterClient.connect(overrides, environment: environment, logger: logger),
+               await Self.isReady(client) {
+                return client
+            }
             if startLocal {
                 try await LocalCluster.ensureRunning(projectRoot: url)
             } else if await LocalCluster.runningEndpoint(projectRoot: url) == nil {
@@ -69,6 +76,13 @@ public struct ClusterConnection: Sendable {
             }
         }
         return try ClusterClient.connect(overrides, environment: environment, logger: logger)
+    }
+
+    /// Whether the server answers /readyz with 200 (one attempt, two seconds at most).
+    static func isReady(_ client: ClusterClient) async -> Bool {
+        let quick = Transport(config: client.config, retry: .none, connectTimeout: .seconds(2))
+        let response = try? await quick.send(HTTPRequest(method: "GET", url: client.config.server + "/readyz", timeout: .seconds(2)))
+        return response?.status == 200
     }
 
     /// The namespace objects without one go to, when a flag, the environment or kf.yaml names it.

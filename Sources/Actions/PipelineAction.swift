@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import Pipelines
 import Resources
+import Synchronization
 
 /// A pipeline file as kf reads it: KFP's IR (as `kfp dsl compile` writes it), kf's pipeline YAML, or a Workflow
 /// that kf compiled (which carries the IR).
@@ -29,12 +30,19 @@ public enum PipelineSource {
     }
 }
 
+/// The client an action connected, kept for its later requests.
+final class ConnectedClient: Sendable {
+    let client = Mutex<ClusterClient?>(nil)
+}
+
 /// The verbs of `kf pipeline`: compile, run (with --watch), list, status, logs, delete, retry.
 public struct PipelineAction: Sendable {
     public enum Target: String, Sendable, CaseIterable { case ir, argo }
 
     public let connection: ClusterConnection?
     public let project: ProjectContext?
+
+    private let connected = ConnectedClient()
 
     public init(connection: ClusterConnection?, project: ProjectContext? = nil) {
         self.connection = connection
@@ -77,9 +85,13 @@ public struct PipelineAction: Sendable {
         public init(path: String) { self.path = path }
     }
 
+    /// One client for every request of the action (connecting checks kf-local's readiness once, not per verb).
     private func client() async throws -> ClusterClient {
         guard let connection else { throw ActionError.localContextWithoutProject }
-        return try await connection.client()
+        if let client = connected.client.withLock({ $0 }) { return client }
+        let client = try await connection.client()
+        connected.client.withLock { $0 = client }
+        return client
     }
 
     private func namespace(_ client: ClusterClient) -> String { connection?.namespace ?? client.config.namespace }

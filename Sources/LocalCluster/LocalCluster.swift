@@ -288,6 +288,13 @@ public enum LocalCluster {
         try? String(contentsOf: state.appendingPathComponent("ca.crt"), encoding: .utf8)
     }
 
+    /// The endpoint kf-local recorded when it started, when its process is alive (not asked whether it is ready).
+    public static func recordedEndpoint(projectRoot: URL) -> LocalEndpoint? {
+        let state = stateDirectory(projectRoot: projectRoot)
+        guard let run = readRunState(state), isAlive(run.pid), let token = try? token(stateDirectory: state) else { return nil }
+        return LocalEndpoint(url: run.url, token: token, kubeconfigPath: kubeconfigFile(state).path)
+    }
+
     /// The endpoint when kf-local is running and ready for this project.
     public static func runningEndpoint(projectRoot: URL) async -> LocalEndpoint? {
         let state = stateDirectory(projectRoot: projectRoot)

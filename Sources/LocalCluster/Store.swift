@@ -53,7 +53,8 @@ enum WatchItem: Sendable {
 }
 
 /// The durable object store: every object in memory for reads, every write committed to SQLite (WAL,
-/// synchronous=FULL) before it is acknowledged, and a bounded history of changes (kept in the same transaction in
+/// synchronous=NORMAL: in the WAL before it is acknowledged, so it survives kf-local being killed; the WAL is
+/// synced at checkpoints, not at every commit, which on a busy disk cost tens of milliseconds per write), and a bounded history of changes (kept in the same transaction in
 /// the `changes` table, so it survives a restart) for watches to resume from and paginated lists to read at.
 ///
 /// All access goes through one lock: writes are serialized (SQLite allows one writer anyway) and a watch that
@@ -103,7 +104,7 @@ final class Store: @unchecked Sendable {
         let path = directory.appendingPathComponent("store.db").path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)

@@ -68,6 +68,8 @@ actor PodRunner {
     private var mainTask: Task<Void, Never>?
     private var stopping = false
     private var publisher: Task<Void, Never>?
+    /// Waits out a deferred status write.
+    private var waker: Task<Void, Never>?
     private var dirty = false
     private var volumes = PodVolumes()
     private var pumps: [String: LogPump] = [:]
@@ -176,7 +178,7 @@ actor PodRunner {
                 records[index].state = .waiting(reason: "ContainerCreating", message: nil)
             }
         }
-        publish()
+        publish(deferred: true)
 
         // The containers, side by side, each with its restart policy.
         let containers = pod[path: ["spec", "containers"]]?.sequence ?? []
@@ -332,7 +334,7 @@ actor PodRunner {
             $0.ready = !isInit && container["readinessProbe"] == nil
         }
         if phase == "Pending" && !isInit { phase = "Running" }
-        publish()
+        publish(deferred: true)
         let startEvents = Task {
             await context.events.record(pod, reason: "Created", message: "Created container: \(containerName)", fieldPath: fieldPath)
             await context.events.record(pod, reason: "Started", message: "Started container \(containerName)", fieldPath: fieldPath)
@@ -506,6 +508,7 @@ actor PodRunner {
         await killAll(reason: nil, grace: grace)
         await mainTask?.value
         publisher?.cancel()
+        waker?.cancel()
         if deleted { try? FileManager.default.removeItem(at: folder) }
     }
 
@@ -592,9 +595,31 @@ actor PodRunner {
 
     // MARK: Status
 
-    private func publish() {
+    /// Writes the status soon. `deferred`: a container starting (or about to) is reported after `startReportDelay`
+    /// unless something else is written first, so a process that ends within it (a pipeline step, a short Job) has
+    /// its start and its end in one write: the write of its end, which its dependents wait for, then queues behind
+    /// no other. A kubelet, which notices starts by relisting each second, reports such a container only as ended.
+    private func publish(deferred: Bool = false) {
         dirty = true
+        if deferred {
+            guard publisher == nil, waker == nil else { return }
+            waker = Task {
+                try? await Task.sleep(for: Self.startReportDelay)
+                await self.wake()
+            }
+            return
+        }
+        waker?.cancel()
+        waker = nil
         guard publisher == nil else { return }
+        publisher = Task { await self.flush() }
+    }
+
+    static let startReportDelay = Duration.milliseconds(20)
+
+    private func wake() {
+        waker = nil
+        guard dirty, publisher == nil, !stopping else { return }
         publisher = Task { await self.flush() }
     }
 
