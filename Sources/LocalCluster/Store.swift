@@ -103,6 +103,9 @@ final class Store: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("store.db").path
         var configuration = Configuration()
+        // A store opened again right after another closed it (a restart) may find the file still locked while the
+        // other's last checkpoint finishes: wait for it rather than fail at once.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }

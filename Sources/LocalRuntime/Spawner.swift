@@ -29,6 +29,18 @@ enum Spawner {
         #endif
     }()
 
+    typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc (2.34+) has posix_spawn_file_actions_addclosefrom_np; Swift's Glibc module does not declare it.
+    nonisolated(unsafe) static let addClosefrom: AddClosefrom? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddClosefrom.self)
+        #else
+        return nil
+        #endif
+    }()
+
     /// Spawns `executable` (an absolute path) with `arguments` (argv[1...]); throws RuntimeError.spawnFailed.
     /// With `discardOutput` stdout and stderr go to /dev/null (exec probes) and the returned descriptors are -1.
     static func spawn(executable: String, arguments: [String], environment: [String], directory: String,
@@ -62,8 +74,15 @@ enum Spawner {
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
             posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         }
-        posix_spawn_file_actions_addclose(&actions, outPipe[1])
-        posix_spawn_file_actions_addclose(&actions, errPipe[1])
+        if let addClosefrom {
+            // Only 0, 1 and 2 reach the container: none of kf-local's sockets, listeners, store or other
+            // processes' pipes (a descriptor opened without close-on-exec by any library in this process would
+            // otherwise live on in the container, and, say, a client waiting for EOF on a pipe never gets it).
+            _ = addClosefrom(&actions, 3)
+        } else {
+            posix_spawn_file_actions_addclose(&actions, outPipe[1])
+            posix_spawn_file_actions_addclose(&actions, errPipe[1])
+        }
         if let addChdir { _ = addChdir(&actions, directory) }
 
         var attributes = posix_spawnattr_t()

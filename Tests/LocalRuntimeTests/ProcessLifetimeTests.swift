@@ -144,3 +144,30 @@ import Testing
         #endif
     }
 }
+
+/// What a container inherits from kf-local: only its standard input, output and error.
+@Suite struct InheritedDescriptorTests {
+    @Test func aContainerGetsOnlyItsStandardDescriptors() async throws {
+        guard Spawner.addClosefrom != nil else {
+            print("skipping: this libc has no posix_spawn_file_actions_addclosefrom_np")
+            return
+        }
+        // A pipe opened here without close-on-exec, as a library or another thread might open one.
+        var leaked: [Int32] = [-1, -1]
+        #expect(pipe(&leaked) == 0)
+        defer { close(leaked[0]); close(leaked[1]) }
+        let started = try Spawner.spawn(executable: "/bin/ls", arguments: ["/proc/self/fd"], environment: [], directory: "/")
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(started.stdout, &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        close(started.stdout); close(started.stderr)
+        _ = await Spawner.wait(started.pid)
+        let descriptors = Set(String(decoding: output, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int32($0) })
+        // ls itself opens one descriptor to read the folder (the lowest free one, 3).
+        #expect(descriptors.isSubset(of: [0, 1, 2, 3]), "inherited: \(descriptors.sorted())")
+    }
+}
