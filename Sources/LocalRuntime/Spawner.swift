@@ -19,27 +19,23 @@ enum Spawner {
 
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
-    /// glibc (2.29+) and macOS have posix_spawn_file_actions_addchdir_np; Swift's Glibc module does not declare it.
-    nonisolated(unsafe) static let addChdir: AddChdir? = {
+    /// A libc function Swift's Glibc module does not declare, looked up by name (nil when this libc lacks it).
+    private static func libcFunction<Function>(_ name: String, as type: Function.Type) -> Function? {
         #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddChdir.self)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
         #else
         return nil
         #endif
-    }()
+    }
+
+    /// glibc (2.29+) and macOS have posix_spawn_file_actions_addchdir_np.
+    nonisolated(unsafe) static let addChdir = libcFunction("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
 
     typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
-    /// glibc (2.34+) has posix_spawn_file_actions_addclosefrom_np; Swift's Glibc module does not declare it.
-    nonisolated(unsafe) static let addClosefrom: AddClosefrom? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddClosefrom.self)
-        #else
-        return nil
-        #endif
-    }()
+    /// glibc (2.34+) has posix_spawn_file_actions_addclosefrom_np.
+    nonisolated(unsafe) static let addClosefrom = libcFunction("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)
 
     /// Spawns `executable` (an absolute path) with `arguments` (argv[1...]); throws RuntimeError.spawnFailed.
     /// With `discardOutput` stdout and stderr go to /dev/null (exec probes) and the returned descriptors are -1.

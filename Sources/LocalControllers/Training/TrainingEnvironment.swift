@@ -159,12 +159,16 @@ struct TrainingEnvironment {
         return Variables(pairs: pairs)
     }
 
-    /// MPI: the launcher finds its Workers through the hostfile and reaches them through the rsh agent.
+    /// MPI: the launcher finds its Workers through the hostfile and reaches them through the rsh agent. OpenMPI's
+    /// hwloc topology in shared memory is turned off (`rtc_hwloc_vmhole=none`): mapped at a fixed address of
+    /// mpirun's own, it made mpirun crash in `hwloc_shmem_topology_write` about one run in three here, and every
+    /// "node" of kf-local is this machine anyway.
     private func mpi(type: String) -> Variables {
         guard type == "Launcher", let mpiFiles else { return Variables(pairs: []) }
         return Variables(pairs: [("OMPI_MCA_plm_rsh_agent", mpiFiles.rshAgent.path),
                                  ("OMPI_MCA_orte_default_hostfile", mpiFiles.hostfile.path),
                                  ("OMPI_MCA_orte_keep_fqdn_hostnames", "true"),
+                                 ("OMPI_MCA_rtc_hwloc_vmhole", "none"),
                                  ("OMPI_ALLOW_RUN_AS_ROOT", "1"), ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
                                  ("I_MPI_HYDRA_BOOTSTRAP", "rsh"), ("I_MPI_HYDRA_BOOTSTRAP_EXEC", mpiFiles.rshAgent.path)])
     }
