@@ -59,4 +59,13 @@ struct OutputOptions: ParsableArguments {
                                   + "; -o \(output.rawValue) is not one of them")
         }
     }
+
+    /// A command that creates one object (kf train, tune, serve): a table or names, or, with --dry-run=client, the
+    /// object itself as yaml or json.
+    func requireCreateOutput(command: String, object: String, dryRun: DryRun) throws {
+        try require([.table, .yaml, .json, .name], command: command)
+        if (output == .yaml || output == .json) && dryRun != .client {
+            throw ValidationError("-o \(output.rawValue) prints the \(object) of --dry-run=client; add --dry-run=client")
+        }
+    }
 }

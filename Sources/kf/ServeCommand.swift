@@ -103,10 +103,7 @@ struct ServeRunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        try output.require([.table, .yaml, .json, .name], command: "kf serve")
-        if (output.output == .yaml || output.output == .json) && dryRun != .client {
-            throw ValidationError("-o \(output.output.rawValue) prints the InferenceService of --dry-run=client; add --dry-run=client")
-        }
+        try output.requireCreateOutput(command: "kf serve", object: "InferenceService", dryRun: dryRun)
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if wait && dryRun != .none { throw ValidationError("--wait follows a service that exists; drop --dry-run") }
     }

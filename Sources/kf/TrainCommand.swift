@@ -123,10 +123,7 @@ struct TrainRunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        try output.require([.table, .yaml, .json, .name], command: "kf train")
-        if (output.output == .yaml || output.output == .json) && dryRun != .client {
-            throw ValidationError("-o \(output.output.rawValue) prints the job of --dry-run=client; add --dry-run=client")
-        }
+        try output.requireCreateOutput(command: "kf train", object: "job", dryRun: dryRun)
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if (wait || follow) && dryRun != .none { throw ValidationError("--wait and --follow follow a job that exists; drop --dry-run") }
         if register != nil && dryRun != .none { throw ValidationError("--register registers what a job wrote; drop --dry-run") }

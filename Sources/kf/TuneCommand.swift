@@ -133,10 +133,7 @@ struct TuneRunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        try output.require([.table, .yaml, .json, .name], command: "kf tune")
-        if (output.output == .yaml || output.output == .json) && dryRun != .client {
-            throw ValidationError("-o \(output.output.rawValue) prints the experiment of --dry-run=client; add --dry-run=client")
-        }
+        try output.requireCreateOutput(command: "kf tune", object: "experiment", dryRun: dryRun)
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if (wait || watch) && dryRun != .none { throw ValidationError("--wait and --watch follow an experiment that exists; drop --dry-run") }
         if register != nil && dryRun != .none { throw ValidationError("--register registers what the best trial wrote; drop --dry-run") }
