@@ -191,14 +191,29 @@ public enum LocalCluster {
         agentsTask.cancel()
         await agentsTask.value
         try? FileManager.default.removeItem(at: runFile(state))
-        // Clients still connected (a burst of requests, open watches) hold the graceful stop for a while at most.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await server.stop() }
-            group.addTask { try? await Task.sleep(for: .seconds(5)) }
-            _ = await group.next()
-            group.cancelAll()
-        }
+        // Clients still connected (a burst of requests, open watches) hold the graceful stop for 5 s at most. A task
+        // group would wait for its stopping child whatever the sleep said (the stop does not answer cancellation),
+        // so the two race on one continuation and the loser is left behind: the process exits right after.
+        await firstOf({ await server.stop() }, { try? await Task.sleep(for: .seconds(5)) })
         FileHandle.standardError.write(Data("kf-local: stopped\n".utf8))
+    }
+
+    /// Waits for whichever of two operations finishes first and returns without waiting for the other.
+    static func firstOf(_ first: @escaping @Sendable () async -> Void, _ second: @escaping @Sendable () async -> Void) async {
+        final class Once: Sendable {
+            let resumed = Mutex(false)
+            /// True for the first caller only.
+            func claim() -> Bool { resumed.withLock { done in defer { done = true }; return !done } }
+        }
+        let once = Once()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            for operation in [first, second] {
+                Task {
+                    await operation()
+                    if once.claim() { continuation.resume() }
+                }
+            }
+        }
     }
 
     static func removeIfOurs(_ file: URL, pid: Int32) {

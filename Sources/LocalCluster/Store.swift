@@ -72,6 +72,9 @@ final class Store: @unchecked Sendable {
     let historyLimit: Int
     private var watchers: [Int: Watcher] = [:]
     private var nextWatcherID = 0
+    /// Set by `finishWatches`: a watch started after it (a request that came in while the server stops) ends at once,
+    /// so no handler waits for events that will never come and holds the server's graceful stop.
+    private var watchesFinished = false
     let startedAt = Date()
 
     /// How many changes a watch may have waiting (not yet taken by its client) before it is ended with a 410.
@@ -453,7 +456,7 @@ final class Store: @unchecked Sendable {
         let id = nextWatcherID
         nextWatcherID += 1
         let watcher = Watcher(storage: storage, namespace: namespace, continuation: continuation)
-        watchers[id] = watcher
+        if watchesFinished { continuation.finish() } else { watchers[id] = watcher }
         let cancel: @Sendable () -> Void = { [weak self] in
             guard let self else { return }
             self.lock.lock()
@@ -480,6 +483,7 @@ final class Store: @unchecked Sendable {
         lock.lock()
         let all = watchers.values
         watchers.removeAll()
+        watchesFinished = true
         lock.unlock()
         for watcher in all { watcher.continuation.finish() }
     }

@@ -107,7 +107,7 @@ struct LocalDownTests {
         let took = Date().timeIntervalSince(stopping)
         #expect(down.status == 0 && down.stdout.contains("kf-local stopped"), "\(down.stdout)\(down.stderr)")
         #expect(!Self.running(pid), "the server (pid \(pid)) still runs after down returned")
-        #expect(took < 25, "down took \(took) s")
+        #expect(took < 15, "down took \(took) s (the server itself stops in about 2 s under this burst)")
         print("LocalDownTests.burst: down took \(String(format: "%.1f", took)) s; \(String(format: "%.1f", Date().timeIntervalSince(began))) s in all")
     }
 
