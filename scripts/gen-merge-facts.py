@@ -11,20 +11,16 @@ Usage: scripts/gen-merge-facts.py [BUNDLE.json.gz] [OUTPUT.swift]   (use - as OU
 Defaults: ../shared/openapi/kubernetes-v1.21.2.json.gz and Sources/Manifests/MergeFacts.generated.swift,
 relative to the package root. Standard library only.
 """
-import gzip
-import json
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_BUNDLE = os.path.join(ROOT, "..", "shared", "openapi", "kubernetes-v1.21.2.json.gz")
+import openapi_bundle
+from openapi_bundle import REF_PREFIX, ROOT
+
 DEFAULT_OUTPUT = os.path.join(ROOT, "Sources", "Manifests", "MergeFacts.generated.swift")
-REF_PREFIX = "#/definitions/"
 
 
-def fail(message):
-    sys.stderr.write("gen-merge-facts: " + message + "\n")
-    sys.exit(1)
+fail = openapi_bundle.failer("gen-merge-facts")
 
 
 def gvks_of(definition):
@@ -148,16 +144,7 @@ def encode_row(index, row):
 
 
 def generate(bundle_path):
-    try:
-        with gzip.open(bundle_path, "rt", encoding="utf-8") as handle:
-            bundle = json.load(handle)
-    except OSError as error:
-        fail("cannot read %s: %s" % (bundle_path, error))
-    except ValueError as error:
-        fail("%s is not a gzipped JSON bundle: %s" % (bundle_path, error))
-    definitions = bundle.get("definitions")
-    if not isinstance(definitions, dict):
-        fail("%s has no `definitions` object" % bundle_path)
+    bundle, definitions = openapi_bundle.load(bundle_path, fail)
     table = Table(definitions)
     kinds = []
     for name in sorted(definitions):
@@ -176,8 +163,7 @@ def generate(bundle_path):
     table.finish()
     lines += ["D\t%s\t%d" % (name, index) for name, index in sorted(table.by_definition.items())]
     lines += ["N\t" + encode_row(i, row) for i, row in enumerate(table.rows) if i > 0]
-    source = bundle.get("sources", [{}])[0]
-    version = source.get("kubernetesVersion", "unknown")
+    version = openapi_bundle.kubernetes_version(bundle)
     body = "\n".join(lines)
     if '"""' in body or "\\" in body:
         fail("unexpected characters in the facts")
@@ -198,16 +184,5 @@ def generate(bundle_path):
     )
 
 
-def main(argv):
-    bundle_path = argv[1] if len(argv) > 1 else DEFAULT_BUNDLE
-    output = argv[2] if len(argv) > 2 else DEFAULT_OUTPUT
-    text = generate(bundle_path)
-    if output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-
-
 if __name__ == "__main__":
-    main(sys.argv)
+    openapi_bundle.main(sys.argv, generate, DEFAULT_OUTPUT)
