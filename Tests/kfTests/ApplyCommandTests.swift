@@ -5,11 +5,7 @@ import Testing
 /// stopped when the test ends).
 @Suite(.serialized) struct ApplyCommandTests {
     func makeProject(_ name: String) throws -> (base: String, root: String) {
-        let base = FileManager.default.temporaryDirectory.appending(path: "kf-apply-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let run = try KfBinary.run(["init", name], in: base)
-        #expect(run.status == 0, "\(run.stderr)")
-        return (base, base + "/" + name)
+        try KfBinary.initProject(name, tag: "apply")
     }
 
     func write(_ text: String, to path: String) throws {

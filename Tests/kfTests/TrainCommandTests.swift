@@ -5,11 +5,7 @@ import Testing
 /// and node agent run the job's replicas as processes.
 @Suite(.serialized) struct TrainCommandTests {
     func makeProject(_ name: String) throws -> (base: String, root: String) {
-        let base = FileManager.default.temporaryDirectory.appending(path: "kf-train-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let run = try KfBinary.run(["init", name], in: base)
-        #expect(run.status == 0, "\(run.stderr)")
-        return (base, base + "/" + name)
+        try KfBinary.initProject(name, tag: "train")
     }
 
     @Test func dryRunPrintsTheJobWithKfYamlDefaults() throws {
@@ -207,28 +203,7 @@ import Testing
             workers, rank = config["cluster"]["worker"], config["task"]["index"]
             host, port = workers[0].rsplit(":", 1)
             port, world = int(port), len(workers)
-        if rank == 0:
-            server = socket.socket()
-            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            server.bind((host, port))
-            server.listen(16)
-            seen = {0}
-            while len(seen) < world:
-                peer, _ = server.accept()
-                seen.add(int(peer.recv(16).decode()))
-                peer.sendall(b"ok")
-                peer.close()
-            print("world", sorted(seen), flush=True)
-            sys.exit(0 if seen == set(range(world)) else 3)
-        for _ in range(300):
-            try:
-                peer = socket.create_connection((host, port), timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
-        peer.sendall(str(rank).encode())
-        sys.exit(0 if peer.recv(2) == b"ok" else 4)
-        """
+        """ + KfBinary.rendezvousTail
 
     @Test func everyFrameworkRendezvousesOnKfLocal() throws {
         let (base, root) = try makeProject("rdv")

@@ -5,11 +5,7 @@ import Testing
 /// rendezvous through the Torch plugin's contract ending Complete, and a failing node ending Failed.
 @Suite(.serialized) struct TrainJobCommandTests {
     func makeProject(_ name: String) throws -> (base: String, root: String) {
-        let base = FileManager.default.temporaryDirectory.appending(path: "kf-trainjob-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let run = try KfBinary.run(["init", name], in: base)
-        #expect(run.status == 0, "\(run.stderr)")
-        return (base, base + "/" + name)
+        try KfBinary.initProject(name, tag: "trainjob")
     }
 
     /// Node 0 listens on PET_MASTER_ADDR:PET_MASTER_PORT, every other node connects and says its PET_NODE_RANK,
@@ -20,28 +16,7 @@ import Testing
         host, port = e["PET_MASTER_ADDR"], int(e["PET_MASTER_PORT"])
         rank, world = int(e["PET_NODE_RANK"]), int(e["PET_NNODES"])
         print("node", rank, "of", world, "nproc", e["PET_NPROC_PER_NODE"], flush=True)
-        if rank == 0:
-            server = socket.socket()
-            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            server.bind((host, port))
-            server.listen(16)
-            seen = {0}
-            while len(seen) < world:
-                peer, _ = server.accept()
-                seen.add(int(peer.recv(16).decode()))
-                peer.sendall(b"ok")
-                peer.close()
-            print("world", sorted(seen), flush=True)
-            sys.exit(0 if seen == set(range(world)) else 3)
-        for _ in range(300):
-            try:
-                peer = socket.create_connection((host, port), timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
-        peer.sendall(str(rank).encode())
-        sys.exit(0 if peer.recv(2) == b"ok" else 4)
-        """
+        """ + KfBinary.rendezvousTail
 
     @Test func aTorchTrainJobRendezvousesAndCompletes() throws {
         let (base, root) = try makeProject("tj")

@@ -5,11 +5,7 @@ import Testing
 /// controllers run the trials as processes.
 @Suite(.serialized) struct TuneCommandTests {
     func makeProject(_ name: String) throws -> (base: String, root: String) {
-        let base = FileManager.default.temporaryDirectory.appending(path: "kf-tune-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let run = try KfBinary.run(["init", name], in: base)
-        #expect(run.status == 0, "\(run.stderr)")
-        return (base, base + "/" + name)
+        try KfBinary.initProject(name, tag: "tune")
     }
 
     static let quadratic = ["python3", "-c", "x = float('${trialParameters.x}'); print(f'loss={(x - 0.3) ** 2:.6f}')"]
