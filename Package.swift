@@ -96,16 +96,18 @@ let package = Package(
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git", "Resources", "Workloads"]),
         // kf-local (in-process) and the build engine: the client against a real server, through the fault proxy.
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources", "LocalCluster", "Manifests"]),
+        // What the in-process kf-local harnesses of the three suites below share (not part of the kf product).
+        .target(name: "LocalTestSupport", dependencies: ["LocalCluster"], path: "Tests/LocalTestSupport"),
         .testTarget(name: "LocalClusterTests", dependencies: [
-            "LocalCluster", "Resources",
+            "LocalCluster", "LocalTestSupport", "Resources",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "LocalControllersTests", dependencies: [
-            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
+            "LocalControllers", "LocalCluster", "LocalTestSupport", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], exclude: ["Fixtures"]),
-        .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),
+        .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "LocalTestSupport", "Cluster", "Project", "Resources"]),
         .testTarget(name: "kfTests", dependencies: ["kf"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Resources"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning"]),

@@ -54,7 +54,7 @@ public enum LocalCluster {
         return token
     }
 
-    static func writePrivate(_ text: String, to file: URL) throws {
+    public static func writePrivate(_ text: String, to file: URL) throws {
         let path = file.path
         FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 @testable import LocalCluster
+import LocalTestSupport
 import Testing
 
 /// A kf-local started in-process on a free 127.0.0.1 port (HTTPS with its own CA), with a kubeconfig for it, and
@@ -17,38 +18,19 @@ final class TestServer: @unchecked Sendable {
     /// One HTTPS client for `request`, so tests that send many requests reuse connections.
     let client: HTTPClient
 
-    static let packageRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url = url.deletingLastPathComponent() }
-        return url
-    }()
-
-    static var kubectlPath: String? {
-        let path = packageRoot.appendingPathComponent(".tools/venv/bin/kubectl").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }
-
-    static var pythonPath: String? {
-        let path = packageRoot.appendingPathComponent(".tools/venv/bin/python").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }
-
-    static var sharedRoot: URL? {
-        let url = packageRoot.appendingPathComponent("../shared").standardizedFileURL
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
-    }
+    static var packageRoot: URL { TestEnvironment.packageRoot }
+    static var kubectlPath: String? { TestEnvironment.kubectlPath }
+    static var pythonPath: String? { TestEnvironment.pythonPath }
+    static var sharedRoot: URL? { TestEnvironment.sharedRoot }
 
     init(crds: Bool = false, historyLimit: Int = 20_000, watchBufferLimit: Int = 10_000, auditMaxBytes: Int = 10 * 1024 * 1024) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kf-local-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        token = try LocalCluster.token(stateDirectory: directory)
-        api = try APIServer(stateDirectory: directory.appendingPathComponent("store"), token: token,
-                            auditLog: directory.appendingPathComponent("audit.log"), auditMaxBytes: auditMaxBytes,
-                            historyLimit: historyLimit, watchBufferLimit: watchBufferLimit)
-        if crds { try api.installCRDs(try LocalCluster.builtinCRDs()) }
-        http = try await HTTPServer.start(api: api, port: 0, certificateDirectory: directory)
-        kubeconfig = directory.appendingPathComponent("kubeconfig")
-        try LocalCluster.writePrivate(LocalCluster.kubeconfig(url: http.url, token: token, caPEM: http.caPEM), to: kubeconfig)
+        let server = try await InProcessServer.start(
+            stateDirectory: directory, storeDirectory: directory.appendingPathComponent("store"),
+            kubeconfig: directory.appendingPathComponent("kubeconfig"), crds: crds,
+            auditLog: directory.appendingPathComponent("audit.log"), auditMaxBytes: auditMaxBytes,
+            historyLimit: historyLimit, watchBufferLimit: watchBufferLimit)
+        (api, http, token, kubeconfig) = (server.api, server.http, server.token, server.kubeconfig)
         cacheDirectory = directory.appendingPathComponent("kube-cache")
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caPEM = http.caPEM { tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)]) }
@@ -63,53 +45,13 @@ final class TestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var ok: Bool { status == 0 }
-    }
+    typealias Output = ProcessOutput
 
     /// Runs a program with this server's kubeconfig, feeding `input` on stdin.
-    /// Waits without blocking a thread of Swift's cooperative pool, which the in-process server needs.
     func run(_ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["KUBECONFIG"] = kubeconfig.path
-        env["HOME"] = directory.path
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let stdoutFile = directory.appendingPathComponent("out-\(UUID().uuidString)")
-        let stderrFile = directory.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: stdoutFile)
-        let errHandle = try FileHandle(forWritingTo: stderrFile)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let stdinPipe = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdinPipe
-        let (exited, exit) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exit.yield(); exit.finish() }
-        try process.run()
-        if let input {
-            let writer = stdinPipe.fileHandleForWriting
-            let data = Data(input.utf8)
-            Thread.detachNewThread {
-                writer.write(data)
-                try? writer.close()
-            }
-        }
-        for await _ in exited { break }
-        try outHandle.close()
-        try errHandle.close()
-        let stdout = (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: stdoutFile)
-        try? FileManager.default.removeItem(at: stderrFile)
-        return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let base = ["KUBECONFIG": kubeconfig.path, "HOME": directory.path]
+        return try await runProgram(executable, arguments, input: input, environment: base.merging(environment) { _, given in given },
+                                    scratch: directory)
     }
 
     /// Starts a Python script (with .tools/venv's `kubernetes` package) against this server: its kubeconfig is the

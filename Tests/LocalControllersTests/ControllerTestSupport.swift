@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 @testable import LocalCluster
 import LocalControllers
+import LocalTestSupport
 import Resources
 import Testing
 
@@ -19,28 +20,18 @@ final class ControllerHarness: @unchecked Sendable {
     private let agents: [any LocalAgent]
     private let agentContext: LocalAgentContext
 
-    static let packageRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url = url.deletingLastPathComponent() }
-        return url
-    }()
-
-    static var kubectlPath: String? {
-        let path = packageRoot.appendingPathComponent(".tools/venv/bin/kubectl").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }
+    static var packageRoot: URL { TestEnvironment.packageRoot }
+    static var kubectlPath: String? { TestEnvironment.kubectlPath }
 
     /// Agents run beside the controllers (the node agent, in the end-to-end tests).
     private var agentTasks: [Task<Void, Never>] = []
 
     init(makers: [ControllerMaker] = ControllerManager.builtin, agents: [any LocalAgent] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kf-controllers-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let token = try LocalCluster.token(stateDirectory: directory)
-        let api = try APIServer(stateDirectory: directory.appendingPathComponent("store"), token: token)
-        http = try await HTTPServer.start(api: api, port: 0, certificateDirectory: directory)
-        kubeconfig = directory.appendingPathComponent("kubeconfig")
-        try LocalCluster.writePrivate(LocalCluster.kubeconfig(url: http.url, token: token, caPEM: http.caPEM), to: kubeconfig)
+        let server = try await InProcessServer.start(stateDirectory: directory, storeDirectory: directory.appendingPathComponent("store"),
+                                                     kubeconfig: directory.appendingPathComponent("kubeconfig"))
+        (http, kubeconfig) = (server.http, server.kubeconfig)
+        let token = server.token
         let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: kubeconfig.path), environment: [:])
         client = ClusterClient(config: config, requestTimeout: .seconds(20))
         let managerClient = ClusterClient(config: config, requestTimeout: .seconds(20))
@@ -87,8 +78,8 @@ final class ControllerHarness: @unchecked Sendable {
         manager.cancel()
         await manager.value
         client = nil
-        // The server's graceful stop waits about 5 s for the HTTP/2 connections that libcurl's shared pool keeps
-        // open; the next test need not wait for that.
+        // The server's stop still waits a moment for connections libcurl's shared pool keeps open; the next test
+        // need not wait for that.
         let (http, directory) = (self.http, self.directory)
         Task.detached {
             await http.stop()
@@ -114,12 +105,7 @@ final class ControllerHarness: @unchecked Sendable {
         try await client.list(apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: selector).items
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var ok: Bool { status == 0 }
-    }
+    typealias Output = ProcessOutput
 
     /// The pinned kubectl against this server; nil (with the reason printed) when it is absent.
     func kubectl(_ arguments: String...) async throws -> Output? {
@@ -127,31 +113,8 @@ final class ControllerHarness: @unchecked Sendable {
             print("skipping the kubectl part: \(ControllerHarness.packageRoot.path)/.tools/venv/bin/kubectl is absent (run scripts/install-tools.sh)")
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kubectl)
-        process.arguments = ["--cache-dir", directory.appendingPathComponent("kube-cache").path] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["KUBECONFIG"] = kubeconfig.path
-        environment["HOME"] = directory.path
-        process.environment = environment
-        let out = directory.appendingPathComponent("out-\(UUID().uuidString)")
-        let err = directory.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        let (exited, exit) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exit.yield(); exit.finish() }
-        try process.run()
-        for await _ in exited { break }
-        try outHandle.close()
-        try errHandle.close()
-        return Output(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return try await runProgram(kubectl, ["--cache-dir", directory.appendingPathComponent("kube-cache").path] + arguments,
+                                    environment: ["KUBECONFIG": kubeconfig.path, "HOME": directory.path], scratch: directory)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LocalCluster
 @testable import LocalRuntime
+import LocalTestSupport
 import Project
 import Testing
 
@@ -16,16 +17,8 @@ final class RuntimeHarness: @unchecked Sendable {
     let options: NodeAgent.Options
     private var agentTask: Task<Void, Never>?
 
-    static let packageRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url = url.deletingLastPathComponent() }
-        return url
-    }()
-
-    static var kubectlPath: String? {
-        let path = packageRoot.appendingPathComponent(".tools/venv/bin/kubectl").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }
+    static var packageRoot: URL { TestEnvironment.packageRoot }
+    static var kubectlPath: String? { TestEnvironment.kubectlPath }
 
     /// The test images: busybox and python run the host's sh and python3.
     static let images = [
@@ -37,12 +30,9 @@ final class RuntimeHarness: @unchecked Sendable {
                                                          volumeRefreshSeconds: 1)) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("kf-runtime-test-\(UUID().uuidString)")
         kf = root.appendingPathComponent(".kf")
-        try FileManager.default.createDirectory(at: kf, withIntermediateDirectories: true)
-        let token = try LocalCluster.token(stateDirectory: kf)
-        api = try APIServer(stateDirectory: kf.appendingPathComponent("local"), token: token)
-        http = try await HTTPServer.start(api: api, port: 0, certificateDirectory: kf)
-        kubeconfig = LocalCluster.kubeconfigFile(kf)
-        try LocalCluster.writePrivate(LocalCluster.kubeconfig(url: http.url, token: token, caPEM: http.caPEM), to: kubeconfig)
+        let server = try await InProcessServer.start(stateDirectory: kf, storeDirectory: kf.appendingPathComponent("local"),
+                                                     kubeconfig: LocalCluster.kubeconfigFile(kf))
+        (api, http, kubeconfig) = (server.api, server.http, server.kubeconfig)
         self.options = options
         startAgent()
     }
@@ -75,52 +65,12 @@ final class RuntimeHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: root)
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = ProcessOutput
 
     func kubectl(_ arguments: String..., input: String? = nil) async throws -> Output {
         guard let kubectl = Self.kubectlPath else { throw HarnessError.missing("kubectl") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kubectl)
-        process.arguments = ["--cache-dir", root.appendingPathComponent("kube-cache").path] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["KUBECONFIG"] = kubeconfig.path
-        environment["HOME"] = root.path
-        process.environment = environment
-        let out = root.appendingPathComponent("out-\(UUID().uuidString)")
-        let err = root.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        let (exited, exit) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exit.yield(); exit.finish() }
-        try process.run()
-        if let input {
-            let writer = stdin.fileHandleForWriting
-            let data = Data(input.utf8)
-            Thread.detachNewThread {
-                writer.write(data)
-                try? writer.close()
-            }
-        }
-        for await _ in exited { break }
-        try outHandle.close()
-        try errHandle.close()
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        return Output(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return try await runProgram(kubectl, ["--cache-dir", root.appendingPathComponent("kube-cache").path] + arguments, input: input,
+                                    environment: ["KUBECONFIG": kubeconfig.path, "HOME": root.path], scratch: root)
     }
 
     func apply(_ yaml: String) async throws {
