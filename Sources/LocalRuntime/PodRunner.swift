@@ -401,7 +401,9 @@ actor PodRunner {
         let liveness = container["livenessProbe"]
         let startup = container["startupProbe"]
         guard readiness != nil || liveness != nil || startup != nil else { return nil }
-        let prober = Prober(podIP: podIP, plan: plan, containerPorts: container["ports"]?.sequence ?? [])
+        let prober = Prober(podIP: podIP, plan: plan, containerPorts: container["ports"]?.sequence ?? [],
+                            registry: context.registry, uid: uid, pod: "\(namespace)/\(name)",
+                            container: container["name"]?.text ?? "")
         return Task {
             if let startup {
                 let passed = await prober.loop(startup, stopOnSuccess: true) { _, _ in }

@@ -6,6 +6,12 @@ struct Prober: Sendable {
     let podIP: String
     let plan: ContainerPlan
     let containerPorts: [Value]
+    /// Where an exec probe's process is recorded while it runs (under its Pod and container), so a crash of
+    /// kf-local in the middle of a probe leaves nothing behind and a stopping Pod starts no more probes.
+    let registry: ProcessRegistry
+    let uid: String
+    let pod: String
+    let container: String
 
     /// Probes until cancelled: calls `report` on each result change (after the thresholds). With `stopOnSuccess`
     /// returns true at the first success (startup probes); with `stopOnFailure` returns false when failing
@@ -50,8 +56,10 @@ struct Prober: Sendable {
             guard let program = command.first,
                   let executable = Spawner.resolve(program, path: plan.environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "",
                                                    directory: plan.directory),
-                  let started = try? Spawner.spawn(executable: executable, arguments: Array(command.dropFirst()),
-                                                   environment: plan.environment, directory: plan.directory, discardOutput: true)
+                  let started = try? registry.spawn(uid: uid, pod: pod, container: container + " (exec probe)", { () throws(RuntimeError) in
+                      try Spawner.spawn(executable: executable, arguments: Array(command.dropFirst()),
+                                        environment: plan.environment, directory: plan.directory, discardOutput: true)
+                  })
             else { return false }
             let pid = started.pid
             let killer = Task {
@@ -61,6 +69,7 @@ struct Prober: Sendable {
             let exit = await Spawner.wait(pid)
             killer.cancel()
             Spawner.signalGroup(pid, SIGKILL)
+            registry.remove(pid: pid)
             return exit == .exited(0)
         }
         if let http = probe["httpGet"] {

@@ -445,4 +445,34 @@ import Testing
             #expect(events.stdout.contains("Unhealthy"))
         }
     }
+
+    /// An exec probe's process is recorded in processes.json while it runs (so a crash of kf-local mid-probe leaves
+    /// nothing behind), and forgotten when it ends.
+    @Test func anExecProbeIsRecordedWhileItRuns() async throws {
+        try await withRuntime { k in
+            let marker = k.root.appendingPathComponent("probe-ran").path
+            try await k.apply("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: probed}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: main
+                    image: busybox
+                    command: ["sh", "-c", "sleep 600"]
+                    readinessProbe: {exec: {command: ["sh", "-c", "touch \(marker); sleep 3"]}, periodSeconds: 1, timeoutSeconds: 10}
+                """)
+            let registryFile = k.kf.appendingPathComponent("runtime/processes.json")
+            func recorded() -> [ProcessRegistry.Entry] {
+                (try? JSONDecoder().decode([ProcessRegistry.Entry].self, from: Data(contentsOf: registryFile))) ?? []
+            }
+            #expect(try await k.eventually(20) { recorded().contains { $0.container == "main (exec probe)" && $0.pod == "default/probed" } },
+                    "the running probe is not in processes.json: \(recorded())")
+            #expect(FileManager.default.fileExists(atPath: marker))
+            try await k.kubectl("delete", "pod", "probed", "--wait=true")
+            #expect(try await k.eventually(20) { !recorded().contains { $0.pod == "default/probed" } },
+                    "the Pod's probe stayed recorded after the Pod was deleted: \(recorded())")
+        }
+    }
 }
