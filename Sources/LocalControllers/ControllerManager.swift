@@ -66,6 +66,12 @@ public struct ControllerContext: Sendable {
     public let stateDirectory: URL?
     /// The field manager of every write (`kf-local-controllers`).
     public let fieldManager: String
+
+    /// Records Events as `component` (job-controller, replicaset-controller...), as kube-controller-manager's
+    /// controllers do, so `kubectl describe` and `kubectl get events` show what they did.
+    public func events(_ component: String) -> EventRecorder {
+        EventRecorder(client: client, component: component)
+    }
 }
 
 /// Builds one controller: registers its informer handlers and returns it.

@@ -16,12 +16,13 @@ public struct DeploymentController: Reconciler {
     let pods: Informer
     let claimer: ControllerRefManager
     let fieldManager: String
+    let events: EventRecorder
 
     public static func make(_ context: ControllerContext) -> Controller {
         let reconciler = DeploymentController(client: context.client, deployments: context.informers.deployments,
                                               replicaSets: context.informers.replicaSets, pods: context.informers.pods,
                                               claimer: ControllerRefManager(client: context.client, fieldManager: context.fieldManager),
-                                              fieldManager: context.fieldManager)
+                                              fieldManager: context.fieldManager, events: context.events("deployment-controller"))
         let controller = Controller(name: "deployment", reconciler: reconciler, workers: 2)
         context.informers.deployments.addHandler { controller.enqueue($0.object) }
         context.informers.replicaSets.addHandler { controller.enqueueController(of: $0.object, kind: "Deployment") }
@@ -69,7 +70,7 @@ public struct DeploymentController: Reconciler {
             if strategy == "Recreate" {
                 let oldActive = oldRSs.contains { ($0.integer("spec", "replicas") ?? 0) > 0 }
                 for replicaSet in oldRSs where (replicaSet.integer("spec", "replicas") ?? 0) > 0 {
-                    try await scale(replicaSet, to: 0)
+                    try await scale(replicaSet, to: 0, for: deployment)
                 }
                 let oldUIDs = Set(oldRSs.compactMap(\.uid))
                 let oldPodsRunning = pods.list(namespace: key.namespace).contains { pod in
@@ -78,7 +79,7 @@ public struct DeploymentController: Reconciler {
                 }
                 if !oldActive && !oldPodsRunning {
                     if let current = newRS {
-                        if current.integer("spec", "replicas") != replicas { newRS = try await scale(current, to: replicas) }
+                        if current.integer("spec", "replicas") != replicas { newRS = try await scale(current, to: replicas, for: deployment) }
                     } else {
                         newRS = try await createReplicaSet(deployment, template: template, hash: hash, replicas: replicas, old: oldRSs)
                         createdNew = true
@@ -90,10 +91,10 @@ public struct DeploymentController: Reconciler {
                 if let current = newRS {
                     let currentReplicas = current.integer("spec", "replicas") ?? 0
                     if currentReplicas > replicas {
-                        newRS = try await scale(current, to: replicas)
+                        newRS = try await scale(current, to: replicas, for: deployment)
                     } else if currentReplicas < replicas {
                         let room = replicas + maxSurge - total
-                        if room > 0 { newRS = try await scale(current, to: currentReplicas + min(room, replicas - currentReplicas)) }
+                        if room > 0 { newRS = try await scale(current, to: currentReplicas + min(room, replicas - currentReplicas), for: deployment) }
                     }
                 } else {
                     let room = max(replicas + maxSurge - total, 0)
@@ -102,7 +103,7 @@ public struct DeploymentController: Reconciler {
                     createdNew = true
                 }
                 // Scale down old ReplicaSets while keeping replicas - maxUnavailable available.
-                oldRSs = try await scaleDownOld(oldRSs, newRS: newRS, replicas: replicas, maxUnavailable: maxUnavailable)
+                oldRSs = try await scaleDownOld(oldRSs, newRS: newRS, replicas: replicas, maxUnavailable: maxUnavailable, for: deployment)
             }
             try await cleanUp(oldRSs, limit: deployment.integer("spec", "revisionHistoryLimit") ?? 10)
         }
@@ -154,7 +155,9 @@ public struct DeploymentController: Reconciler {
             ])),
         ])
         do {
-            return try await client.create(replicaSet, fieldManager: fieldManager)
+            let created = try await client.create(replicaSet, fieldManager: fieldManager)
+            events.post(deployment, reason: "ScalingReplicaSet", message: "Scaled up replica set \(name) to \(replicas)")
+            return created
         } catch {
             // Created earlier but not yet in the cache: take the server's.
             if error.status?.code == 409, let existing = try? await client.get(try ObjectReference(replicaSet)),
@@ -165,13 +168,21 @@ public struct DeploymentController: Reconciler {
         }
     }
 
+    /// Sets a ReplicaSet's replicas and records the `ScalingReplicaSet` Event on the Deployment, worded as upstream's.
     @discardableResult
-    private func scale(_ replicaSet: Value, to replicas: Int) async throws -> Value {
-        try await client.mergePatch(replicaSet, .fields([("spec", .fields([("replicas", .int(replicas))]))]),
-                                    fieldManager: fieldManager)
+    private func scale(_ replicaSet: Value, to replicas: Int, for deployment: Value) async throws -> Value {
+        let before = replicaSet.integer("spec", "replicas") ?? 0
+        let scaled = try await client.mergePatch(replicaSet, .fields([("spec", .fields([("replicas", .int(replicas))]))]),
+                                                 fieldManager: fieldManager)
+        if before != replicas {
+            let name = replicaSet.field("metadata", "name") ?? ""
+            events.post(deployment, reason: "ScalingReplicaSet",
+                        message: "Scaled \(replicas > before ? "up" : "down") replica set \(name) to \(replicas) from \(before)")
+        }
+        return scaled
     }
 
-    private func scaleDownOld(_ oldRSs: [Value], newRS: Value?, replicas: Int, maxUnavailable: Int) async throws -> [Value] {
+    private func scaleDownOld(_ oldRSs: [Value], newRS: Value?, replicas: Int, maxUnavailable: Int, for deployment: Value) async throws -> [Value] {
         var old = oldRSs
         let all = (newRS.map { [$0] } ?? []) + old
         let allPods = all.reduce(0) { $0 + ($1.integer("spec", "replicas") ?? 0) }
@@ -185,7 +196,7 @@ public struct DeploymentController: Reconciler {
             let unhealthy = specReplicas - (old[index].integer("status", "availableReplicas") ?? 0)
             guard unhealthy > 0 else { continue }
             let cut = min(budget, unhealthy)
-            old[index] = try await scale(old[index], to: specReplicas - cut)
+            old[index] = try await scale(old[index], to: specReplicas - cut, for: deployment)
             budget -= cut
         }
         // Then available ones, oldest ReplicaSet first, as far as availability allows.
@@ -195,7 +206,7 @@ public struct DeploymentController: Reconciler {
             let specReplicas = old[index].integer("spec", "replicas") ?? 0
             guard specReplicas > 0 else { continue }
             let cut = min(allowed, specReplicas)
-            old[index] = try await scale(old[index], to: specReplicas - cut)
+            old[index] = try await scale(old[index], to: specReplicas - cut, for: deployment)
             allowed -= cut
         }
         return old

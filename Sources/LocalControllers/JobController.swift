@@ -15,6 +15,7 @@ public struct JobController: Reconciler {
     let expectations: Expectations<NamespacedName>
     let claimer: ControllerRefManager
     let fieldManager: String
+    let events: EventRecorder
     /// The delay before a failed Pod is replaced, doubled for each further failure (upstream: 10 s; kf-local: 1 s).
     let failureBackoff: Duration
     let maxFailureBackoff: Duration = .seconds(360)
@@ -24,7 +25,8 @@ public struct JobController: Reconciler {
         let reconciler = JobController(client: context.client, jobs: context.informers.jobs, pods: context.informers.pods,
                                        expectations: expectations,
                                        claimer: ControllerRefManager(client: context.client, fieldManager: context.fieldManager),
-                                       fieldManager: context.fieldManager, failureBackoff: .seconds(1))
+                                       fieldManager: context.fieldManager, events: context.events("job-controller"),
+                                       failureBackoff: .seconds(1))
         let controller = Controller(name: "job", reconciler: reconciler, workers: 2)
         context.informers.jobs.addHandler { controller.enqueue($0.object) }
         context.informers.pods.addHandler { event in
@@ -49,7 +51,7 @@ public struct JobController: Reconciler {
         if Conditions.isTrue(job, "Complete") || Conditions.isTrue(job, "Failed") {
             // A Pod whose creation was still in flight when the Job finished runs no longer than that.
             let leftover = pods.list(namespace: key.namespace).filter { OwnerReferences.isControlled($0, by: job) && Pods.isActive($0) }
-            if !leftover.isEmpty && expectations.isSatisfied(key) { try await delete(leftover, key: key) }
+            if !leftover.isEmpty && expectations.isSatisfied(key) { try await delete(leftover, key: key, job: job) }
             return try await expireFinished(job, now: now)
         }
         let name = "Job \(key)"
@@ -113,16 +115,18 @@ public struct JobController: Reconciler {
         }
 
         if let failure {
-            try await delete(active, key: key)
+            try await delete(active, key: key, job: job)
             active = []
+            if !Conditions.isTrue(job, "Failed") { events.post(job, type: "Warning", reason: failure.reason, message: failure.message) }
             conditions = Conditions.setting(conditions, type: "FailureTarget", status: true, reason: failure.reason,
                                             message: failure.message, now: now, probeTime: true)
             conditions = Conditions.setting(conditions, type: "Failed", status: true, reason: failure.reason,
                                             message: failure.message, now: now, probeTime: true)
             requeue = nil
         } else if complete {
-            try await delete(active, key: key)
+            try await delete(active, key: key, job: job)
             active = []
+            if !Conditions.isTrue(job, "Complete") { events.post(job, reason: "Completed", message: "Job completed") }
             conditions = Conditions.setting(conditions, type: "SuccessCriteriaMet", status: true, reason: "CompletionsReached",
                                             message: "Reached expected number of succeeded pods", now: now, probeTime: true)
             conditions = Conditions.setting(conditions, type: "Complete", status: true, reason: "CompletionsReached",
@@ -130,7 +134,7 @@ public struct JobController: Reconciler {
             status.assign(["completionTime"], .string(Timestamp.string(now)))
             requeue = nil
         } else if suspended {
-            try await delete(active, key: key)
+            try await delete(active, key: key, job: job)
             active = []
             conditions = Conditions.setting(conditions, type: "Suspended", status: true, reason: "JobSuspended",
                                             message: "Job suspended", now: now, probeTime: true)
@@ -150,7 +154,7 @@ public struct JobController: Reconciler {
             }
             if active.count > wantActive {
                 let extra = Array(Pods.deletionOrder(active).prefix(active.count - wantActive))
-                try await delete(extra, key: key)
+                try await delete(extra, key: key, job: job)
                 let removed = Set(extra.compactMap(\.uid))
                 active.removeAll { removed.contains($0.uid ?? "") }
             } else if active.count < wantActive {
@@ -242,7 +246,9 @@ public struct JobController: Reconciler {
                 if pod.field("spec", "hostname") == nil { pod.assign(["spec", "hostname"], .string("\(jobName)-\(index)")) }
             }
             do {
-                created.append(try await client.createObject(pod, fieldManager: fieldManager))
+                let made = try await client.createObject(pod, fieldManager: fieldManager)
+                events.post(job, reason: "SuccessfulCreate", message: "Created pod: \(made.field("metadata", "name") ?? "")")
+                created.append(made)
             } catch {
                 expectations.creationObserved(key)
                 if firstError == nil { firstError = error }
@@ -272,12 +278,15 @@ public struct JobController: Reconciler {
         return pod
     }
 
-    private func delete(_ victims: [Value], key: NamespacedName) async throws {
+    private func delete(_ victims: [Value], key: NamespacedName, job: Value) async throws {
         guard !victims.isEmpty else { return }
         expectations.expect(key, deletions: victims.count)
         var firstError: (any Error)?
         for pod in victims {
-            do { try await client.deleteObject(pod) } catch {
+            do {
+                try await client.deleteObject(pod)
+                events.post(job, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.field("metadata", "name") ?? "")")
+            } catch {
                 expectations.deletionObserved(key)
                 if firstError == nil { firstError = error }
             }

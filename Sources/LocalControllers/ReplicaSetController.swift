@@ -12,13 +12,14 @@ public struct ReplicaSetController: Reconciler {
     let expectations: Expectations<NamespacedName>
     let claimer: ControllerRefManager
     let fieldManager: String
+    let events: EventRecorder
 
     public static func make(_ context: ControllerContext) -> Controller {
         let expectations = Expectations<NamespacedName>()
         let reconciler = ReplicaSetController(client: context.client, replicaSets: context.informers.replicaSets,
                                               pods: context.informers.pods, expectations: expectations,
                                               claimer: ControllerRefManager(client: context.client, fieldManager: context.fieldManager),
-                                              fieldManager: context.fieldManager)
+                                              fieldManager: context.fieldManager, events: context.events("replicaset-controller"))
         let controller = Controller(name: "replicaset", reconciler: reconciler, workers: 2)
         context.informers.replicaSets.addHandler { controller.enqueue($0.object) }
         context.informers.pods.addHandler { event in
@@ -78,7 +79,9 @@ public struct ReplicaSetController: Reconciler {
                 for _ in 0..<missing {
                     let pod = Pods.fromTemplate(template, owner: replicaSet, generateName: key.name + "-")
                     do {
-                        active.append(try await client.createObject(pod, fieldManager: fieldManager))
+                        let made = try await client.createObject(pod, fieldManager: fieldManager)
+                        events.post(replicaSet, reason: "SuccessfulCreate", message: "Created pod: \(made.field("metadata", "name") ?? "")")
+                        active.append(made)
                     } catch {
                         expectations.creationObserved(key)
                         if firstError == nil { firstError = error }
@@ -93,6 +96,7 @@ public struct ReplicaSetController: Reconciler {
                         expectations.deletionObserved(key)
                         throw error
                     }
+                    events.post(replicaSet, reason: "SuccessfulDelete", message: "Deleted pod: \(pod.field("metadata", "name") ?? "")")
                 }
                 let removed = Set(victims.compactMap(\.uid))
                 active.removeAll { removed.contains($0.uid ?? "") }

@@ -27,6 +27,7 @@ public struct TrainingJobController: Reconciler {
     let counted: FailureLedger
     let stateDirectory: URL?
     let fieldManager: String
+    let events: EventRecorder
 
     /// Controllers for the six kinds and Trainer's TrainJob, sharing one address table, and the installer of the
     /// ClusterTrainingRuntimes kf-local offers.
@@ -42,7 +43,8 @@ public struct TrainingJobController: Reconciler {
         let reconciler = TrainingJobController(kind: kind, client: context.client, jobs: jobs, pods: context.informers.pods,
                                                services: context.informers.services, addresses: addresses,
                                                counted: FailureLedger(), stateDirectory: context.stateDirectory,
-                                               fieldManager: context.fieldManager)
+                                               fieldManager: context.fieldManager,
+                                               events: context.events("training-operator"))
         let controller = Controller(name: kind.kind.lowercased(), reconciler: reconciler, workers: 1)
         jobs.addHandler { controller.enqueue($0.object) }
         context.informers.pods.addHandler { controller.enqueueController(of: $0.object, kind: kind.kind) }
@@ -402,10 +404,26 @@ public struct TrainingJobController: Reconciler {
             }
             return current.setting(["status"], to: stamped)
         }
+        // The operator's Events for the job's life (Created, Succeeded, Failed, Restarting), with the conditions'
+        // reasons (`PyTorchJobSucceeded`) and messages; Restarting is a Warning, the rest Normal, as upstream.
+        let before = job[path: ["status", "conditions"]]?.sequence ?? []
+        for condition in status["conditions"]?.sequence ?? [] where condition.field("status") == "True" {
+            guard let type = condition.field("type"), ["Created", "Succeeded", "Failed", "Restarting"].contains(type) else { continue }
+            let reason = condition.field("reason") ?? type
+            let seen = before.contains { $0.field("type") == type && $0.field("status") == "True" && $0.field("reason") == reason }
+            if !seen {
+                events.post(job, type: type == "Restarting" ? "Warning" : "Normal", reason: reason, message: condition.field("message") ?? "")
+            }
+        }
     }
 
     private func deletePods(_ victims: [Value]) async throws {
-        for pod in victims { try await client.deleteObject(pod) }
+        for pod in victims {
+            try await client.deleteObject(pod)
+            if let owner = OwnerReferences.controllerKey(pod, kind: kind.kind), let job = jobs.get(owner) {
+                events.post(job, reason: "SuccessfulDeletePod", message: "Deleted pod: \(pod.field("metadata", "name") ?? "")")
+            }
+        }
     }
 
     private func deleteAll(_ pods: [Value], _ services: [Value]) async throws {
@@ -437,6 +455,7 @@ public struct TrainingJobController: Reconciler {
         pod = environment.applying(environment.variables(type: replica.type, index: index), to: pod)
         do {
             _ = try await client.create(pod, fieldManager: fieldManager)
+            events.post(job, reason: "SuccessfulCreatePod", message: "Created pod: \(name)")
         } catch {
             if error.status?.code == 409 { return }  // made already; the cache is behind
             throw ControllerError.api(operation: "creating", object: "Pod \(key.namespace)/\(name)", underlying: error)
@@ -487,6 +506,7 @@ public struct TrainingJobController: Reconciler {
                 ])
                 do {
                     _ = try await client.create(service, fieldManager: fieldManager)
+                    events.post(job, reason: "SuccessfulCreateService", message: "Created service: \(name)")
                 } catch {
                     if error.status?.code == 409 { continue }
                     throw ControllerError.api(operation: "creating", object: "Service \(key.namespace)/\(name)", underlying: error)

@@ -1,11 +1,10 @@
-import Cluster
 import Foundation
-import LocalCluster
 import Resources
 
 /// Records Events (core/v1) about objects through the API, as a kubelet or controller does, so they show in
 /// `kubectl get events` and `kubectl describe`. Recording never fails its caller: an Event that cannot be
-/// written is reported on stderr and dropped.
+/// written is reported on stderr and dropped. kf-local's node agent (kubelet, default-scheduler) and its controllers
+/// (job-controller, replicaset-controller, deployment-controller...) use it.
 public final class EventRecorder: Sendable {
     let client: ClusterClient
     let component: String
@@ -23,8 +22,7 @@ public final class EventRecorder: Sendable {
     public func record(_ object: Value, type: String = "Normal", reason: String, message: String, fieldPath: String? = nil) async {
         let namespace = object[path: ["metadata", "namespace"]]?.text ?? "default"
         let name = object[path: ["metadata", "name"]]?.text ?? "unknown"
-        let now = PodLogFiles.timestamp()
-        let stamp = String(now.prefix(19)) + "Z"
+        let stamp = Timestamp.string()
         let suffix = String(UInt64(Date().timeIntervalSince1970 * 1e9), radix: 16)
         var involved = Mapping()
         for key in ["apiVersion", "kind"] { if let value = object[key] { involved[key] = value } }
@@ -50,5 +48,11 @@ public final class EventRecorder: Sendable {
         } catch {
             FileHandle.standardError.write(Data("kf-local: \(component): cannot record event \(reason) for \(namespace)/\(name): \(error)\n".utf8))
         }
+    }
+
+    /// Records an Event without waiting for it: for controllers, whose reconcile should not wait on a write that
+    /// changes nothing they decide.
+    public func post(_ object: Value, type: String = "Normal", reason: String, message: String, fieldPath: String? = nil) {
+        Task { await record(object, type: type, reason: reason, message: message, fieldPath: fieldPath) }
     }
 }
