@@ -9,6 +9,11 @@ public struct KFPEndpoint: Sendable, Equatable {
     /// `--endpoint`, `KF_PIPELINE_ENDPOINT` or `kf.yaml defaults.pipeline.endpoint`.
     public var source: String
 
+    public init(url: String, source: String) {
+        self.url = url
+        self.source = source
+    }
+
     public static let environmentVariable = "KF_PIPELINE_ENDPOINT"
     public static let tokenVariable = "KF_PIPELINE_TOKEN"
 
