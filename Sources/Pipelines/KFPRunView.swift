@@ -100,7 +100,10 @@ public struct KFPRunView: Sendable {
         let ids = Set(tasks.map(\.id))
         var children: [String: [Task]] = [:]
         var roots: [Task] = []
-        for task in tasks.sorted(by: { ($0.created ?? $0.started ?? .distantPast, $0.name) < ($1.created ?? $1.started ?? .distantPast, $1.name) }) {
+        // In the order they started; tasks that started together in the server's order.
+        let ordered = tasks.enumerated().sorted { ($0.element.started ?? $0.element.created ?? .distantPast, $0.offset)
+            < ($1.element.started ?? $1.element.created ?? .distantPast, $1.offset) }.map(\.element)
+        for task in ordered {
             if let parent = task.parentID, ids.contains(parent), parent != task.id {
                 children[parent, default: []].append(task)
             } else {
