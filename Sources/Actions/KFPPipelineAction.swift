@@ -18,18 +18,11 @@ public struct KFPPipelineAction: Sendable {
     /// The IR to send for a pipeline file: the file's own bytes for KFP IR (as kfp.Client uploads it), kf's
     /// pipeline YAML compiled to IR; an Argo Workflow is refused (KFP v2 runs IR only).
     public static func package(_ path: String) throws -> (spec: PipelineSpec, content: [UInt8]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PipelineError.unreadable(file: path, reason: "no such file, or it cannot be read")
-        }
-        let documents: [Value]
-        do { documents = try YAMLParser.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
-            throw PipelineError.unreadable(file: path, reason: "\(error)")
-        }
-        guard let document = documents.first else { throw PipelineError.unreadable(file: path, reason: "the file has no YAML document") }
+        let (data, document) = try PipelineSource.firstDocument(path)
         if document["kind"]?.text == ArgoWorkflow.kind { throw ActionError.kfpUploadRefusesArgo(file: path) }
         if KfPipelineFile.recognizes(document) {
             let spec = try PipelineSpec(try KfPipelineFile.compile(document, file: path), file: path)
-            return (spec, Array(("# PIPELINE DEFINITION\n# Name: \(spec.name)\n" + (try KustomizeEmitter.string(spec.document))).utf8))
+            return (spec, Array(try PipelineAction.irText(spec).utf8))
         }
         if document["schemaVersion"] == nil {
             throw PipelineError.invalid(file: path, field: "(document)",

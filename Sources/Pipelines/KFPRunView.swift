@@ -110,7 +110,7 @@ public struct KFPRunView: Sendable {
                 roots.append(task)
             }
         }
-        var rows: [(String, String, String, String)] = []
+        var rows: [(step: String, phase: String, duration: String, message: String)] = []
         var seen: Set<String> = []
         func visit(_ task: Task, prefix: String, last: Bool, depth: Int) {
             guard seen.insert(task.id).inserted else { return }
@@ -123,16 +123,7 @@ public struct KFPRunView: Sendable {
             }
         }
         for root in roots { visit(root, prefix: "", last: true, depth: 0) }
-        let width = rows.map { $0.0.count }.max() ?? 4
-        let phaseWidth = max(rows.map { $0.1.count }.max() ?? 5, 5)
-        var lines = ["STEP".padding(toLength: width + 2, withPad: " ", startingAt: 0)
-            + "PHASE".padding(toLength: phaseWidth + 2, withPad: " ", startingAt: 0) + "DURATION  MESSAGE"]
-        for (step, phase, took, message) in rows {
-            let line = step.padding(toLength: width + 2, withPad: " ", startingAt: 0) + phase.padding(toLength: phaseWidth + 2, withPad: " ", startingAt: 0)
-                + took.padding(toLength: 10, withPad: " ", startingAt: 0) + message
-            lines.append(String(line.reversed().drop(while: { $0 == " " }).reversed()))
-        }
-        return lines
+        return RunView.treeTable(rows)
     }
 
     /// What changed since `previous`: the run's state, then one line per task whose state changed (or that appeared).
