@@ -336,6 +336,48 @@ import Testing
     }
 }
 
+extension KFPPipelineActionTests {
+    /// With a kubeconfig whose cluster is the endpoint itself (as with the API server's service proxy), the
+    /// context's token goes to KFP and the task Pods' logs are read through the cluster.
+    @Test func logsAreReadFromTheTaskPodsThroughTheCluster() async throws {
+        guard let fake = try FakeKFPServer.start() else { return }
+        defer { fake.stop() }
+        let files = try PipelineFiles()
+        defer { files.remove() }
+        let kubeconfig = try files.write("kubeconfig", """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "\(fake.url)"}}]
+        users: [{name: u, user: {token: kube-token}}]
+        contexts: [{name: ctx, context: {cluster: c, user: u, namespace: kubeflow}}]
+        current-context: ctx
+
+        """)
+        let connection = try ClusterConnection(flags: ClusterFlags(kubeconfig: kubeconfig), environment: [:], project: nil)
+        let endpoint = KFPEndpoint(url: fake.url, source: "--endpoint")
+        let client = KFPClient(endpoint: endpoint, config: KFPClient.config(endpoint: endpoint, token: nil, connection: connection, environment: [:]))
+        let action = KFPPipelineAction(client: client, connection: connection)
+        let run = try await action.run(.file(try files.write("linear.yaml", PipelineFiles.ir)), parameters: [], name: "logged",
+                                       experiment: nil, cache: true)
+        _ = try await action.watch(run.id, firstDelay: .milliseconds(20)) { _ in }
+        let lines = LoggedLines()
+        try await action.logs("logged", task: nil) { task, line in lines.add("[\(task ?? "")] \(line)") }
+        let pod = String(run.id.prefix(8))
+        #expect(lines.text == """
+        [add] hello from \(pod)-add in kubeflow (main)
+        [add] bye from \(pod)-add
+        [add-2] hello from \(pod)-add-2 in kubeflow (main)
+        [add-2] bye from \(pod)-add-2
+        """)
+        let only = LoggedLines()
+        try await action.logs(run.id, task: "add-2") { task, line in only.add("\(task ?? "-") \(line)") }
+        #expect(only.text == "- hello from \(pod)-add-2 in kubeflow (main)\n- bye from \(pod)-add-2")
+        let records = try await fake.requests()
+        #expect(records.allSatisfy { $0["authorization"]?.text == "Bearer kube-token" })
+        #expect(records.contains { $0["path"]?.text == "/api/v1/namespaces/kubeflow/pods/\(pod)-add/log" && $0[path: ["query", "container"]]?.text == "main" })
+    }
+}
+
 final class SeenStates: @unchecked Sendable {
     private let lock = NSLock()
     private var list: [String] = []

@@ -11,6 +11,7 @@ is served at GET /_fake/requests (keys sorted, so records compare whatever order
 
 Runs move on at each GET: PENDING, RUNNING, then SUCCEEDED (FAILED when the display name contains "fail"), with
 task_details built from the root DAG's tasks; retry makes a failed run RUNNING, terminate makes it CANCELED.
+It also answers the Kubernetes API's pod log (GET /api/v1/namespaces/NS/pods/POD/log) for the Pods the runs name.
 """
 import datetime
 import email.parser
@@ -254,6 +255,14 @@ def handle(method, path, query, content_type, body):
         VERSIONS[pipeline_id].append(version)
         return 200, version, parsed
     parts = [p for p in path.split("/") if p]
+    if parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 7 and parts[4] == "pods" and parts[6] == "log":
+        # The Kubernetes API's pod log, for `kf pipeline logs` (KFP's API serves none): the Pods the runs name.
+        namespace, pod = parts[3], parts[5]
+        known = {task.get("pod_name") for run in RUNS.values() for task in run.get("run_details", {}).get("task_details", [])}
+        if method != "GET" or pod not in known:
+            return 404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
+                         "message": f'pods "{pod}" not found'}, None
+        return 200, f"hello from {pod} in {namespace} ({query.get('container')})\nbye from {pod}\n", None
     if parts[:2] != ["apis", "v2beta1"]:
         raise NotFound(path)
     parts = parts[2:]
@@ -360,9 +369,10 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def answer(self, status, value):
-        data = json.dumps(value, sort_keys=True).encode()
+        text = isinstance(value, str)
+        data = value.encode() if text else json.dumps(value, sort_keys=True).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/plain" if text else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
