@@ -1238,7 +1238,7 @@ _kf_pipeline_run() {
     repeating_flags=()
     non_repeating_flags=(--no-cache --watch -v --verbose --no-color --version -h --help)
     repeating_options=(-p --param)
-    non_repeating_options=(--pipeline --version --name --parallel --experiment --endpoint --token --kubeconfig --context -n --namespace)
+    non_repeating_options=(--pipeline --pipeline-version --name --parallel --experiment --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
@@ -1246,7 +1246,7 @@ _kf_pipeline_run() {
     '--pipeline')
         return
         ;;
-    '--version')
+    '--pipeline-version')
         return
         ;;
     '-p'|'--param')
@@ -1292,7 +1292,7 @@ _kf_pipeline_upload() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--name --description --version --endpoint --token --kubeconfig --context -n --namespace)
+    non_repeating_options=(--name --description --pipeline-version --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
@@ -1303,7 +1303,7 @@ _kf_pipeline_upload() {
     '--description')
         return
         ;;
-    '--version')
+    '--pipeline-version')
         return
         ;;
     '--endpoint')
@@ -1431,7 +1431,7 @@ _kf_pipeline_delete() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--pipeline --version --endpoint --token --kubeconfig --context -n --namespace)
+    non_repeating_options=(--pipeline --pipeline-version --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
@@ -1439,7 +1439,7 @@ _kf_pipeline_delete() {
     '--pipeline')
         return
         ;;
-    '--version')
+    '--pipeline-version')
         return
         ;;
     '--endpoint')

@@ -53,6 +53,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case kfpNotFound(kind: String, name: String, endpoint: String)
     case kfpAmbiguous(kind: String, name: String, endpoint: String, count: Int)
     case kfpUploadRefusesArgo(file: String)
+    case kfpVersionExists(pipeline: String, version: String, endpoint: String)
     case kfpLogsUnavailable(run: String, reason: String)
     /// A registry reference that names nothing; `available` lists what the registry has.
     case modelNotResolved(reference: String, reason: String, available: [String])
@@ -135,6 +136,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(count) \(kind)s are named \(name) on the KFP API server \(endpoint); name one by its ID"
         case let .kfpUploadRefusesArgo(file):
             return "\(file): an Argo Workflow cannot be uploaded to KFP v2, which takes pipeline IR; upload the KFP IR (`kfp dsl compile`) or kf pipeline YAML instead"
+        case let .kfpVersionExists(pipeline, version, endpoint):
+            return "pipeline \(pipeline) on the KFP API server \(endpoint) already has a version named \(version); choose another --pipeline-version"
         case let .kfpLogsUnavailable(run, reason):
             return "KFP's API serves no logs; kf reads run \(run)'s task Pods through the cluster, but \(reason)"
         case let .pipelineRunNotRetryable(name, phase):

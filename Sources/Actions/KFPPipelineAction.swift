@@ -69,8 +69,7 @@ public struct KFPPipelineAction: Sendable {
         let versions = try await client.versions(pipelineID: pipelineID)
         if let same = versions.first(where: { ($0["display_name"]?.text ?? $0["name"]?.text) == versionName }) {
             guard version == nil else {
-                throw ActionError.kfpRequestFailed(endpoint: client.endpoint.url, method: "POST", path: "/apis/v2beta1/pipelines/upload_version",
-                                                   status: 409, message: "pipeline \(pipelineName) already has a version named \(versionName); choose another --version")
+                throw ActionError.kfpVersionExists(pipeline: pipelineName, version: versionName, endpoint: client.endpoint.url)
             }
             return Upload(pipelineID: pipelineID, pipelineName: pipelineName, versionID: same["pipeline_version_id"]?.text,
                           versionName: versionName, created: false, unchanged: true)

@@ -103,7 +103,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --endpoint: run this uploaded pipeline (name or ID) instead of a file.", valueName: "name"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("With --pipeline: this version (name or ID; default: the newest).", valueName: "version"))
+    @Option(name: .customLong("pipeline-version"), help: ArgumentHelp("With --pipeline: this version (name or ID; default: the newest).", valueName: "version"))
     var version: String?
 
     @Option(name: [.short, .customLong("param")], help: ArgumentHelp("A pipeline parameter (repeatable).", valueName: "key=value"))
@@ -131,7 +131,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
     func validate() throws {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be 1 or more") }
         if (file == nil) == (pipeline == nil) { throw ValidationError("give a pipeline file or --pipeline NAME (one of them)") }
-        if version != nil, pipeline == nil { throw ValidationError("--version goes with --pipeline") }
+        if version != nil, pipeline == nil { throw ValidationError("--pipeline-version goes with --pipeline") }
     }
 
     func run() async throws {
@@ -205,7 +205,8 @@ struct PipelineUploadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A description shown by KFP.", valueName: "text"))
     var description: String?
 
-    @Option(help: ArgumentHelp("The new version's name when the pipeline exists (default: sha- and the file's digest).", valueName: "name"))
+    @Option(name: .customLong("pipeline-version"),
+            help: ArgumentHelp("The new version's name when the pipeline exists (default: sha- and the file's digest).", valueName: "name"))
     var version: String?
 
     @OptionGroup var server: PipelineServerOptions
@@ -290,7 +291,7 @@ private func printTable(_ header: [String], _ rows: [[String]], terminal: Termin
 struct PipelineStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a run's tasks as a tree with their phases.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String
 
     @OptionGroup var server: PipelineServerOptions
@@ -329,7 +330,7 @@ struct PipelineStatusCommand: AsyncParsableCommand {
 struct PipelineLogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print the logs of a run's tasks.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String
 
     @Option(help: ArgumentHelp("Only this task (its name in the pipeline).", valueName: "task"))
@@ -354,13 +355,13 @@ struct PipelineLogsCommand: AsyncParsableCommand {
 struct PipelineDeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a run (its Pods go with it), or an uploaded pipeline.")
 
-    @Argument(help: ArgumentHelp("The run's name (or, on KFP, its ID).", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String?
 
     @Option(help: ArgumentHelp("With --endpoint: delete this uploaded pipeline (name or ID) and its versions instead.", valueName: "name"))
     var pipeline: String?
 
-    @Option(help: ArgumentHelp("With --pipeline: only this version (name or ID).", valueName: "version"))
+    @Option(name: .customLong("pipeline-version"), help: ArgumentHelp("With --pipeline: only this version (name or ID).", valueName: "version"))
     var version: String?
 
     @OptionGroup var server: PipelineServerOptions
@@ -369,7 +370,7 @@ struct PipelineDeleteCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (run == nil) == (pipeline == nil) { throw ValidationError("give a run or --pipeline NAME (one of them)") }
-        if version != nil, pipeline == nil { throw ValidationError("--version goes with --pipeline") }
+        if version != nil, pipeline == nil { throw ValidationError("--pipeline-version goes with --pipeline") }
     }
 
     func run() async throws {
@@ -393,7 +394,7 @@ struct PipelineRetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "retry",
                                                     abstract: "Run a failed run's failed tasks again, keeping what succeeded.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String
 
     @OptionGroup var server: PipelineServerOptions

@@ -62,6 +62,12 @@ import Testing
         #expect(versionRequest[path: ["body", "fields"]] == .sequence([.string("uploadfile")]))
         let third = try await fake.action().upload(changed, name: "from-kf")
         #expect(third.unchanged && third.versionID == second.versionID)
+        // A version name that is taken is refused before anything is sent.
+        await #expect(throws: ActionError.kfpVersionExists(pipeline: "from-kf", version: second.versionName, endpoint: fake.url)) {
+            try await fake.action().upload(path, name: "from-kf", version: second.versionName)
+        }
+        let named = try await fake.action().upload(path, name: "from-kf", version: "v2")
+        #expect(named.versionName == "v2" && !named.created && !named.unchanged)
     }
 
     @Test func kfPipelineYAMLIsCompiledAndArgoRefused() async throws {
