@@ -381,6 +381,52 @@ extension KFPPipelineActionTests {
     }
 }
 
+extension KFPPipelineActionTests {
+    /// The built kf against the fake, as a user runs it: upload, run --watch (a success and a failure), status,
+    /// list, retry, delete; the token never printed under -v.
+    @Test func theCommandLineOnAKFPServer() async throws {
+        guard let fake = try FakeKFPServer.start() else { return }
+        defer { fake.stop() }
+        guard let kf = Tools.kf else {
+            print("skipping: kf is not built (swift build --product kf)")
+            return
+        }
+        let files = try PipelineFiles()
+        defer { files.remove() }
+        _ = try files.write("linear.yaml", PipelineFiles.ir)
+        let environment = ["KF_PIPELINE_ENDPOINT": fake.url, "KF_PIPELINE_TOKEN": "tok-SECRET", "HOME": fake.home.path,
+                           "KUBECONFIG": fake.home.path + "/none"]
+        func kfRun(_ arguments: [String]) throws -> Run { try run(kf, arguments, in: files.folder.path, environment: environment) }
+
+        let upload = try kfRun(["pipeline", "upload", "linear.yaml"])
+        #expect(upload.status == 0 && upload.stdout.hasPrefix("pipeline linear uploaded (id "), "\(upload.stdout)\(upload.stderr)")
+        let good = try kfRun(["pipeline", "run", "linear.yaml", "-p", "x=3", "--name", "cli-run", "--experiment", "cli", "--watch"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("created (id ") && good.stdout.contains("State: Succeeded") && good.stdout.contains("└─✔ add-2"), "\(good.stdout)")
+        #expect(good.stderr.contains("✔ run cli-run: Succeeded"), "\(good.stderr)")
+        let bad = try kfRun(["pipeline", "run", "--pipeline", "linear", "--name", "cli fail", "--watch"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("error: run cli fail failed: a task failed"), "\(bad.stderr)")
+        let status = try kfRun(["pipeline", "status", "cli fail"])
+        #expect(status.stdout.contains("└─✖ add-2") && status.stdout.contains("task add-2 exited with 1"), "\(status.stdout)")
+        let json = try kfRun(["pipeline", "status", "cli fail", "-o", "json"])
+        #expect(try JSON.parse(json.stdout)["display_name"]?.text == "cli fail")
+        let list = try kfRun(["pipeline", "list", "-v"])
+        let rows = list.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.count == 3 && rows[0].hasPrefix("NAME") && rows[1].hasPrefix("cli-run") && rows[1].contains(" cli ")
+                && rows[2].hasPrefix("cli fail"), "\(list.stdout)")
+        #expect(list.stderr.contains("GET \(fake.url)/apis/v2beta1/runs?") && !list.stderr.contains("SECRET"), "\(list.stderr)")
+        #expect(try kfRun(["pipeline", "list", "--pipelines"]).stdout.contains("linear"))
+        #expect(try kfRun(["pipeline", "retry", "cli fail"]).stdout == "run cli fail retried\n")
+        #expect(try kfRun(["pipeline", "delete", "cli-run"]).stdout == "run cli-run deleted\n")
+        #expect(try kfRun(["pipeline", "delete", "--pipeline", "linear"]).stdout == "pipeline linear deleted\n")
+        let gone = try kfRun(["pipeline", "status", "cli-run"])
+        #expect(gone.status == 1 && gone.stderr == "error: no run cli-run on the KFP API server \(fake.url); `kf pipeline list` shows the runs\n")
+        let records = try await fake.requests()
+        #expect(!records.isEmpty && records.allSatisfy { $0["authorization"]?.text == "Bearer tok-SECRET" })
+    }
+}
+
 final class SeenStates: @unchecked Sendable {
     private let lock = NSLock()
     private var list: [String] = []

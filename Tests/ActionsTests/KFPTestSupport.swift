@@ -6,9 +6,7 @@ import Resources
 /// The fake KFP v2beta1 server (Fixtures/kfp_fake_server.py) run with .tools/kfp's python, which parses every
 /// request body with the installed kfp_server_api models; and the real kfp.Client driven against it.
 final class FakeKFPServer: @unchecked Sendable {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let python = packageRoot.appendingPathComponent(".tools/kfp/bin/python").path
+    static let python = Tools.packageRoot + "/.tools/kfp/bin/python"
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     let process: Process
