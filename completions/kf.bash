@@ -1192,13 +1192,13 @@ _kf_pipeline() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    compile|run|list|status|logs|delete|retry)
+    compile|run|upload|list|status|logs|delete|retry|terminate)
         # Offer subcommand argument completions
         "_kf_pipeline_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'compile run list status logs delete retry' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'compile run upload list status logs delete retry terminate' -- "${cur}"))
         ;;
     esac
 }
@@ -1238,11 +1238,17 @@ _kf_pipeline_run() {
     repeating_flags=()
     non_repeating_flags=(--no-cache --watch -v --verbose --no-color --version -h --help)
     repeating_options=(-p --param)
-    non_repeating_options=(--name --parallel --experiment --kubeconfig --context -n --namespace)
+    non_repeating_options=(--pipeline --pipeline-version --name --parallel --experiment --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--pipeline')
+        return
+        ;;
+    '--pipeline-version')
+        return
+        ;;
     '-p'|'--param')
         return
         ;;
@@ -1253,6 +1259,57 @@ _kf_pipeline_run() {
         return
         ;;
     '--experiment')
+        return
+        ;;
+    '--endpoint')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __kf_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    esac
+}
+
+_kf_pipeline_upload() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--name --description --pipeline-version --endpoint --token --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--name')
+        return
+        ;;
+    '--description')
+        return
+        ;;
+    '--pipeline-version')
+        return
+        ;;
+    '--endpoint')
+        return
+        ;;
+    '--token')
         return
         ;;
     '--kubeconfig')
@@ -1278,14 +1335,20 @@ _kf_pipeline_run() {
 
 _kf_pipeline_list() {
     repeating_flags=()
-    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    non_repeating_flags=(--pipelines -v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--experiment --kubeconfig --context -n --namespace)
+    non_repeating_options=(--experiment --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--experiment')
+        return
+        ;;
+    '--endpoint')
+        return
+        ;;
+    '--token')
         return
         ;;
     '--kubeconfig')
@@ -1305,11 +1368,17 @@ _kf_pipeline_status() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--kubeconfig --context -n --namespace -o --output)
+    non_repeating_options=(--endpoint --token --kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--endpoint')
+        return
+        ;;
+    '--token')
+        return
+        ;;
     '--kubeconfig')
         __kf_add_completions -f
         return
@@ -1331,12 +1400,18 @@ _kf_pipeline_logs() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--task --kubeconfig --context -n --namespace)
+    non_repeating_options=(--task --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--task')
+        return
+        ;;
+    '--endpoint')
+        return
+        ;;
+    '--token')
         return
         ;;
     '--kubeconfig')
@@ -1356,11 +1431,23 @@ _kf_pipeline_delete() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--kubeconfig --context -n --namespace)
+    non_repeating_options=(--pipeline --pipeline-version --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--pipeline')
+        return
+        ;;
+    '--pipeline-version')
+        return
+        ;;
+    '--endpoint')
+        return
+        ;;
+    '--token')
+        return
+        ;;
     '--kubeconfig')
         __kf_add_completions -f
         return
@@ -1378,11 +1465,45 @@ _kf_pipeline_retry() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--kubeconfig --context -n --namespace)
+    non_repeating_options=(--endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--endpoint')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--kubeconfig')
+        __kf_add_completions -f
+        return
+        ;;
+    '--context')
+        return
+        ;;
+    '-n'|'--namespace')
+        return
+        ;;
+    esac
+}
+
+_kf_pipeline_terminate() {
+    repeating_flags=()
+    non_repeating_flags=(-v --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--endpoint --token --kubeconfig --context -n --namespace)
+    __kf_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--endpoint')
+        return
+        ;;
+    '--token')
+        return
+        ;;
     '--kubeconfig')
         __kf_add_completions -f
         return

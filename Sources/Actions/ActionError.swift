@@ -44,6 +44,17 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case pipelineTaskNotFound(run: String, task: String, known: [String])
     case pipelineRunNotRetryable(name: String, phase: String)
     case pipelineRunFailed(name: String, phase: String, message: String)
+    /// A KFP API server (`kf pipeline upload` and runs with --endpoint).
+    case kfpBadEndpoint(url: String, source: String)
+    case kfpNeedsEndpoint(command: String)
+    case kfpUnreachable(endpoint: String, source: String, reason: String)
+    case kfpRequestFailed(endpoint: String, method: String, path: String, status: Int, message: String)
+    case kfpBadAnswer(endpoint: String, what: String, reason: String)
+    case kfpNotFound(kind: String, name: String, endpoint: String)
+    case kfpAmbiguous(kind: String, name: String, endpoint: String, count: Int)
+    case kfpUploadRefusesArgo(file: String)
+    case kfpVersionExists(pipeline: String, version: String, endpoint: String)
+    case kfpLogsUnavailable(run: String, reason: String)
     /// A registry reference that names nothing; `available` lists what the registry has.
     case modelNotResolved(reference: String, reason: String, available: [String])
     /// A model URI or path the target cannot read (`origin`: the flag or registry version it came from).
@@ -103,6 +114,32 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
         case let .pipelineRunFailed(name, phase, message):
             return "run \(name) \(phase.lowercased())" + (message.isEmpty ? "" : ": \(message)")
                 + "; `kf pipeline status \(name)` shows its tasks, `kf pipeline retry \(name)` runs the failed ones again"
+        case let .kfpBadEndpoint(url, source):
+            return "\(source): '\(url)' is not a KFP API server URL; expected http(s)://HOST[:PORT][/PATH], e.g. https://kubeflow.example.com/pipeline"
+        case let .kfpNeedsEndpoint(command):
+            return "\(command) needs a KFP API server: give --endpoint URL, set \(KFPEndpoint.environmentVariable), or set defaults.pipeline.endpoint in kf.yaml"
+        case let .kfpUnreachable(endpoint, source, reason):
+            return "cannot reach the KFP API server \(endpoint) (from \(source)): \(reason); check the URL, and that the server (or a port-forward to ml-pipeline:8888) is up"
+        case let .kfpRequestFailed(endpoint, method, path, status, message):
+            let hint: String
+            switch status {
+            case 401: hint = "; the token was rejected: give one with --token or \(KFPEndpoint.tokenVariable)"
+            case 403: hint = "; the token's user may not do this (in multi-user KFP, give the profile's namespace with -n)"
+            default: hint = ""
+            }
+            return "KFP API server \(endpoint): \(method) \(path): \(status): \(message)" + hint
+        case let .kfpBadAnswer(endpoint, what, reason):
+            return "KFP API server \(endpoint): unexpected answer for \(what): \(reason)"
+        case let .kfpNotFound(kind, name, endpoint):
+            return "no \(kind) \(name) on the KFP API server \(endpoint)" + (kind == "run" ? "; `kf pipeline list` shows the runs" : "")
+        case let .kfpAmbiguous(kind, name, endpoint, count):
+            return "\(count) \(kind)s are named \(name) on the KFP API server \(endpoint); name one by its ID"
+        case let .kfpUploadRefusesArgo(file):
+            return "\(file): an Argo Workflow cannot be uploaded to KFP v2, which takes pipeline IR; upload the KFP IR (`kfp dsl compile`) or kf pipeline YAML instead"
+        case let .kfpVersionExists(pipeline, version, endpoint):
+            return "pipeline \(pipeline) on the KFP API server \(endpoint) already has a version named \(version); choose another --pipeline-version"
+        case let .kfpLogsUnavailable(run, reason):
+            return "KFP's API serves no logs; kf reads run \(run)'s task Pods through the cluster, but \(reason)"
         case let .pipelineRunNotRetryable(name, phase):
             return "run \(name) is \(phase); only a run that failed can be retried (start another with `kf pipeline run`)"
         case let .waitTimedOut(name, seconds, phase):

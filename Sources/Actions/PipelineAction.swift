@@ -8,14 +8,7 @@ import Synchronization
 /// that kf compiled (which carries the IR).
 public enum PipelineSource {
     public static func load(_ path: String) throws -> PipelineSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PipelineError.unreadable(file: path, reason: "no such file, or it cannot be read")
-        }
-        let documents: [Value]
-        do { documents = try YAMLParser.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
-            throw PipelineError.unreadable(file: path, reason: "\(error)")
-        }
-        guard let document = documents.first else { throw PipelineError.unreadable(file: path, reason: "the file has no YAML document") }
+        let document = try firstDocument(path).document
         if KfPipelineFile.recognizes(document) {
             return try PipelineSpec(try KfPipelineFile.compile(document, file: path), file: path)
         }
@@ -27,6 +20,21 @@ public enum PipelineSource {
                                         expected: "a KFP pipeline (schemaVersion 2.1.0, from `kfp dsl compile`) or a kf pipeline (name and steps)")
         }
         return try PipelineSpec(document, file: path)
+    }
+}
+
+extension PipelineSource {
+    /// The file's bytes and its first YAML document.
+    static func firstDocument(_ path: String) throws -> (data: Data, document: Value) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PipelineError.unreadable(file: path, reason: "no such file, or it cannot be read")
+        }
+        let documents: [Value]
+        do { documents = try YAMLParser.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
+            throw PipelineError.unreadable(file: path, reason: "\(error)")
+        }
+        guard let document = documents.first else { throw PipelineError.unreadable(file: path, reason: "the file has no YAML document") }
+        return (data, document)
     }
 }
 
@@ -54,11 +62,16 @@ public struct PipelineAction: Sendable {
         let spec = try PipelineSource.load(path)
         switch target {
         case .ir:
-            return "# PIPELINE DEFINITION\n# Name: \(spec.name)\n" + (try KustomizeEmitter.string(spec.document))
+            return try irText(spec)
         case .argo:
             let values = try PipelineEngine.parameters(spec, given: try Self.parameters(parameters))
             return try KustomizeEmitter.string(ArgoWorkflow.compile(spec, options: .init(parameters: values)))
         }
+    }
+
+    /// The IR as `kfp dsl compile` writes it: its header comment, then the document.
+    static func irText(_ spec: PipelineSpec) throws -> String {
+        "# PIPELINE DEFINITION\n# Name: \(spec.name)\n" + (try KustomizeEmitter.string(spec.document))
     }
 
     /// `key=value` pairs.

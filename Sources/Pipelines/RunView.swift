@@ -68,7 +68,7 @@ public struct RunView: Sendable {
     public func tree() -> [String] {
         let rootID = RunNode.id(run: name, name: name)
         guard let root = nodes[rootID] else { return ["\(name)  \(phase)" + (message.map { "  \($0)" } ?? "")] }
-        var rows: [(String, String, String, String)] = []
+        var rows: [(step: String, phase: String, duration: String, message: String)] = []
         func visit(_ node: RunNode, prefix: String, last: Bool, depth: Int) {
             let branch = depth == 0 ? "" : prefix + (last ? "└─" : "├─")
             let took = node.startedAt.map { RunView.duration((node.finishedAt ?? Date()).timeIntervalSince($0)) } ?? ""
@@ -82,8 +82,13 @@ public struct RunView: Sendable {
             }
         }
         visit(root, prefix: "", last: true, depth: 0)
-        let width = rows.map { $0.0.count }.max() ?? 4
-        let phaseWidth = max(rows.map { $0.1.count }.max() ?? 5, 5)
+        return Self.treeTable(rows)
+    }
+
+    /// The columns of a task tree: step (with its branches), phase, duration, message; trailing blanks trimmed.
+    static func treeTable(_ rows: [(step: String, phase: String, duration: String, message: String)]) -> [String] {
+        let width = rows.map { $0.step.count }.max() ?? 4
+        let phaseWidth = max(rows.map { $0.phase.count }.max() ?? 5, 5)
         var lines = ["STEP".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "PHASE".padding(toLength: phaseWidth + 2, withPad: " ", startingAt: 0) + "DURATION  MESSAGE"]
         for (step, phase, took, message) in rows {
             let line = step.padding(toLength: width + 2, withPad: " ", startingAt: 0) + phase.padding(toLength: phaseWidth + 2, withPad: " ", startingAt: 0)

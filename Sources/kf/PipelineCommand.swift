@@ -8,15 +8,16 @@ import Resources
 struct PipelineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Compile and run Kubeflow Pipelines (KFP v2 IR or kf's pipeline YAML) as Argo Workflows.",
+        abstract: "Compile and run Kubeflow Pipelines (KFP v2 IR or kf's pipeline YAML), as Argo Workflows or on a KFP API server.",
         discussion: """
         kf runs the IR that `kfp dsl compile` writes, unchanged, and kf's short pipeline YAML (docs/pipeline.md). \
         A run is an Argo Workflow carrying the IR; on kf-local its tasks run as Pods, in parallel as their \
-        dependencies allow, with KFP's caching.
+        dependencies allow, with KFP's caching. With --endpoint (or KF_PIPELINE_ENDPOINT, or \
+        defaults.pipeline.endpoint in kf.yaml) the commands use a KFP API server (REST API v2beta1) instead.
         """,
-        subcommands: [PipelineCompileCommand.self, PipelineRunCommand.self, PipelineListCommand.self,
+        subcommands: [PipelineCompileCommand.self, PipelineRunCommand.self, PipelineUploadCommand.self, PipelineListCommand.self,
                       PipelineStatusCommand.self, PipelineLogsCommand.self, PipelineDeleteCommand.self,
-                      PipelineRetryCommand.self]
+                      PipelineRetryCommand.self, PipelineTerminateCommand.self]
     )
 }
 
@@ -27,6 +28,37 @@ private func pipelineAction(_ cluster: ClusterOptions) throws -> PipelineAction 
     let project = try ProjectContext.find(from: FileManager.default.currentDirectoryPath)
     return PipelineAction(connection: try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment,
                                                             project: project), project: project)
+}
+
+/// `--endpoint` and `--token`: a KFP API server instead of Argo Workflows through the Kubernetes API.
+struct PipelineServerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A KFP API server (REST API v2beta1), e.g. https://kubeflow.example.com/pipeline "
+                               + "(default: KF_PIPELINE_ENDPOINT, then kf.yaml defaults.pipeline.endpoint).", valueName: "url"))
+    var endpoint: String?
+
+    @Option(help: ArgumentHelp("The KFP server's bearer token (default: KF_PIPELINE_TOKEN, then the kubeconfig context's credentials); never printed.",
+                               valueName: "token"))
+    var token: String?
+}
+
+/// The KFP server's verbs when an endpoint is named (flag, environment, kf.yaml), else nil.
+private func kfpAction(_ server: PipelineServerOptions, _ cluster: ClusterOptions, _ global: GlobalOptions) throws -> KFPPipelineAction? {
+    let environment = ProcessInfo.processInfo.environment
+    let project = try ProjectContext.find(from: FileManager.default.currentDirectoryPath)
+    guard let endpoint = try KFPEndpoint.resolve(flag: server.endpoint, environment: environment, project: project) else { return nil }
+    let connection = try? ClusterConnection(flags: cluster.flags, environment: environment, project: project)
+    let config = KFPClient.config(endpoint: endpoint, token: server.token, connection: connection, environment: environment)
+    let client = KFPClient(endpoint: endpoint, config: config, namespace: cluster.namespace, logger: global.requestLogger)
+    return KFPPipelineAction(client: client, connection: connection)
+}
+
+/// The tree and summary of a run on a KFP server, as `status` and `run --watch` print it.
+private func printKFPRun(_ view: KFPRunView, _ out: Terminal) {
+    out.line("Name: \(view.name)    ID: \(view.id)    State: \(view.phase)"
+             + (view.duration.map { "    Duration: " + RunView.duration($0) } ?? ""))
+    if let error = view.error { out.line("Message: \(error)") }
+    out.line("")
+    for line in view.tree() { out.line(line) }
 }
 
 struct PipelineCompileCommand: AsyncParsableCommand {
@@ -66,12 +98,18 @@ struct PipelineRunCommand: AsyncParsableCommand {
 
     @Argument(help: ArgumentHelp("The pipeline: KFP IR YAML, kf pipeline YAML, or a Workflow from compile --to argo.", valueName: "file"),
               completion: .file(extensions: ["yaml", "yml"]))
-    var file: String
+    var file: String?
+
+    @Option(help: ArgumentHelp("With --endpoint: run this uploaded pipeline (name or ID) instead of a file.", valueName: "name"))
+    var pipeline: String?
+
+    @Option(name: .customLong("pipeline-version"), help: ArgumentHelp("With --pipeline: this version (name or ID; default: the newest).", valueName: "version"))
+    var version: String?
 
     @Option(name: [.short, .customLong("param")], help: ArgumentHelp("A pipeline parameter (repeatable).", valueName: "key=value"))
     var parameters: [String] = []
 
-    @Option(help: ArgumentHelp("The run's name (default: the pipeline's and a random suffix).", valueName: "name"))
+    @Option(help: ArgumentHelp("The run's name (default: the pipeline's and a random suffix; on KFP, the pipeline's and the time).", valueName: "name"))
     var name: String?
 
     @Flag(name: .customLong("no-cache"), help: "Run every task, none served from the cache (results still fill it).")
@@ -86,14 +124,21 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The experiment the run belongs to (kf pipeline list --experiment shows its runs).", valueName: "name"))
     var experiment: String?
 
+    @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be 1 or more") }
+        if (file == nil) == (pipeline == nil) { throw ValidationError("give a pipeline file or --pipeline NAME (one of them)") }
+        if version != nil, pipeline == nil { throw ValidationError("--pipeline-version goes with --pipeline") }
     }
 
     func run() async throws {
+        if let kfp = try kfpAction(server, cluster, global) {
+            return try await runOnServer(kfp)
+        }
+        guard let file else { throw ActionError.kfpNeedsEndpoint(command: "kf pipeline run --pipeline") }
         let action = try pipelineAction(cluster)
         var request = PipelineAction.RunRequest(path: file)
         request.parameters = parameters
@@ -118,6 +163,71 @@ struct PipelineRunCommand: AsyncParsableCommand {
     }
 }
 
+extension PipelineRunCommand {
+    func runOnServer(_ kfp: KFPPipelineAction) async throws {
+        if parallel != nil {
+            throw ValidationError("--parallel is kf-local's and Argo's; KFP takes a ParallelFor's parallelism from the pipeline (dsl.ParallelFor(parallelism=N))")
+        }
+        let source: KFPPipelineAction.RunSource = file.map { .file($0) } ?? .uploaded(pipeline: pipeline ?? "", version: version)
+        let created = try await kfp.run(source, parameters: parameters, name: name, experiment: experiment, cache: !noCache)
+        let out = global.terminal
+        out.line("run \(created.name) created (id \(created.id)) on \(kfp.client.endpoint.url)")
+        guard watch else { return }
+        let err = Terminal.standardError
+        let previous = LastKFPView()
+        let final = try await kfp.watch(created.id) { view in
+            for line in view.changes(since: previous.view) { err.line(line) }
+            previous.view = view
+        }
+        printKFPRun(final, out)
+        if !final.succeeded {
+            throw ActionError.pipelineRunFailed(name: final.name, phase: final.phase, message: final.error ?? "")
+        }
+    }
+}
+
+/// The state --watch printed last (KFP).
+final class LastKFPView: @unchecked Sendable {
+    var view: KFPRunView?
+}
+
+struct PipelineUploadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload", abstract: "Upload a pipeline to a KFP API server (a new pipeline, or a new version of one with its name).")
+
+    @Argument(help: ArgumentHelp("The pipeline: KFP IR YAML or kf pipeline YAML (compiled to IR first).", valueName: "file"),
+              completion: .file(extensions: ["yaml", "yml"]))
+    var file: String
+
+    @Option(help: ArgumentHelp("The pipeline's name on the server (default: the pipeline's own).", valueName: "name"))
+    var name: String?
+
+    @Option(help: ArgumentHelp("A description shown by KFP.", valueName: "text"))
+    var description: String?
+
+    @Option(name: .customLong("pipeline-version"),
+            help: ArgumentHelp("The new version's name when the pipeline exists (default: sha- and the file's digest).", valueName: "name"))
+    var version: String?
+
+    @OptionGroup var server: PipelineServerOptions
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        guard let kfp = try kfpAction(server, cluster, global) else { throw ActionError.kfpNeedsEndpoint(command: "kf pipeline upload") }
+        let result = try await kfp.upload(file, name: name, description: description, version: version)
+        let versionID = result.versionID.map { " (id \($0))" } ?? ""
+        let out = global.terminal
+        if result.created {
+            out.line("pipeline \(result.pipelineName) uploaded (id \(result.pipelineID)), version \(result.versionName)\(versionID)")
+        } else if result.unchanged {
+            out.line("pipeline \(result.pipelineName) unchanged: version \(result.versionName)\(versionID) has this content")
+        } else {
+            out.line("pipeline \(result.pipelineName): version \(result.versionName)\(versionID) uploaded")
+        }
+    }
+}
+
 /// The state --watch printed last.
 final class LastView: @unchecked Sendable {
     var view: RunView?
@@ -129,10 +239,36 @@ struct PipelineListCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only the runs of this experiment.", valueName: "name"))
     var experiment: String?
 
+    @Flag(help: "With --endpoint: the uploaded pipelines and their versions instead of runs.")
+    var pipelines = false
+
+    @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        if let kfp = try kfpAction(server, cluster, global) {
+            if pipelines {
+                var rows: [[String]] = []
+                for (pipeline, versions) in try await kfp.pipelines() {
+                    let name = pipeline["display_name"]?.text ?? pipeline["name"]?.text ?? ""
+                    let id = pipeline["pipeline_id"]?.text ?? ""
+                    if versions.isEmpty { rows.append([name, id, "", "", pipeline["created_at"]?.text ?? ""]) }
+                    for version in versions {
+                        rows.append([name, id, version["display_name"]?.text ?? version["name"]?.text ?? "",
+                                     version["pipeline_version_id"]?.text ?? "", version["created_at"]?.text ?? ""])
+                    }
+                }
+                printTable(["PIPELINE", "ID", "VERSION", "VERSION ID", "CREATED"], rows, terminal: global.terminal)
+                return
+            }
+            let rows = try await kfp.list(experiment: experiment).map { item in
+                [item.run.name, item.run.id, item.experiment, item.run.phase, item.run.duration.map(RunView.duration) ?? "", item.run.error ?? ""]
+            }
+            printTable(["NAME", "ID", "EXPERIMENT", "STATE", "DURATION", "MESSAGE"], rows, terminal: global.terminal)
+            return
+        }
+        if pipelines { throw ActionError.kfpNeedsEndpoint(command: "kf pipeline list --pipelines") }
         let runs = try await pipelineAction(cluster).list(experiment: experiment)
         let rows = runs.map { run in
             [run.name, run.pipeline, run.experiment, run.phase, run.progress, run.duration.map(RunView.duration) ?? "", run.message ?? ""]
@@ -155,9 +291,10 @@ private func printTable(_ header: [String], _ rows: [[String]], terminal: Termin
 struct PipelineStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a run's tasks as a tree with their phases.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String
 
+    @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
@@ -165,6 +302,15 @@ struct PipelineStatusCommand: AsyncParsableCommand {
     func validate() throws { try output.require([.table, .yaml, .json], command: "kf pipeline status") }
 
     func run() async throws {
+        if let kfp = try kfpAction(server, cluster, global) {
+            let value = try await kfp.get(run)
+            switch output.output {
+            case .yaml: global.terminal.writeBytes(try KustomizeEmitter.emit([value]))
+            case .json: global.terminal.line(try JSONEmitter.string(value))
+            default: printKFPRun(KFPRunView(value), global.terminal)
+            }
+            return
+        }
         let workflow = try await pipelineAction(cluster).get(run)
         let out = global.terminal
         switch output.output {
@@ -184,17 +330,22 @@ struct PipelineStatusCommand: AsyncParsableCommand {
 struct PipelineLogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print the logs of a run's tasks.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String
 
     @Option(help: ArgumentHelp("Only this task (its name in the pipeline).", valueName: "task"))
     var task: String?
 
+    @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let out = global.terminal
+        if let kfp = try kfpAction(server, cluster, global) {
+            try await kfp.logs(run, task: task) { prefix, line in out.line(prefix.map { "[\($0)] " + line } ?? line) }
+            return
+        }
         try await pipelineAction(cluster).logs(run, task: task) { prefix, line in
             out.line(prefix.map { "[\($0)] " + line } ?? line)
         }
@@ -202,15 +353,38 @@ struct PipelineLogsCommand: AsyncParsableCommand {
 }
 
 struct PipelineDeleteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a run (its Pods go with it).")
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a run (its Pods go with it), or an uploaded pipeline.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
-    var run: String
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
+    var run: String?
 
+    @Option(help: ArgumentHelp("With --endpoint: delete this uploaded pipeline (name or ID) and its versions instead.", valueName: "name"))
+    var pipeline: String?
+
+    @Option(name: .customLong("pipeline-version"), help: ArgumentHelp("With --pipeline: only this version (name or ID).", valueName: "version"))
+    var version: String?
+
+    @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        if (run == nil) == (pipeline == nil) { throw ValidationError("give a run or --pipeline NAME (one of them)") }
+        if version != nil, pipeline == nil { throw ValidationError("--pipeline-version goes with --pipeline") }
+    }
+
     func run() async throws {
+        if let kfp = try kfpAction(server, cluster, global) {
+            if let pipeline {
+                try await kfp.deletePipeline(pipeline, version: version)
+                global.terminal.line(version.map { "version \($0) of pipeline \(pipeline) deleted" } ?? "pipeline \(pipeline) deleted")
+            } else if let run {
+                try await kfp.delete(run)
+                global.terminal.line("run \(run) deleted")
+            }
+            return
+        }
+        guard let run else { throw ActionError.kfpNeedsEndpoint(command: "kf pipeline delete --pipeline") }
         try await pipelineAction(cluster).delete(run)
         global.terminal.line("run \(run) deleted")
     }
@@ -220,14 +394,38 @@ struct PipelineRetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "retry",
                                                     abstract: "Run a failed run's failed tasks again, keeping what succeeded.")
 
-    @Argument(help: ArgumentHelp("The run's name.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run's name (on KFP, its display name or ID).", valueName: "run"))
     var run: String
 
+    @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await pipelineAction(cluster).retry(run)
+        if let kfp = try kfpAction(server, cluster, global) {
+            try await kfp.retry(run)
+        } else {
+            try await pipelineAction(cluster).retry(run)
+        }
         global.terminal.line("run \(run) retried")
+    }
+}
+
+struct PipelineTerminateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "terminate", abstract: "Stop a run on a KFP API server (its tasks are cancelled).")
+
+    @Argument(help: ArgumentHelp("The run's name or ID.", valueName: "run"))
+    var run: String
+
+    @OptionGroup var server: PipelineServerOptions
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        guard let kfp = try kfpAction(server, cluster, global) else {
+            throw ActionError.kfpNeedsEndpoint(command: "kf pipeline terminate (on kf-local and Argo, `kf pipeline delete` stops a run)")
+        }
+        try await kfp.terminate(run)
+        global.terminal.line("run \(run) terminating")
     }
 }

@@ -54,6 +54,12 @@ import Testing
         (["pipeline", "compile", "words.yaml", "--to", "argo", "-p", "nope=1"], "error: parameter 'nope': the pipeline has no such parameter"),
         (["pipeline", "compile", "kf.yaml"], "error: kf.yaml: (document): expected a KFP pipeline"),
         (["pipeline", "run", "words.yaml", "--parallel", "0"], "Error: --parallel must be 1 or more"),
+        (["pipeline", "run"], "Error: give a pipeline file or --pipeline NAME (one of them)"),
+        (["pipeline", "upload", "words.yaml"], "error: kf pipeline upload needs a KFP API server: give --endpoint URL, set KF_PIPELINE_ENDPOINT"),
+        (["pipeline", "run", "--pipeline", "words"], "error: kf pipeline run --pipeline needs a KFP API server"),
+        (["pipeline", "terminate", "w1"], "error: kf pipeline terminate (on kf-local and Argo, `kf pipeline delete` stops a run) needs a KFP API server"),
+        (["pipeline", "upload", "words.yaml", "--endpoint", "kfp.example.com"],
+         "error: --endpoint: 'kfp.example.com' is not a KFP API server URL; expected http(s)://HOST[:PORT][/PATH]"),
     ])
     func badInputSaysWhatIsWrong(_ arguments: [String], _ message: String) throws {
         let (base, root) = try makeProject()
@@ -61,6 +67,19 @@ import Testing
         let run = try KfBinary.run(arguments, in: root)
         #expect(run.status != 0)
         #expect(run.stderr.contains(message), "\(run.stderr)")
+    }
+
+    /// An endpoint nothing answers at: one clear line naming it, and -v never prints the token.
+    @Test func anUnreachableKFPServerIsNamedAndTheTokenNeverPrinted() throws {
+        let (base, root) = try makeProject()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let run = try KfBinary.run(["pipeline", "list", "--endpoint", "http://127.0.0.1:1", "--token", "SEKRIT-1", "-v"], in: root,
+                                   environment: ["KF_PIPELINE_TOKEN": "SEKRIT-2"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("error: cannot reach the KFP API server http://127.0.0.1:1 (from --endpoint): "), "\(run.stderr)")
+        #expect(run.stderr.contains("GET http://127.0.0.1:1/apis/v2beta1/runs?"), "\(run.stderr)")
+        #expect(!run.stderr.contains("SEKRIT") && !run.stdout.contains("SEKRIT"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf/kubeconfig"), "a KFP endpoint must not start kf-local")
     }
 
     @Test func runsOnKfLocal() throws {
