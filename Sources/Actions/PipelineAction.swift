@@ -58,14 +58,19 @@ public struct PipelineAction: Sendable {
     }
 
     /// The pipeline as KFP's IR or as an Argo Workflow (YAML).
-    public static func compile(_ path: String, to target: Target, parameters: [String] = []) throws -> String {
+    /// The compiled text, and warnings for the user: for `--to argo`, the conditions Argo's `when` cannot express.
+    public static func compile(_ path: String, to target: Target, parameters: [String] = []) throws -> (text: String, warnings: [String]) {
         let spec = try PipelineSource.load(path)
         switch target {
         case .ir:
-            return try irText(spec)
+            return (try irText(spec), [])
         case .argo:
             let values = try PipelineEngine.parameters(spec, given: try Self.parameters(parameters))
-            return try KustomizeEmitter.string(ArgoWorkflow.compile(spec, options: .init(parameters: values)))
+            let text = try KustomizeEmitter.string(ArgoWorkflow.compile(spec, options: .init(parameters: values)))
+            let warnings = ArgoWorkflow.untranslatedConditions(spec).map {
+                "\(path): the condition of task \($0) has no form in Argo's `when`: Argo alone runs the task whatever it says (kf-local and KFP read the IR in the kf.dev/pipeline-spec annotation and evaluate it)"
+            }
+            return (text, warnings)
         }
     }
 

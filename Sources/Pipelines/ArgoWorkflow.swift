@@ -164,12 +164,46 @@ public enum ArgoWorkflow {
             if !arguments.isEmpty { argumentFields.append(("parameters", .sequence(arguments))) }
             if !artifactArguments.isEmpty { argumentFields.append(("artifacts", .sequence(artifactArguments))) }
             if !argumentFields.isEmpty { fields.append(("arguments", .mapping(Mapping(argumentFields)))) }
+            if let condition = task.condition, let when = argoWhen(condition, task: task, root: root) {
+                fields.append(("when", .string(when)))
+            }
             tasks.append(.mapping(Mapping(fields)))
         }
         var fields: [(String, Value)] = [("name", .string(name))]
         if !root { fields += inputs(component) }
         fields.append(("dag", .mapping(Mapping([("tasks", .sequence(tasks))]))))
         return .mapping(Mapping(fields))
+    }
+
+    /// A task's CEL condition as Argo's `when`, its inputs turned into the placeholders its arguments use; nil when
+    /// it has no govaluate form (the IR in the annotation keeps it for kf-local and KFP; `untranslatedConditions`
+    /// names such tasks).
+    static func argoWhen(_ condition: String, task: TaskSpec, root: Bool) -> String? {
+        guard let parsed = try? Condition(condition) else { return nil }
+        let sources = Dictionary(task.parameters, uniquingKeysWith: { first, _ in first })
+        return parsed.argoWhen { name in
+            switch sources[name] {
+            case let .componentInput(input, selector)?:
+                guard selector == nil else { return nil }
+                return root ? "{{workflow.parameters.\(input)}}" : "{{inputs.parameters.\(input)}}"
+            case let .taskOutput(producer, key)?: return "{{tasks.\(producer).outputs.parameters.\(key)}}"
+            case let .constant(value)?: return TaskOutputs.text(value)
+            case .taskFinalStatus?, nil: return nil
+            }
+        }
+    }
+
+    /// The tasks (`dag/task`) whose condition Argo's `when` cannot express: on a cluster running the Workflow with
+    /// Argo alone they would run whatever the condition says.
+    public static func untranslatedConditions(_ spec: PipelineSpec) -> [String] {
+        var found: [String] = []
+        let dags = [(spec.name, spec.root, true)] + spec.components.sorted { $0.key < $1.key }.map { ($0.key, $0.value, false) }
+        for (name, component, root) in dags {
+            for task in component.dag?.tasks ?? [] {
+                if let condition = task.condition, argoWhen(condition, task: task, root: root) == nil { found.append(name + "/" + task.name) }
+            }
+        }
+        return found
     }
 
     private static func inputs(_ component: ComponentSpec) -> [(String, Value)] {

@@ -302,6 +302,57 @@ public struct Condition: Sendable {
         }
     }
 
+    // MARK: Argo's `when`
+
+    /// The condition as an Argo `when` expression (govaluate after substitution): each
+    /// `inputs.parameter_values['x']` becomes `reference(x)` (a `{{...}}` placeholder, or a constant's text), quoted
+    /// when compared with a string or turned into one, bare otherwise (`int()`, `double()` and `bool()` just unwrap);
+    /// string literals in single quotes. Nil for what govaluate cannot say the same way (`size`, `parseJson`, `in`,
+    /// lists, indexing into values): Argo alone would then run the task unconditionally.
+    func argoWhen(_ reference: (String) -> String?) -> String? {
+        func quoted(_ text: String) -> String? { text.contains("'") ? nil : "'" + text + "'" }
+        /// The operand's text; `asString` quotes a reference (its value is substituted as bare text).
+        func render(_ node: Node, asString: Bool) -> String? {
+            switch node {
+            case let .literal(value):
+                switch value {
+                case let .string(text): return quoted(text)
+                case let .int(n): return asString ? quoted(String(n)) : String(n)
+                case let .double(d): return asString ? quoted(String(d)) : String(d)
+                case let .bool(flag): return asString ? quoted(flag ? "true" : "false") : (flag ? "true" : "false")
+                default: return nil
+                }
+            case let .index(.variable(path), .literal(.string(name))) where path == ["inputs", "parameter_values"]:
+                guard let text = reference(name) else { return nil }
+                return asString ? quoted(text) : text
+            case let .call(function, arguments) where arguments.count == 1 && ["int", "double", "bool", "string"].contains(function):
+                return render(arguments[0], asString: function == "string")
+            case let .unary(op, operand):
+                guard let inner = render(operand, asString: false) else { return nil }
+                return op + "(" + inner + ")"
+            case let .binary(op, left, right):
+                if op == "&&" || op == "||" {
+                    guard let a = render(left, asString: false), let b = render(right, asString: false) else { return nil }
+                    return "(" + a + ") " + op + " (" + b + ")"
+                }
+                guard ["==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"].contains(op) else { return nil }
+                let stringy = isString(left) || isString(right)
+                guard let a = render(left, asString: stringy), let b = render(right, asString: stringy) else { return nil }
+                return a + " " + op + " " + b
+            default:
+                return nil
+            }
+        }
+        func isString(_ node: Node) -> Bool {
+            switch node {
+            case .literal(.string): return true
+            case let .call(function, _): return function == "string"
+            default: return false
+            }
+        }
+        return render(root, asString: false)
+    }
+
     // MARK: Evaluation
 
     private func fail(_ reason: String) -> PipelineError { .expression(task: "", expression: text, reason: reason) }

@@ -82,7 +82,8 @@ struct PipelineCompileCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let text = try PipelineAction.compile(file, to: to, parameters: parameters)
+        let (text, warnings) = try PipelineAction.compile(file, to: to, parameters: parameters)
+        for warning in warnings { global.terminal.warning(warning) }
         if let output {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
                 throw ActionError.cannotWrite(path: output, reason: "\(error)")

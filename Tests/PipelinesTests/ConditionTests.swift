@@ -26,6 +26,35 @@ struct ConditionTests {
         #expect(try !Condition("5 < 3", bareWords: true).evaluate([:]))
     }
 
+    /// A condition in Argo's `when` form, substituted as Argo substitutes `{{...}}` (the value's bare text), decides
+    /// as the CEL condition does; what govaluate cannot say is not translated.
+    @Test(arguments: [
+        ("int(inputs.parameter_values['pipelinechannel--add-Output']) > 3", "{{p.pipelinechannel--add-Output}} > 3"),
+        ("!(int(inputs.parameter_values['pipelinechannel--add-Output']) > 3)", "!({{p.pipelinechannel--add-Output}} > 3)"),
+        ("inputs.parameter_values['flip'] == 'heads' && inputs.parameter_values['rate'] < 1.0",
+         "('{{p.flip}}' == 'heads') && ({{p.rate}} < 1.0)"),
+        ("inputs.parameter_values['flip'] == \"tails\" || false", "('{{p.flip}}' == 'tails') || (false)"),
+        ("inputs.parameter_values['pipelinechannel--add-Output'] % 4 == 2", "{{p.pipelinechannel--add-Output}} % 4 == 2"),
+        ("string(inputs.parameter_values['pipelinechannel--add-Output']) == '6'", "'{{p.pipelinechannel--add-Output}}' == '6'"),
+    ])
+    func argoWhenDecidesAsTheCondition(_ text: String, _ expected: String) throws {
+        let condition = try Condition(text)
+        let when = try #require(condition.argoWhen { "{{p.\($0)}}" })
+        #expect(when == expected)
+        var substituted = when
+        if case let .map(pairs)? = inputs["inputs.parameter_values"] {
+            for (name, value) in pairs { substituted = substituted.replacingOccurrences(of: "{{p.\(name)}}", with: value.description) }
+        }
+        #expect(try Condition(substituted, bareWords: true).evaluate([:]) == condition.evaluate(inputs), "\(substituted)")
+    }
+
+    @Test func argoWhenLeavesOutWhatGovaluateCannotSay() throws {
+        for text in ["inputs.parameter_values['flip'] in ['heads', 'tails']", "size(inputs.parameter_values['flip']) == 5",
+                     "inputs.parameter_values['unknown'] == 1"] {
+            #expect(try Condition(text).argoWhen { $0 == "unknown" ? nil : "{{p.\($0)}}" } == nil, "\(text)")
+        }
+    }
+
     @Test func errorsSayWhatIsWrong() {
         #expect(throws: PipelineError.self) { try Condition("inputs.parameter_values['x'] >") }
         #expect(throws: PipelineError.self) { try Condition("'open").evaluate([:]) }
