@@ -284,7 +284,8 @@ public struct TrainingJobs: Sendable {
     static func component(for kind: String) -> String {
         switch kind {
         case "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime":
-            return "Kubeflow Trainer v2 (kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/manager?ref=v2.0.0\")"
+            return "Kubeflow Trainer v2.3 (kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/manager?ref=v2.3.0\","
+                + " then its runtimes: kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/runtimes?ref=v2.3.0\")"
         default:
             return "Kubeflow's Training Operator v1.9 (kubectl apply --server-side -k \"github.com/kubeflow/training-operator.git/manifests/overlays/standalone?ref=v1.9.0\")"
         }
