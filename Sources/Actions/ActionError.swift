@@ -83,9 +83,9 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(object) names namespace \"\(objectNamespace)\", which does not match -n \(flag); "
                 + "drop -n or pass -n \(objectNamespace)"
         case let .applyFailed(failed, total, details):
-            return "\(failed) of \(total) objects failed to apply:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+            return "\(failed) of \(counted(total, "object")) failed to apply:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .notReady(count, details):
-            return "\(count) objects were not ready in time:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+            return counted(count, "object") + (count == 1 ? " was" : " were") + " not ready in time:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .kindNotInstalled(kind, apiVersion, component):
             return "the cluster does not serve \(kind) (\(apiVersion)): install \(component), or use the context kf-local"
         case let .jobExists(kind, name, namespace, verb):
@@ -134,7 +134,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
         case let .namespaceMissing(namespace):
             return "namespace \(namespace) does not exist; create it (kubectl create namespace \(namespace)) or pass -n with another"
         case let .deleteFailed(failed, total, details):
-            return "\(failed) of \(total) objects were not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+            return "\(failed) of \(counted(total, "object")) " + (failed == 1 ? "was" : "were") + " not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .runtimeMissing(kind, name, namespace):
             return "the cluster has no \(kind) \(name)" + (namespace.map { " in namespace \($0)" } ?? "")
                 + "; `kubectl get clustertrainingruntimes,trainingruntimes -A` lists the runtimes there, pass one with --runtime"

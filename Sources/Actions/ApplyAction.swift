@@ -124,6 +124,23 @@ public struct ApplyAction: Sendable {
     }
 }
 
+extension ApplyAction {
+    /// The line `kf apply --diff` ends with.
+    public static func diffSummary(changed: Int, total: Int) -> String {
+        changed == 0 ? "no change: " + (total == 1 ? "1 object matches" : "all \(total) objects match") + " the cluster"
+            : "\(changed) of \(counted(total, "object")) would change"
+    }
+
+    /// The line `kf apply` ends with: how many objects were created, configured and unchanged.
+    public static func summary(_ report: ApplyReport, serverDryRun: Bool, allReady: Bool) -> String {
+        let total = report.results.count
+        let text = report.changed
+            ? "\(counted(total, "object")): \(report.count("created")) created, \(report.count("configured")) configured, \(report.count("unchanged")) unchanged"
+            : "no change: " + (total == 1 ? "1 object" : "all \(total) objects") + " unchanged"
+        return text + (serverDryRun ? " (server dry run)" : "") + (allReady ? "; all ready" : "")
+    }
+}
+
 /// kubectl's way of naming an object in its output: `kind.group/name` in lower case (`deployment.apps/web`).
 public func kubectlName(_ reference: ObjectReference) -> String {
     let group = reference.apiVersion.contains("/") ? String(reference.apiVersion.split(separator: "/")[0]) : ""
