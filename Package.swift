@@ -93,7 +93,7 @@ let package = Package(
                     dependencies: ["Manifests", "Resources"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Git", "Resources", "Workloads"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Cluster", "Git", "LocalTestSupport", "Resources", "Workloads"]),
         // kf-local (in-process) and the build engine: the client against a real server, through the fault proxy.
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources", "LocalCluster", "Manifests"]),
         // What the in-process kf-local harnesses of the three suites below share (not part of the kf product).

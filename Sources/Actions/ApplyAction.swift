@@ -57,6 +57,7 @@ public struct ApplyAction: Sendable {
             return .rendered(objects)
         }
         let client = try await connection.client(logger: logger)
+        try await client.checkReachable()
         let applier = Applier(client: client, options: ApplyOptions(fieldManager: fieldManager, forceConflicts: forceConflicts,
                                                                     serverDryRun: dryRun == .server))
         if diff {
@@ -83,6 +84,8 @@ public struct ApplyAction: Sendable {
             report = await applier.apply(objects, progress: progress)
         }
         if !report.succeeded {
+            // The server went away while applying: every later object failed the same way; say it once.
+            if let unreachable = Self.unreachable(report.failures.map(\.outcome)) { throw unreachable }
             throw ActionError.applyFailed(failed: report.failures.count, total: report.results.count,
                                           details: report.failures.map(Self.failureLine))
         }
@@ -116,6 +119,14 @@ public struct ApplyAction: Sendable {
                                   "ClusterTrainingRuntime", "ClusterServingRuntime", "RuntimeClass",
                                   "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CSIDriver"]
         return kinds.contains(object["kind"]?.text ?? "")
+    }
+
+    /// The first failure that is about reaching the server, if any.
+    static func unreachable(_ outcomes: [ApplyOutcome]) -> ClusterError? {
+        for outcome in outcomes {
+            if case let .failed(error) = outcome, error.isUnreachable { return error }
+        }
+        return nil
     }
 
     static func failureLine(_ result: ApplyResult) -> String {
