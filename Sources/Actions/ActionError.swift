@@ -19,6 +19,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case jobAmbiguous(name: String, kinds: [String])
     case jobFailed(name: String, message: String)
     case waitTimedOut(name: String, seconds: Int, phase: String)
+    /// On kf-local, a Pod of `workload` waits with ErrImageNeverPull: its image is not in kf.yaml's local.images.
+    case imageNotMapped(workload: String, pod: String, container: String, image: String)
     case namespaceMissing(namespace: String)
     case noPods(job: String, which: String)
     case notOneTrainingJob(path: String, found: Int)
@@ -107,6 +109,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "run \(name) is \(phase); only a run that failed can be retried (start another with `kf pipeline run`)"
         case let .waitTimedOut(name, seconds, phase):
             return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
+        case let .imageNotMapped(workload, pod, container, image):
+            return "\(workload) cannot run on kf-local: Pod \(pod) waits with ErrImageNeverPull, since the image \"\(image)\" of its container \(container)"
+                + " is not mapped to a local environment; add an entry matching it under local.images in kf.yaml"
+                + " (match: \"\(image)\", with venv: and cmd:; docs/kf-local.md, Runtime), and the Pod starts on its own within seconds"
         case let .notOneTrainingJob(path, found):
             return "\(path) holds \(found) objects; `kf train -f` takes a file with exactly one training job"
         case let .notATrainingJob(path, kind):
