@@ -271,7 +271,7 @@ public struct TrainAction: Sendable {
         guard let root = project?.root else { return [] }
         return try ProjectManifests.write(root: root, baseFolder: manifests.baseFolder, baseFiles: baseFiles,
                                           overlayFolder: manifests.overlayFolder,
-                                          overlayFiles: try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)))
+                                          overlayFiles: try manifests.overlayFiles(baseFiles: baseFiles))
     }
 }
 
