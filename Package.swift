@@ -93,11 +93,11 @@ let package = Package(
                     dependencies: ["Manifests", "Resources"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Cluster", "Git", "Pipelines", "Resources", "Workloads"],
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Cluster", "Git", "LocalTestSupport", "Pipelines", "Resources", "Workloads"],
                     exclude: ["Fixtures"]),
         // kf-local (in-process) and the build engine: the client against a real server, through the fault proxy.
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Resources", "LocalCluster", "Manifests"]),
-        // What the in-process kf-local harnesses of the three suites below share (not part of the kf product).
+        // What the test suites that start kf-local in-process share (not part of the kf product).
         .target(name: "LocalTestSupport", dependencies: ["LocalCluster"], path: "Tests/LocalTestSupport"),
         .testTarget(name: "LocalClusterTests", dependencies: [
             "LocalCluster", "LocalTestSupport", "Resources",

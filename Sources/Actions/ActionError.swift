@@ -19,6 +19,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case jobAmbiguous(name: String, kinds: [String])
     case jobFailed(name: String, message: String)
     case waitTimedOut(name: String, seconds: Int, phase: String)
+    /// On kf-local, a Pod of `workload` waits with ErrImageNeverPull: its image is not in kf.yaml's local.images.
+    case imageNotMapped(workload: String, pod: String, container: String, image: String)
     case namespaceMissing(namespace: String)
     case noPods(job: String, which: String)
     case notOneTrainingJob(path: String, found: Int)
@@ -94,9 +96,9 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(object) names namespace \"\(objectNamespace)\", which does not match -n \(flag); "
                 + "drop -n or pass -n \(objectNamespace)"
         case let .applyFailed(failed, total, details):
-            return "\(failed) of \(total) objects failed to apply:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+            return "\(failed) of \(counted(total, "object")) failed to apply:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .notReady(count, details):
-            return "\(count) objects were not ready in time:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+            return counted(count, "object") + (count == 1 ? " was" : " were") + " not ready in time:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .kindNotInstalled(kind, apiVersion, component):
             return "the cluster does not serve \(kind) (\(apiVersion)): install \(component), or use the context kf-local"
         case let .jobExists(kind, name, namespace, verb):
@@ -144,6 +146,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "run \(name) is \(phase); only a run that failed can be retried (start another with `kf pipeline run`)"
         case let .waitTimedOut(name, seconds, phase):
             return "job \(name) did not finish within \(seconds) s (it is \(phase)); wait longer with `kf train wait \(name) --timeout SECONDS`"
+        case let .imageNotMapped(workload, pod, container, image):
+            return "\(workload) cannot run on kf-local: Pod \(pod) waits with ErrImageNeverPull, since the image \"\(image)\" of its container \(container)"
+                + " is not mapped to a local environment; add an entry matching it under local.images in kf.yaml"
+                + " (match: \"\(image)\", with venv: and cmd:; docs/kf-local.md, Runtime), and the Pod starts on its own within seconds"
         case let .notOneTrainingJob(path, found):
             return "\(path) holds \(found) objects; `kf train -f` takes a file with exactly one training job"
         case let .notATrainingJob(path, kind):
@@ -171,7 +177,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
         case let .namespaceMissing(namespace):
             return "namespace \(namespace) does not exist; create it (kubectl create namespace \(namespace)) or pass -n with another"
         case let .deleteFailed(failed, total, details):
-            return "\(failed) of \(total) objects were not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
+            return "\(failed) of \(counted(total, "object")) " + (failed == 1 ? "was" : "were") + " not deleted:\n" + details.map { "  " + $0 }.joined(separator: "\n")
         case let .runtimeMissing(kind, name, namespace):
             return "the cluster has no \(kind) \(name)" + (namespace.map { " in namespace \($0)" } ?? "")
                 + "; `kubectl get clustertrainingruntimes,trainingruntimes -A` lists the runtimes there, pass one with --runtime"

@@ -57,6 +57,7 @@ public struct ApplyAction: Sendable {
             return .rendered(objects)
         }
         let client = try await connection.client(logger: logger)
+        try await client.checkReachable()
         let applier = Applier(client: client, options: ApplyOptions(fieldManager: fieldManager, forceConflicts: forceConflicts,
                                                                     serverDryRun: dryRun == .server))
         if diff {
@@ -83,6 +84,8 @@ public struct ApplyAction: Sendable {
             report = await applier.apply(objects, progress: progress)
         }
         if !report.succeeded {
+            // The server went away while applying: every later object failed the same way; say it once.
+            if let unreachable = Self.unreachable(report.failures.map(\.outcome)) { throw unreachable }
             throw ActionError.applyFailed(failed: report.failures.count, total: report.results.count,
                                           details: report.failures.map(Self.failureLine))
         }
@@ -118,9 +121,34 @@ public struct ApplyAction: Sendable {
         return kinds.contains(object["kind"]?.text ?? "")
     }
 
+    /// The first failure that is about reaching the server, if any.
+    static func unreachable(_ outcomes: [ApplyOutcome]) -> ClusterError? {
+        for outcome in outcomes {
+            if case let .failed(error) = outcome, error.isUnreachable { return error }
+        }
+        return nil
+    }
+
     static func failureLine(_ result: ApplyResult) -> String {
         if case let .failed(error) = result.outcome { return "\(result.reference): \(error)" }
         return "\(result.reference)"
+    }
+}
+
+extension ApplyAction {
+    /// The line `kf apply --diff` ends with.
+    public static func diffSummary(changed: Int, total: Int) -> String {
+        changed == 0 ? "no change: " + (total == 1 ? "1 object matches" : "all \(total) objects match") + " the cluster"
+            : "\(changed) of \(counted(total, "object")) would change"
+    }
+
+    /// The line `kf apply` ends with: how many objects were created, configured and unchanged.
+    public static func summary(_ report: ApplyReport, serverDryRun: Bool, allReady: Bool) -> String {
+        let total = report.results.count
+        let text = report.changed
+            ? "\(counted(total, "object")): \(report.count("created")) created, \(report.count("configured")) configured, \(report.count("unchanged")) unchanged"
+            : "no change: " + (total == 1 ? "1 object" : "all \(total) objects") + " unchanged"
+        return text + (serverDryRun ? " (server dry run)" : "") + (allReady ? "; all ready" : "")
     }
 }
 

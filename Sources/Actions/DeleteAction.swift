@@ -20,6 +20,7 @@ public struct DeleteAction: Sendable {
         let objects = try source.objects(warn: warn)
         // Deleting on a stopped kf-local would only start it to delete from it: say so instead.
         let client = try await connection.client(startLocal: false, logger: logger)
+        try await client.checkReachable()
         let results = await Applier(client: client).delete(objects, propagationPolicy: propagationPolicy, wait: wait,
                                                            progress: progress)
         let bad = results.filter {
@@ -29,6 +30,10 @@ public struct DeleteAction: Sendable {
             }
         }
         if !bad.isEmpty {
+            // The server went away while deleting: every later object failed the same way; say it once.
+            for result in bad {
+                if case let .failed(error) = result.outcome, error.isUnreachable { throw error }
+            }
             throw ActionError.deleteFailed(failed: bad.count, total: results.count, details: bad.map { result in
                 switch result.outcome {
                 case let .stuck(why): return "\(result.reference): still terminating: \(why)"

@@ -75,8 +75,29 @@ public struct Experiments: Sendable {
     /// Follows the experiment until it ends, calling `observe` whenever it or a trial changes. Returns its final
     /// state when it succeeded with a best trial; throws when it failed (Katib's reason and message), when it ended
     /// without any trial reporting the objective metric (with what the trials said), or at the timeout.
-    public func wait(_ reference: ObjectReference, timeout: Duration,
+    /// Meanwhile a trial's Pod whose container waits for a reason that does not clear by itself is told once
+    /// through `trouble`; on kf-local (`local`) an unmapped image ends the wait at once.
+    public func wait(_ reference: ObjectReference, timeout: Duration, local: Bool = false,
+                     trouble: @escaping @Sendable (String) -> Void = { _ in },
                      observe: @escaping @Sendable (TuneSnapshot) -> Void = { _ in }) async throws -> ExperimentStatus {
+        let pods = PodWatch(workload: "experiment \(reference.name)", local: local, pods: { [self] in
+            try await self.trialPods(of: reference.name, namespace: reference.namespace ?? client.config.namespace)
+        }, report: trouble, interval: .seconds(2))
+        return try await pods.during { try await self.follow(reference, timeout: timeout, observe: observe) }
+    }
+
+    /// The Pods of the experiment's trials: those whose trial, Job, training job or JobSet label names a trial.
+    func trialPods(of experiment: String, namespace: String) async throws -> [Value] {
+        let trials = Set(try await trialObjects(of: experiment, namespace: namespace).compactMap { $0[path: ["metadata", "name"]]?.text })
+        guard !trials.isEmpty else { return [] }
+        let keys = [KatibExperiment.trialLabel, "job-name", "training.kubeflow.org/job-name", "jobset.sigs.k8s.io/jobset-name"]
+        return try await client.list(apiVersion: "v1", kind: "Pod", namespace: namespace).items.filter { pod in
+            keys.contains { key in pod[path: ["metadata", "labels", key]]?.text.map(trials.contains) ?? false }
+        }
+    }
+
+    private func follow(_ reference: ObjectReference, timeout: Duration,
+                        observe: @escaping @Sendable (TuneSnapshot) -> Void) async throws -> ExperimentStatus {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         var last: TuneSnapshot?

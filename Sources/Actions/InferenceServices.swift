@@ -161,19 +161,29 @@ public struct InferenceServices: Sendable {
 
     /// Follows the service until it is ready for its current generation (returns its status), fails for good
     /// (throws with KServe's reason), or `timeout` passes; reports each change of state.
-    public func wait(_ reference: ObjectReference, timeout: Duration,
+    /// A predictor Pod whose container waits for a reason that does not clear by itself is told once through
+    /// `trouble`; on kf-local (`local`) an unmapped image ends the wait at once.
+    public func wait(_ reference: ObjectReference, timeout: Duration, local: Bool = false,
+                     trouble: @escaping @Sendable (String) -> Void = { _ in },
                      progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> InferenceServiceStatus {
         let last = Mutex("")
-        let result = try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
-            ActionError.serviceFailed(name: reference.name, message: "it was deleted while kf waited")
-        }) { object -> InferenceServiceStatus? in
-            let status = InferenceServiceStatus(object)
-            let state = Self.state(status)
-            if last.withLock({ previous in defer { previous = state }; return previous != state }) { progress(state) }
-            if status.isFailed, let failure = status.failure {
-                throw ActionError.serviceFailed(name: reference.name, message: failure.reason + ": " + failure.message)
+        let client = self.client
+        let pods = PodWatch(workload: "InferenceService \(reference.name)", local: local,
+                            pods: PodWatch.selector(client, namespace: reference.namespace ?? client.config.namespace,
+                                                    "serving.kserve.io/inferenceservice=" + reference.name),
+                            report: trouble)
+        let result = try await pods.during {
+            try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
+                ActionError.serviceFailed(name: reference.name, message: "it was deleted while kf waited")
+            }) { object -> InferenceServiceStatus? in
+                let status = InferenceServiceStatus(object)
+                let state = Self.state(status)
+                if last.withLock({ previous in defer { previous = state }; return previous != state }) { progress(state) }
+                if status.isFailed, let failure = status.failure {
+                    throw ActionError.serviceFailed(name: reference.name, message: failure.reason + ": " + failure.message)
+                }
+                return status.isReady ? status : nil
             }
-            return status.isReady ? status : nil
         }
         guard let result else {
             let state = (try? await client.get(reference)).flatMap { $0 }.map { Self.state(InferenceServiceStatus($0)) } ?? "unknown"

@@ -143,7 +143,8 @@ public struct ServeAction: Sendable {
                  + (dryRun == .server ? " (server dry run)" : ""))
         var final: InferenceServiceStatus?
         if wait, dryRun == .none {
-            final = try await services.wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
+            final = try await services.wait(reference, timeout: timeout, local: connection.localProjectRoot != nil,
+                                           trouble: progress) { progress("\(reference.name): \($0)") }
         }
         return .applied(reference, created: existing == nil, storageURI: resolution.storageURI, version: resolution.version,
                         files: files, final: final)

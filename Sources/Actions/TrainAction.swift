@@ -206,7 +206,8 @@ public struct TrainAction: Sendable {
             streams.append(Task { try? await jobs.logs(of: submitted, selection: ReplicaSelection(), follow: true) { primaryLog.append($1) } })
         }
         defer { for stream in streams { stream.cancel() } }
-        let final = try await jobs.wait(reference, timeout: timeout) { progress("\(reference.name): \($0)") }
+        let final = try await jobs.wait(reference, timeout: timeout, local: connection.localProjectRoot != nil,
+                                        trouble: progress) { progress("\(reference.name): \($0)") }
         for stream in streams {
             // The replicas have ended, so their streams end; give the last lines a moment to arrive.
             let drained = Task { await stream.value }
@@ -270,7 +271,7 @@ public struct TrainAction: Sendable {
         guard let root = project?.root else { return [] }
         return try ProjectManifests.write(root: root, baseFolder: manifests.baseFolder, baseFiles: baseFiles,
                                           overlayFolder: manifests.overlayFolder,
-                                          overlayFiles: try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: baseFiles)))
+                                          overlayFiles: try manifests.overlayFiles(baseFiles: baseFiles))
     }
 }
 
@@ -284,7 +285,8 @@ public struct TrainingJobs: Sendable {
     static func component(for kind: String) -> String {
         switch kind {
         case "TrainJob", "TrainingRuntime", "ClusterTrainingRuntime":
-            return "Kubeflow Trainer v2 (kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/manager?ref=v2.0.0\")"
+            return "Kubeflow Trainer v2.3 (kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/manager?ref=v2.3.0\","
+                + " then its runtimes: kubectl apply --server-side -k \"github.com/kubeflow/trainer.git/manifests/overlays/runtimes?ref=v2.3.0\")"
         default:
             return "Kubeflow's Training Operator v1.9 (kubectl apply --server-side -k \"github.com/kubeflow/training-operator.git/manifests/overlays/standalone?ref=v1.9.0\")"
         }
@@ -342,20 +344,30 @@ public struct TrainingJobs: Sendable {
     }
 
     /// Follows the job until it succeeds (returns its status) or fails (throws `jobFailed` with the operator's
-    /// message), reporting each phase change.
-    public func wait(_ reference: ObjectReference, timeout: Duration,
+    /// message), reporting each phase change. Meanwhile a replica Pod whose container waits for a reason that does
+    /// not clear by itself (an image that cannot be pulled, a crash loop, ...) is told once through `trouble`; on
+    /// kf-local (`local`) an unmapped image (ErrImageNeverPull) ends the wait at once with the kf.yaml key to add.
+    public func wait(_ reference: ObjectReference, timeout: Duration, local: Bool = false,
+                     trouble: @escaping @Sendable (String) -> Void = { _ in },
                      progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingJobStatus {
         let seconds = Int(timeout.components.seconds)
         let last = Mutex<TrainingJobStatus.Phase?>(nil)
-        let result = try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
-            ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
-        }) { object -> TrainingJobStatus? in
-            let status = TrainingJobStatus(object)
-            if last.withLock({ previous in defer { previous = status.phase }; return previous != status.phase }) {
-                progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
+        let client = self.client
+        let pods = PodWatch(workload: "job \(reference.name)", local: local,
+                            pods: PodWatch.selector(client, namespace: reference.namespace ?? client.config.namespace,
+                                                    Self.podSelector(kind: reference.kind, name: reference.name)),
+                            report: trouble)
+        let result = try await pods.during {
+            try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
+                ActionError.jobFailed(name: reference.name, message: "it was deleted while kf waited")
+            }) { object -> TrainingJobStatus? in
+                let status = TrainingJobStatus(object)
+                if last.withLock({ previous in defer { previous = status.phase }; return previous != status.phase }) {
+                    progress(status.phase.rawValue + (status.message.isEmpty ? "" : ": " + status.message))
+                }
+                if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
+                return status.phase == .succeeded ? status : nil
             }
-            if status.phase == .failed { throw ActionError.jobFailed(name: reference.name, message: status.message) }
-            return status.phase == .succeeded ? status : nil
         }
         guard let result else {
             let phase = (try? await client.get(reference)).flatMap { $0 }.map { TrainingJobStatus($0).phase.rawValue } ?? "unknown"
@@ -388,8 +400,11 @@ public struct ReplicaSelection: Sendable, Equatable {
 extension TrainingJobs {
     /// The labels that select a job's Pods: the Training Operator's, or JobSet's for a TrainJob.
     static func podSelector(_ job: Value) -> String {
-        let name = job[path: ["metadata", "name"]]?.text ?? ""
-        if job["kind"]?.text == "TrainJob" { return "jobset.sigs.k8s.io/jobset-name=" + name }
+        podSelector(kind: job["kind"]?.text ?? "", name: job[path: ["metadata", "name"]]?.text ?? "")
+    }
+
+    static func podSelector(kind: String, name: String) -> String {
+        if kind == "TrainJob" { return "jobset.sigs.k8s.io/jobset-name=" + name }
         return "training.kubeflow.org/job-name=" + name
     }
 

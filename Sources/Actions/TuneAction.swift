@@ -212,7 +212,8 @@ public struct TuneAction: Sendable {
         created(reference)
         if !files.isEmpty { progress("wrote " + files.joined(separator: ", ")) }
         guard wait || registration != nil, dryRun == .none else { return .created(reference, files: files, final: nil) }
-        let final = try await Experiments(client: client).wait(reference, timeout: timeout, observe: observe ?? { _ in })
+        let final = try await Experiments(client: client).wait(reference, timeout: timeout, local: connection.localProjectRoot != nil,
+                                                              trouble: progress, observe: observe ?? { _ in })
         if let registration, let outputFolder, let registeredSpec {
             let result = try registration.register(experiment: experiment, final: final, spec: registeredSpec, folder: outputFolder,
                                                    directory: project?.root ?? FileManager.default.currentDirectoryPath)

@@ -93,7 +93,35 @@ public enum UnifiedDiff {
         for k in 0..<tail {
             edits.append(Edit(kind: .same, text: a[a.count - tail + k], oldLine: a.count - tail + k, newLine: b.count - tail + k))
         }
-        return edits
+        return removalsFirst(edits)
+    }
+
+    /// Within each run of changed lines, the removed lines come before the added ones, as `diff -u` prints them
+    /// (an edit script may interleave them); each edit keeps the line positions it has in its new place.
+    static func removalsFirst(_ edits: [Edit]) -> [Edit] {
+        var out: [Edit] = []
+        out.reserveCapacity(edits.count)
+        var index = 0
+        while index < edits.count {
+            guard edits[index].kind != .same else {
+                out.append(edits[index])
+                index += 1
+                continue
+            }
+            var end = index
+            while end < edits.count, edits[end].kind != .same { end += 1 }
+            let run = edits[index..<end]
+            let oldStart = run.first?.oldLine ?? 0, newStart = run.first?.newLine ?? 0
+            let removed = run.filter { $0.kind == .delete }, added = run.filter { $0.kind == .insert }
+            for (k, edit) in removed.enumerated() {
+                out.append(Edit(kind: .delete, text: edit.text, oldLine: oldStart + k, newLine: newStart))
+            }
+            for (k, edit) in added.enumerated() {
+                out.append(Edit(kind: .insert, text: edit.text, oldLine: oldStart + removed.count, newLine: newStart + k))
+            }
+            index = end
+        }
+        return out
     }
 }
 

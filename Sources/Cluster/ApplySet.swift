@@ -128,7 +128,14 @@ extension Applier {
                                   pruned: [], pruneSkipped: "the ApplySet parent could not be written")
         }
 
-        var report = await apply(members, progress: progress)
+        // The Namespace was reported when it was applied first; its second application is told only if it failed.
+        let reported = namespaceResult?.reference
+        var report = await apply(members, progress: progress.map { hear in
+            { @Sendable result in
+                if result.reference == reported, case .unchanged = result.outcome { return }
+                hear(result)
+            }
+        })
         if let namespaceResult {
             // The first application decided whether the Namespace was created or changed.
             report = ApplyReport(results: report.results.map {

@@ -288,6 +288,17 @@ public final class ClusterClient: Sendable {
 
     // MARK: Version
 
+    /// Reaches the server once (GET /version, with the usual retries) and throws when it cannot be reached (no
+    /// connection, TLS, proxy) or rejects the credentials, so that a command about to send a request per object
+    /// reports that once instead of once per object. Other answers (a /version that is forbidden) pass.
+    public func checkReachable() async throws(ClusterError) {
+        do {
+            _ = try await request("GET", "/version")
+        } catch {
+            if error.isUnreachable || error.status?.code == 401 { throw error }
+        }
+    }
+
     /// The server's /version, with a short timeout and no retries (for `kf version`).
     public func serverVersion(timeout: Duration = .seconds(3)) async throws(ClusterError) -> ServerVersion {
         let quick = Transport(config: config, retry: .none, connectTimeout: timeout, logger: transport.logger)

@@ -83,7 +83,7 @@ public enum ClusterError: Error, Sendable, CustomStringConvertible {
             return "in-cluster configuration: \(reason)"
         case let .transport(method, url, kind, message, attempts):
             let tries = attempts > 1 ? " after \(attempts) attempts" : ""
-            return "\(method) \(url) failed\(tries): \(kind.rawValue): \(message)"
+            return "\(method) \(url) failed\(tries): \(kind.rawValue): \(message)" + (kind == .tls ? Self.tlsAdvice(message) : "")
         case let .api(method, url, status, hint):
             var text = "\(method) \(url): \(status.code) \(status.reason.isEmpty ? "error" : status.reason): \(status.message)"
             for cause in status.causes {
@@ -100,6 +100,29 @@ public enum ClusterError: Error, Sendable, CustomStringConvertible {
         case let .watchExpired(resource, resourceVersion):
             return "watch of \(resource) from resourceVersion \(resourceVersion) expired (410 Gone); list again"
         }
+    }
+
+    /// What to do about a TLS failure, from curl's message: an untrusted certificate needs the cluster's CA in the
+    /// kubeconfig; a certificate for another name needs the right server URL (or tls-server-name).
+    static func tlsAdvice(_ message: String) -> String {
+        let text = message.lowercased()
+        if text.contains("subject name") || text.contains("does not match") || text.contains("no alternative certificate") {
+            return "\nthe server's certificate does not name the host of the server URL: check the cluster entry's server in the kubeconfig,"
+                + " or set tls-server-name to a name the certificate holds"
+        }
+        if text.contains("certificate") || text.contains("issuer") || text.contains("self-signed") || text.contains("self signed") {
+            return "\nthe server's certificate is not signed by a CA this kubeconfig trusts: add the CA that signed it to the cluster entry"
+                + " as certificate-authority (a PEM file) or certificate-authority-data (base64 of the PEM); for kf-local use .kf/kubeconfig"
+                + " or `kf local kubeconfig`, which carry it. insecure-skip-tls-verify: true in the cluster entry skips the check"
+                + " (kf has no flag for it); it is not advised"
+        }
+        return "\ncheck the cluster entry's certificate-authority(-data) and the user's client-certificate and client-key in the kubeconfig"
+    }
+
+    /// Whether the failure is about reaching the server at all (so every other request to it fails the same way).
+    public var isUnreachable: Bool {
+        guard case let .transport(_, _, kind, _, _) = self else { return false }
+        return [.couldNotConnect, .couldNotResolve, .tls, .proxy, .timedOut].contains(kind)
     }
 
     /// The server's Status when the error came from the API.

@@ -647,7 +647,12 @@ extension APIServer {
                 finalObject = current
                 return nil
             }
-            if dryRun { finalObject = next; return nil }
+            if dryRun {
+                // Nothing is stored, so the answer carries the stored object's resourceVersion, as a real server's does.
+                next.set(["metadata", "resourceVersion"], current[path: ["metadata", "resourceVersion"]])
+                finalObject = next
+                return nil
+            }
             let finalizers = next[path: ["metadata", "finalizers"]]?.sequence ?? []
             if next[path: ["metadata", "deletionTimestamp"]] != nil && finalizers.isEmpty && !self.hasNamespaceFinalizer(next, type: type) {
                 removed = true

@@ -128,9 +128,16 @@ public final class HTTPServer: Sendable {
                                   task: task, group: group)
             }
         } catch {
-            throw LocalClusterError.cannotBind(address: "\(host):\(port)", detail: String(describing: error))
+            throw LocalClusterError.cannotBind(address: "\(host):\(port)", detail: Self.bindFailure(error))
         }
         throw LocalClusterError.cannotBind(address: "\(host):\(port)", detail: "the server stopped before it was listening")
+    }
+
+    /// Why listening failed: for a system call, its error as strerror says it (NIO's own description of an
+    /// IOError carries a stray parenthesis and the name of its internal call).
+    static func bindFailure(_ error: any Error) -> String {
+        guard let io = error as? IOError else { return String(describing: error) }
+        return String(cString: strerror(io.errnoCode)) + " (errno \(io.errnoCode))"
     }
 
     public var url: String { (caPEM == nil ? "http://" : "https://") + "\(host):\(port)" }

@@ -39,6 +39,19 @@ public struct InferenceServiceStatus: Sendable, Equatable {
     /// kf's record of the registry reference and version it deployed.
     public var modelReference: String?
     public var modelVersion: String?
+
+    /// Which predictor `modelVersion` is: kf records the version of its last rollout, which is the canary's while a
+    /// canary is out (Serverless `canaryTrafficPercent` below 100, or Standard mode's `spec.canary`), else the one
+    /// serving all traffic.
+    public var modelVersionRole: String {
+        if let percent = canaryTrafficPercent, percent < 100 {
+            return "the canary's (\(percent)% of the traffic" + (percent == 0 ? ", rolled back" : "") + ")"
+        }
+        if let canary = standardCanaries.first {
+            return "the canary's (\(canary.name), \(canary.percent)% of the traffic" + (canary.percent == 0 ? ", rolled back" : "") + ")"
+        }
+        return "the last rolled out"
+    }
     /// KServe's `modelStatus`: transition and last failure (reason, message), when the model did not load.
     public var failure: (reason: String, message: String)?
     public var generation: Int?

@@ -34,6 +34,14 @@ struct KustomizeBase: Sendable {
 
     /// The name of the resource in the base: the overlay's patches target it.
     func baseName(baseFiles: [String: String]) throws -> String {
+        guard let name = try baseResource(baseFiles: baseFiles)[path: ["metadata", "name"]]?.string else {
+            throw WorkloadsError.badTemplate(path: templateFolder, reason: "its \(apiVersion) \(kind) has no metadata.name")
+        }
+        return name
+    }
+
+    /// The one resource of the base, as the base alone builds it.
+    func baseResource(baseFiles: [String: String]) throws -> Value {
         var fileSystem = MemoryFileSystem()
         for (name, text) in baseFiles { fileSystem.write("/base/" + name, text) }
         let resources: [Resource]
@@ -43,11 +51,11 @@ struct KustomizeBase: Sendable {
             throw WorkloadsError.badTemplate(path: templateFolder, reason: "\(error)")
         }
         let found = resources.filter { $0.value["kind"]?.string == kind && $0.value["apiVersion"]?.string == apiVersion }
-        guard found.count == 1, let name = found[0].value[path: ["metadata", "name"]]?.string else {
+        guard found.count == 1, found[0].value[path: ["metadata", "name"]]?.string != nil else {
             throw WorkloadsError.badTemplate(path: templateFolder, reason:
                 "it must hold exactly one \(apiVersion) \(kind) with a metadata.name; it holds \(found.count)")
         }
-        return name
+        return found[0].value
     }
 
     /// The overlay's kustomization: the base, the patch file over its resource, and the rename to `name`.

@@ -29,17 +29,19 @@ public struct TrainingManifests: Sendable {
                       overlayFolder: overlayFolder)
     }
 
-    /// The overlay's files (`kustomization.yaml`, `job.yaml`), by name, for a base whose job is named `baseName`.
-    public func overlayFiles(baseName: String) throws -> [(name: String, text: String)] {
+    /// The overlay's files (`kustomization.yaml`, `job.yaml`), by name, over the base built from `baseFiles`.
+    public func overlayFiles(baseFiles: [String: String]) throws -> [(name: String, text: String)] {
+        let baseJob = try base.baseResource(baseFiles: baseFiles)
+        let baseName = baseJob[path: ["metadata", "name"]]?.string ?? ""
         let header = "# Written by `kf train \(spec.name)`: this job's values over the \(spec.kind) base in ../base/\(kindFolderName).\n"
         return [("kustomization.yaml", try base.kustomization(baseName: baseName, name: spec.name, patchFile: "job.yaml", header: header)),
-                ("job.yaml", try KustomizeEmitter.string(try patch(baseName: baseName)))]
+                ("job.yaml", try KustomizeEmitter.string(try patch(baseJob: baseJob)))]
     }
 
     /// Builds the job from the base's files (by name) and the overlay, in memory, as `kf build` would build them
     /// on disk. Returns the one job resource.
     public func build(baseFiles: [String: String]) throws -> Value {
-        try base.build(baseFiles: baseFiles, overlayFiles: try overlayFiles(baseName: try baseJobName(baseFiles: baseFiles)))
+        try base.build(baseFiles: baseFiles, overlayFiles: try overlayFiles(baseFiles: baseFiles))
     }
 
     /// The name of the job in the base: the overlay's patches target it.
@@ -49,13 +51,17 @@ public struct TrainingManifests: Sendable {
 
     // MARK: The patch
 
-    /// The strategic-merge patch holding every value the job sets. Custom resources merge as JSON merge patches,
-    /// so each list here replaces the base's list and a null removes a replica type the base has.
-    func patch(baseName: String) throws -> Value {
+    /// The strategic-merge patch holding every value the job sets. Custom resources merge as JSON merge patches
+    /// (kustomize knows no merge keys for them), so each list here replaces the base's list and a null removes a
+    /// replica type the base has. So that a replica's containers keep what the base gives them (volumeMounts, env,
+    /// a sidecar), each replica's list is the base's containers with kf's container merged into the one of its
+    /// name, as a strategic merge patch of a Pod merges them.
+    func patch(baseJob: Value) throws -> Value {
+        let baseName = baseJob[path: ["metadata", "name"]]?.string ?? ""
         var specMapping = Mapping()
         switch spec.target {
         case let .operatorJob(framework):
-            fillOperatorSpec(&specMapping, framework: framework)
+            try fillOperatorSpec(&specMapping, framework: framework, baseJob: baseJob)
         case let .trainJob(runtime):
             fillTrainJobSpec(&specMapping, runtime: runtime)
         }
@@ -67,7 +73,7 @@ public struct TrainingManifests: Sendable {
         ]))
     }
 
-    private func fillOperatorSpec(_ out: inout Mapping, framework: TrainingFramework) {
+    private func fillOperatorSpec(_ out: inout Mapping, framework: TrainingFramework, baseJob: Value) throws {
         switch framework {
         case .pytorch:
             if let procs = spec.procsPerWorker { out["nprocPerNode"] = .string(String(procs)) }
@@ -97,13 +103,34 @@ public struct TrainingManifests: Sendable {
         }
         for (type, count) in spec.replicas {
             let container = self.container(framework: framework, replicaType: type)
+            let inBase = baseJob[path: ["spec", framework.replicaSpecsField, type, "template", "spec", "containers"]]?.sequence ?? []
             replicaSpecs[type] = .mapping(Mapping([
                 ("replicas", .int(count)),
                 ("restartPolicy", .string(restart)),
-                ("template", .mapping(Mapping([("spec", .mapping(Mapping([("containers", .sequence([container]))])))]))),
+                ("template", .mapping(Mapping([("spec", .mapping(Mapping([
+                    ("containers", .sequence(try Self.merge(container, into: inBase))),
+                ])))]))),
             ]))
         }
         out[framework.replicaSpecsField] = .mapping(replicaSpecs)
+    }
+
+    /// The base's containers with `container` merged into the one of the same name (added when none has it), by
+    /// the Pod's strategic merge rules: fields kf sets win, the base's others stay, env and volumeMounts merge by
+    /// their keys.
+    static func merge(_ container: Value, into base: [Value]) throws -> [Value] {
+        guard !base.isEmpty else { return [container] }
+        func pod(_ containers: [Value]) -> Value {
+            .mapping(Mapping([("apiVersion", .string("v1")), ("kind", .string("Pod")),
+                              ("spec", .mapping(Mapping([("containers", .sequence(containers))])))]))
+        }
+        let merged: Value?
+        do {
+            merged = try StrategicMerge.apply(pod([container]), to: pod(base), patchName: "the job's container")
+        } catch {
+            throw WorkloadsError.badTemplate(path: "the job's base", reason: "its containers cannot take the job's: \(error)")
+        }
+        return merged?[path: ["spec", "containers"]]?.sequence ?? [container]
     }
 
     /// Every replica type a kind has, so that a type the base sets and this job does not is removed.

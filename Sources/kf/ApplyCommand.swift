@@ -103,16 +103,10 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         case let .diff(text, changed, total):
             out.write(text)
-            err.line(changed == 0 ? "no change: all \(total) objects match the cluster" : "\(changed) of \(total) objects would change")
+            err.line(ApplyAction.diffSummary(changed: changed, total: total))
         case let .applied(report, pruned, ready):
             for result in pruned { out.line(kubectlName(result.reference) + " pruned") }
-            if !names {
-                let total = report.results.count
-                let summary = report.changed
-                    ? "\(total) objects: \(report.count("created")) created, \(report.count("configured")) configured, \(report.count("unchanged")) unchanged"
-                    : "no change: all \(total) objects unchanged"
-                err.line(summary + suffix + (ready.isEmpty ? "" : "; all ready"))
-            }
+            if !names { err.line(ApplyAction.summary(report, serverDryRun: dryRun == .server, allReady: !ready.isEmpty)) }
         }
     }
 }

@@ -405,7 +405,7 @@ enum ServingFormat {
                         .compactMap { $0 }.joined(separator: ", "),
                      "Storage:    \(service.storageURI ?? "-")"]
         if let version = service.modelVersion {
-            lines.append("Version:    \(version), the last rolled out" + (service.modelReference.map { " (--model \($0))" } ?? ""))
+            lines.append("Version:    \(version), \(service.modelVersionRole)" + (service.modelReference.map { " (--model \($0))" } ?? ""))
         }
         if let percent = service.canaryTrafficPercent { lines.append("Canary:     \(percent)% to the latest revision (canaryTrafficPercent)") }
         for canary in service.standardCanaries {

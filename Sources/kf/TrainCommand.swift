@@ -330,7 +330,8 @@ struct TrainWaitCommand: AsyncParsableCommand {
         let jobs = TrainingJobs(client: client)
         let reference = try ObjectReference(try await jobs.find(job.name, kind: job.kind, namespace: connection.namespace))
         let err = Terminal.standardError
-        let final = try await jobs.wait(reference, timeout: .seconds(timeout)) { phase in err.line("\(reference.name): \(phase)") }
+        let final = try await jobs.wait(reference, timeout: .seconds(timeout), local: connection.localProjectRoot != nil,
+                                        trouble: { err.line($0) }) { phase in err.line("\(reference.name): \(phase)") }
         global.terminal.line("\(reference.name): \(final.phase.rawValue)" + (final.duration().map { " in " + TrainingFormat.duration($0) } ?? ""))
     }
 }

@@ -396,11 +396,16 @@ struct TuneWaitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (experiments, namespace) = try await tuneClient(cluster, global)
+        let project = try ProjectContext.find(from: FileManager.default.currentDirectoryPath)
+        let connection = try ClusterConnection(flags: cluster.flags, environment: ProcessInfo.processInfo.environment, project: project)
+        let experiments = Experiments(client: try await connection.client(logger: global.requestLogger))
+        let namespace = connection.namespace
+        let local = connection.localProjectRoot != nil
         _ = try await experiments.get(experiment.name, namespace: namespace)
         let reference = ObjectReference(apiVersion: KatibExperiment.apiVersion, kind: KatibExperiment.kind, name: experiment.name, namespace: namespace)
         let observe = watch ? TuneFormat.watcher(global.terminal) : TuneFormat.progressPrinter(Terminal.standardError)
-        let final = try await experiments.wait(reference, timeout: .seconds(timeout), observe: observe)
+        let final = try await experiments.wait(reference, timeout: .seconds(timeout), local: local,
+                                               trouble: { Terminal.standardError.line($0) }, observe: observe)
         global.terminal.line(TuneFormat.finalLine(experiment.name, final))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Resources
 @testable import Cluster
@@ -40,10 +41,15 @@ import Resources
             [{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"fresh"}},
              {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"fresh"}}]
             """).sequence)
+        let heard = Mutex<[String]>([])
         let report = await Applier(client: client).apply(objects, applySet: ApplySet(name: "s", namespace: "fresh", tooling: "kf/v0"),
-                                                         prune: true)
+                                                         prune: true) { result in
+            heard.withLock { $0.append("\(result.reference.kind)/\(result.reference.name) \(result.outcome.word)") }
+        }
         #expect(report.apply.succeeded, "\(report.apply.failures.map { "\($0.outcome)" })")
         #expect(report.apply.count("created") == 2)
+        // The Namespace, applied before the parent, is reported once.
+        #expect(heard.withLock { $0 } == ["Namespace/fresh created", "ConfigMap/a created"])
     }
 
     @Test func pruneRemovesExactlyTheFormerMembers() async throws {

@@ -81,6 +81,63 @@ import Testing
         #expect(defaulted[path: ["spec", "runtimeRef", "name"]]?.string == "torch-distributed")
     }
 
+    /// A base whose replica carries a volume mount (for `defaults.train.outputDir`), env and a sidecar keeps them:
+    /// the overlay merges kf's container into the base's of the same name, and `kubectl kustomize` agrees.
+    @Test func theBasesContainerFieldsSurviveTheOverlay() throws {
+        var spec = TrainingSpecTests.spec(.pytorch)
+        spec.env = [("KF_OUTPUT_DIR", "/shared/out/mnist")]
+        let manifests = TrainingManifests(spec: spec)
+        var base = try manifests.baseFiles(from: TemplateStore(projectRoot: nil))
+        base["pytorchjob.yaml"] = """
+            apiVersion: kubeflow.org/v1
+            kind: PyTorchJob
+            metadata:
+              name: train
+            spec:
+              pytorchReplicaSpecs:
+                Master:
+                  replicas: 1
+                  template:
+                    spec:
+                      volumes:
+                      - name: out
+                        nfs: {server: nfs.example, path: /shared/out}
+                      containers:
+                      - name: pytorch
+                        image: placeholder
+                        env: [{name: HOME, value: /tmp}]
+                        volumeMounts: [{name: out, mountPath: /shared/out}]
+                      - name: metrics
+                        image: exporter:1
+            """
+        let job = try manifests.build(baseFiles: base)
+        let master = try #require(job[path: ["spec", "pytorchReplicaSpecs", "Master", "template", "spec"]])
+        let containers = master["containers"]?.sequence ?? []
+        #expect(containers.compactMap { $0["name"]?.string } == ["pytorch", "metrics"])
+        let pytorch = try #require(containers.first)
+        #expect(pytorch["image"]?.string == spec.image)
+        #expect(pytorch["command"]?.sequence?.compactMap(\.string) == spec.command)
+        #expect(pytorch["volumeMounts"]?.sequence?.first?["mountPath"]?.string == "/shared/out")
+        #expect(Set(pytorch["env"]?.sequence?.compactMap { $0["name"]?.string } ?? []) == ["HOME", "KF_OUTPUT_DIR"])
+        #expect(master["volumes"]?.sequence?.first?["name"]?.string == "out")
+        // A replica type the base does not have gets kf's container alone.
+        let worker = job[path: ["spec", "pytorchReplicaSpecs", "Worker", "template", "spec", "containers"]]?.sequence ?? []
+        #expect(worker.compactMap { $0["name"]?.string } == ["pytorch"] && worker.first?["volumeMounts"] == nil)
+
+        guard let kubectl = Self.tool("kubectl") else {
+            print("skipping the kubectl comparison: needs .tools/venv/bin/kubectl (scripts/install-tools.sh)")
+            return
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kf-train-merge-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for (name, text) in base { try write(text, root.appendingPathComponent(manifests.baseFolder + "/" + name)) }
+        for file in try manifests.overlayFiles(baseFiles: base) {
+            try write(file.text, root.appendingPathComponent(manifests.overlayFolder + "/" + file.name))
+        }
+        let kubectlOutput = try run(kubectl, ["kustomize", root.appendingPathComponent(manifests.overlayFolder).path])
+        #expect(kubectlOutput == (try KustomizeEmitter.string(job)))
+    }
+
     @Test func aProjectTemplateWithAnotherJobNameIsFollowed() throws {
         let manifests = TrainingManifests(spec: TrainingSpecTests.spec(.jax))
         var files = try manifests.baseFiles(from: TemplateStore(projectRoot: nil))
@@ -107,7 +164,7 @@ import Testing
             for (name, text) in base {
                 try write(text, root.appendingPathComponent(manifests.baseFolder + "/" + name))
             }
-            for file in try manifests.overlayFiles(baseName: try manifests.baseJobName(baseFiles: base)) {
+            for file in try manifests.overlayFiles(baseFiles: base) {
                 try write(file.text, root.appendingPathComponent(manifests.overlayFolder + "/" + file.name))
             }
             let overlay = root.appendingPathComponent(manifests.overlayFolder).path

@@ -55,7 +55,7 @@ import Testing
         // Nothing changed: a no-op, decided against the live object (what the server filled in is not kf's).
         let again = try KfBinary.run(["apply"], in: root)
         #expect(again.stdout == "namespace/life unchanged\n")
-        #expect(again.stderr == "no change: all 1 objects unchanged\n")
+        #expect(again.stderr == "no change: 1 object unchanged\n")
 
         // kf version now also reports the running server; --client does not ask it.
         let version = try KfBinary.run(["version", "-o", "json"], in: root)
@@ -81,6 +81,21 @@ import Testing
         let second = try KfBinary.run(["apply", "--prune"], in: root)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("configmap/settings created\n"))
+        // The Namespace, applied before the ApplySet's parent, is told once.
+        #expect(second.stdout.components(separatedBy: "namespace/life").count == 2, "\(second.stdout)")
+        // (The Namespace is configured: the first --prune labels it as a member of the set.)
+        #expect(second.stderr.hasPrefix("2 objects: 1 created, 1 configured, 0 unchanged"), "\(second.stderr)")
+
+        // A changed value: the diff removes the old line before adding the new one, and shows nothing the server
+        // keeps by itself (a dry run answers with the stored resourceVersion).
+        try write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  lr: \"0.2\"\n",
+                  to: root + "/manifests/base/settings.yaml")
+        let changed = try KfBinary.run(["apply", "--diff"], in: root)
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(changed.stdout.contains("-  lr: \"0.1\"\n+  lr: \"0.2\"\n"), "\(changed.stdout)")
+        #expect(!changed.stdout.contains("resourceVersion"), "\(changed.stdout)")
+        // Both change: an apply without --prune would also take the Namespace's ApplySet label away.
+        #expect(changed.stderr == "2 of 2 objects would change\n")
 
         // The ConfigMap leaves the set: --prune deletes it.
         try write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- namespace.yaml\n",
