@@ -1,4 +1,4 @@
-"""What train.py, evaluate.py and show.py share: reading the ratings, top-N lists and their metrics.
+"""Top-N recommendations and their metrics: what train.py, evaluate.py and show.py share.
 
 A recommender is judged on the items each user went on to buy (held out by prepare.py): are they among the ten
 items it recommends, and how high?
@@ -11,25 +11,11 @@ items it recommends, and how high?
 Items the user already bought are never recommended (their scores are set to -inf before ranking).
 """
 
-import os
-
 import numpy as np
 
+from purchases import new_items_matrix, ratings_matrix, users_of
+
 TOP_N = 10
-
-
-def load_ratings(data):
-    """ratings.npz from prepare.py, given the file or the folder that holds it."""
-    path = os.path.join(data, "ratings.npz") if os.path.isdir(data) else data
-    if not os.path.exists(path):
-        raise SystemExit(f"{path}: not found; run `python src/prepare.py --out {data}` first")
-    with np.load(path) as file:
-        ratings = {name: file[name] for name in file.files}
-    expected = {"users", "items", "train", "valid", "history", "test"}
-    if expected - ratings.keys():
-        raise SystemExit(f"{path}: missing {', '.join(sorted(expected - ratings.keys()))}; "
-                         "it was not written by prepare.py: run it again")
-    return ratings
 
 
 def top_n(scores, already_bought, n=TOP_N):
@@ -60,6 +46,19 @@ def ranking_metrics(recommended, held_out):
 def popularity_scores(ratings):
     """The baseline every recommender must beat: the same list for everyone, most-bought items first."""
     return np.tile((ratings > 0).sum(axis=0).astype(float), (ratings.shape[0], 1))
+
+
+def score_split(predict, before, after, items):
+    """The model's metrics and the popularity baseline's on one time split (purchases.split_by_time).
+
+    `predict` maps rows of ratings (what each user bought before the cut) to scores over `items`."""
+    users = users_of(before)
+    seen = ratings_matrix(before, users, items)
+    held_out = new_items_matrix(before, after, users, items)
+    if not held_out.any():
+        raise SystemExit("no user bought a new item after the cut: nothing to score (is the split empty?)")
+    return (ranking_metrics(top_n(predict(seen), already_bought=seen), held_out),
+            ranking_metrics(top_n(popularity_scores(seen), already_bought=seen), held_out))
 
 
 def format_metrics(metrics):
