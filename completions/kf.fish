@@ -23,7 +23,7 @@ function __kf_parse_tokens -S
         __kf_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'init'
-            __kf_parse_subcommand 1 'name=' 'n/namespace=' 'context=' 'registry-remote=' 'v/verbose' 'no-color' 'version' 'h/help'
+            __kf_parse_subcommand 1 'name=' 'n/namespace=' 'context=' 'registry-remote=' 'example=' 'v/verbose' 'no-color' 'version' 'h/help'
         case 'build'
             __kf_parse_subcommand 1 'output-path=' 'load-restrictor=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
         case 'apply'
@@ -216,6 +216,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" n namespace' -s 'n' -l 'namespace' -d 'The namespace the project works in (default: its name).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" context' -l 'context' -d 'The kubeconfig context the project talks to (default: kf-local).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" registry-remote' -l 'registry-remote' -d 'The git remote that model versions are pushed to.' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" example' -l 'example' -d 'Add an example project: digits.' -rfka 'digits'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" v verbose' -s 'v' -l 'verbose' -d 'Print more about what kf does (tokens and secrets are always redacted).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" version' -l 'version' -d 'Show the version.'
