@@ -206,7 +206,7 @@ _kf_init() {
         return
         ;;
     '--example')
-        __kf_add_completions -W 'digits'
+        __kf_add_completions -W 'digits'$'\n''recommender'
         return
         ;;
     esac
@@ -1240,7 +1240,7 @@ _kf_pipeline_compile() {
 
 _kf_pipeline_run() {
     repeating_flags=()
-    non_repeating_flags=(--no-cache --watch -v --verbose --no-color --version -h --help)
+    non_repeating_flags=(--no-cache --watch -f --follow -v --verbose --no-color --version -h --help)
     repeating_options=(-p --param)
     non_repeating_options=(--name --parallel --experiment --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1

@@ -7,6 +7,7 @@
 #   VENV=path/to/venv  link the project's .venv to an existing venv (with requirements.txt's packages) instead of
 #                      creating one (pip install); saves a minute when trying things out
 #   TRIALS=N PARALLEL=N  the Experiment's size (default: the pipeline's, 12 trials 3 at a time)
+#   SKIP_INSTALL=1     do not run scripts/install-tools.sh (the tools are there already)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -17,8 +18,12 @@ stage() {
     printf '\n== %s   [%ss since the previous stage, %ss in all]\n' "$1" "$((now - stage_start))" "$((now - start))"
     stage_start=$now
 }
-stage "1/6 installing Debian packages and tools"
-scripts/install-tools.sh
+if [ -n "${SKIP_INSTALL:-}" ]; then
+    stage "1/6 installing Debian packages and tools: skipped (SKIP_INSTALL)"
+else
+    stage "1/6 installing Debian packages and tools"
+    scripts/install-tools.sh
+fi
 if [ -n "${KF:-}" ]; then
     stage "2/6 using the kf given in KF: $KF"
     kf=$KF
@@ -51,11 +56,11 @@ git add -A
 git -c user.name=kf -c user.email=kf@example.invalid commit -qm "digits example"
 echo "committed the project: the registry registers what was committed"
 
-stage "5/6 the lifecycle: kf pipeline run pipeline.yaml --watch (each step's progress as it happens)"
+stage "5/6 the lifecycle: kf pipeline run pipeline.yaml --watch --follow (each step's progress and log as it happens)"
 params=()
 [ -n "${TRIALS:-}" ] && params+=(-p "max_trials=$TRIALS")
 [ -n "${PARALLEL:-}" ] && params+=(-p "parallel=$PARALLEL")
-if ! "$kf" pipeline run pipeline.yaml "${params[@]}" --watch; then
+if ! "$kf" pipeline run pipeline.yaml "${params[@]}" --watch --follow; then
     echo >&2
     echo "the pipeline did not succeed; each step's log: (cd $work/digits && $kf pipeline logs RUN --task STEP)" >&2
     "$kf" pipeline list >&2 || true

@@ -70,7 +70,7 @@ public struct InitAction {
         return (folder.map { ["cd \($0)"] } ?? []) + [
             "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt",
             "git add -A && git commit -m \"\(example) example\"",
-            "kf pipeline run pipeline.yaml --watch",
+            "kf pipeline run pipeline.yaml --watch --follow",
         ]
     }
 

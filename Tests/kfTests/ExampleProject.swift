@@ -38,7 +38,7 @@ struct ExampleProject {
     /// `kf pipeline run pipeline.yaml --watch` with a small search; the run's name and what it printed. A failed
     /// run is recorded with every step's log.
     func runPipeline() throws -> (name: String, run: KfBinary.Run)? {
-        let run = try kf(["pipeline", "run", "pipeline.yaml", "-p", "max_trials=4", "-p", "parallel=2", "--watch"])
+        let run = try kf(["pipeline", "run", "pipeline.yaml", "-p", "max_trials=4", "-p", "parallel=2", "--watch", "--follow"])
         let name = (run.stdout + "\n" + run.stderr).split(separator: "\n").first { $0.hasPrefix("run ") && $0.hasSuffix(" created") }?
             .split(separator: " ").dropFirst().first.map(String.init)
         guard run.status == 0, let name else {
@@ -60,6 +60,11 @@ struct ExampleProject {
     func checkFirstRun(_ first: (name: String, run: KfBinary.Run), metric: String, tuned minimum: Double,
                        gate: Double, params: [String]) throws -> [String] {
         for task in Self.steps { #expect(first.run.stdout.contains(task), "\(task) not in the run's tree: \(first.run.stdout)") }
+        // --follow: each step's log as it ran, the trials among them.
+        let followed = first.run.stderr.split(separator: "\n")
+        #expect(followed.contains { $0.hasPrefix("tune | trial \(example)-tune-") && $0.contains(" Succeeded: \(metric)=") },
+                "no trial lines from --follow: \(first.run.stderr)")
+        #expect(followed.contains { $0.hasPrefix("register | ") }, "\(first.run.stderr)")
         let status = try json(try kf(["pipeline", "status", first.name, "-o", "json"]).stdout)
         #expect((status["status"] as? [String: Any])?["phase"] as? String == "Succeeded", "\(status)")
 
