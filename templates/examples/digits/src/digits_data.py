@@ -6,9 +6,13 @@ import csv
 import os
 import sys
 
-import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+try:
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+except ImportError as missing:
+    sys.exit(f"error: {missing.name} is not installed for {sys.executable}: create the project's venv with "
+             "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (kf.yaml maps the python image to .venv)")
 
 PIXELS = 64  # 8 x 8, each 0..16
 

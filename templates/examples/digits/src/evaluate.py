@@ -5,10 +5,10 @@
 import argparse
 import os
 
+from digits_data import fail, read_csv  # first: it says how to create the venv when packages are missing
+
 import joblib
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-
-from digits_data import fail, read_csv
 
 
 def model_file(path):

@@ -5,9 +5,9 @@
 import argparse
 import os
 
-import numpy as np
+from digits_data import split, write_csv  # first: it says how to create the venv when packages are missing
 
-from digits_data import split, write_csv
+import numpy as np
 
 
 def main():

@@ -11,11 +11,11 @@ import json
 import os
 import time
 
+from digits_data import fail, read_csv  # first: it says how to create the venv when packages are missing
+
 import joblib
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
-
-from digits_data import fail, read_csv
 
 DEFAULTS = {"C": 10.0, "gamma": 0.001}
 
