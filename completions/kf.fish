@@ -23,7 +23,7 @@ function __kf_parse_tokens -S
         __kf_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'init'
-            __kf_parse_subcommand 1 'name=' 'n/namespace=' 'context=' 'registry-remote=' 'v/verbose' 'no-color' 'version' 'h/help'
+            __kf_parse_subcommand 1 'name=' 'n/namespace=' 'context=' 'registry-remote=' 'example=' 'v/verbose' 'no-color' 'version' 'h/help'
         case 'build'
             __kf_parse_subcommand 1 'output-path=' 'load-restrictor=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
         case 'apply'
@@ -92,7 +92,7 @@ function __kf_parse_tokens -S
             case 'compile'
                 __kf_parse_subcommand 1 'to=' 'o/output=' 'p/param=+' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'run'
-                __kf_parse_subcommand 1 'p/param=+' 'name=' 'no-cache' 'watch' 'parallel=' 'experiment=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand 1 'p/param=+' 'name=' 'no-cache' 'watch' 'f/follow' 'parallel=' 'experiment=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
                 __kf_parse_subcommand 0 'experiment=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
@@ -216,6 +216,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" n namespace' -s 'n' -l 'namespace' -d 'The namespace the project works in (default: its name).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" context' -l 'context' -d 'The kubeconfig context the project talks to (default: kf-local).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" registry-remote' -l 'registry-remote' -d 'The git remote that model versions are pushed to.' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" example' -l 'example' -d 'Add an example project: digits or recommender.' -rfka 'digits recommender'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" v verbose' -s 'v' -l 'verbose' -d 'Print more about what kf does (tokens and secrets are always redacted).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf init" version' -l 'version' -d 'Show the version.'
@@ -566,6 +567,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipe
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" name' -l 'name' -d 'The run\'s name (default: the pipeline\'s and a random suffix).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" no-cache' -l 'no-cache' -d 'Run every task, none served from the cache (results still fill it).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" watch' -l 'watch' -d 'Follow the run, printing each task\'s changes, and the tree at the end; the exit code follows its result.'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" f follow' -s 'f' -l 'follow' -d 'With --watch: also print each task\'s log as it runs, each line after its task\'s name.'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" parallel' -l 'parallel' -d 'At most this many tasks at once.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" experiment' -l 'experiment' -d 'The experiment the run belongs to (kf pipeline list --experiment shows its runs).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline run" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF

@@ -110,8 +110,8 @@ def parse_args():
         raise SystemExit(f"--weighting: expected one of {', '.join(sorted(WEIGHTINGS))}, got '{args.weighting}'")
     if not 0 <= args.validation < 1:
         raise SystemExit(f"--validation: expected a share from 0 to below 1, got {args.validation}")
-    if not args.out:
-        raise SystemExit("--out: give the folder for model.joblib (or set KF_OUTPUT_DIR)")
+    if not args.out and args.validation == 0:
+        raise SystemExit("--out: give the folder for model.joblib (or set KF_OUTPUT_DIR); a tuning trial (--validation) may omit it")
     return args
 
 
@@ -134,13 +134,16 @@ def main():
     model.fit(ratings, ratings)      # input: each user's ratings; target: the same ratings, to be reconstructed
     seconds = time.perf_counter() - started
 
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "model.joblib")
-    joblib.dump(model, path)
+    saved = ""
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        path = os.path.join(args.out, "model.joblib")
+        joblib.dump(model, path)
+        saved = f"; saved {path}"
 
     settings = f"{args.n_components} components" if args.algorithm == "svd" else f"{args.n_neighbors} neighbours"
-    print(f"{args.algorithm}, {settings}, {args.weighting} weighting: fitted on {n_users} users x {n_items} items; "
-          f"saved {path}")
+    print(f"{args.algorithm}, {settings}, {args.weighting} weighting: fitted on {n_users} users x {n_items} items"
+          + saved)
     if args.validation > 0:
         metrics, baseline = score_split(model.predict, purchases, held_out, items)
         print(f"validation: {metrics['users']} users; the popularity baseline's ndcg {baseline['ndcg']:.4f}, "
