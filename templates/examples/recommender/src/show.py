@@ -66,7 +66,11 @@ def main():
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
 
+    if not 0 < args.test_size < 1:
+        raise SystemExit(f"--test-size: expected a share between 0 and 1, got {args.test_size}")
     items, categories, train, test = make_dataset(args.seed, args.test_size)
+    if not 1 <= args.top <= len(items):
+        raise SystemExit(f"--top {args.top}: expected 1 to {len(items)} (there are {len(items)} items)")
     category = dict(zip(items, categories))
     users = users_of(train)
     went_on_to_buy = new_items_matrix(train, test, users, items)
