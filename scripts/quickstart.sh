@@ -77,6 +77,9 @@ echo
 echo "-- the served model (kf serve list):"
 "$kf" serve list
 echo
+echo "-- the same objects through kubectl (KUBECONFIG=.kf/kubeconfig kubectl get ...):"
+KUBECONFIG=.kf/kubeconfig "$root/.tools/venv/bin/kubectl" get workflows,experiments,pytorchjobs,inferenceservices -n digits
+echo
 echo "-- a held-out image, sent to the served model (.venv/bin/python src/show.py --index 7):"
 .venv/bin/python src/show.py --index 7 --kf "$kf"
 end=$(date +%s)
@@ -85,5 +88,5 @@ echo "== done in $((end - start)) s ($((end - after_build)) s after the build). 
 echo "   kf-local still runs there with the model served. Try:"
 echo "     cd $work/digits && $kf serve predict digits --json '[[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]]'"
 echo "     KUBECONFIG=.kf/kubeconfig $root/.tools/venv/bin/kubectl get inferenceservices,experiments,workflows -A"
-echo "     $kf pipeline run pipeline.yaml --watch    # again: from the pipeline cache"
+echo "     $kf pipeline run pipeline.yaml --watch --follow   # again: from the pipeline cache"
 echo "     $kf local down                            # stop kf-local (and the model server)"

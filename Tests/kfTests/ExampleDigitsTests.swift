@@ -86,6 +86,7 @@ import Testing
 
         // Again: every computing step from the cache, nothing new registered, promoted or rolled out.
         let secondSeconds = try project.checkCachedRerun(tags: tags)
+        try project.checkNewCommitSameModel()
         print("ExampleDigitsTests: first run \(Int(firstSeconds)) s (from kf init), cached re-run \(Int(secondSeconds)) s, "
               + "whole test \(Int(Date().timeIntervalSince(started))) s")
     }

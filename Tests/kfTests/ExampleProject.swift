@@ -119,6 +119,19 @@ struct ExampleProject {
         return seconds
     }
 
+    /// After a new commit, the same model (all from the cache) is the next version, promoted to staging, and not
+    /// rolled out again: the service goes on serving v0.0.1, the very same artifact.
+    func checkNewCommitSameModel() throws {
+        try shell(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "next", "--allow-empty"])
+        guard let third = try runPipeline() else { return }
+        let tags = try shell(["git", "tag", "-l"]).split(separator: "\n").map(String.init)
+        #expect(tags.contains("\(example)@v0.0.2") && tags.contains("\(example)#staging#2"), "\(tags)")
+        #expect(third.run.stderr.contains("serve | \(example)@v0.0.2 is the very model \(example)@v0.0.1 serves (the same digest): nothing to roll out"),
+                "\(third.run.stderr)")
+        let served = try kf(["serve", "list"]).stdout
+        #expect(served.contains("\(example)@v0.0.1") && served.contains("=100%"), "\(served)")
+    }
+
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
     }

@@ -36,6 +36,7 @@ import Testing
         #expect(shown.contains("top 10 recommendations (served by recommender)"), "\(shown)")
 
         let secondSeconds = try project.checkCachedRerun(tags: tags)
+        try project.checkNewCommitSameModel()
         print("ExampleRecommenderTests: first run \(Int(firstSeconds)) s (from kf init), cached re-run \(Int(secondSeconds)) s, "
               + "whole test \(Int(Date().timeIntervalSince(started))) s")
     }
