@@ -188,7 +188,7 @@ _kf_init() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--name -n --namespace --context --registry-remote)
+    non_repeating_options=(--name -n --namespace --context --registry-remote --example)
     __kf_offer_flags_options 1
 
     # Offer option value completions
@@ -203,6 +203,10 @@ _kf_init() {
         return
         ;;
     '--registry-remote')
+        return
+        ;;
+    '--example')
+        __kf_add_completions -W 'digits'$'\n''recommender'
         return
         ;;
     esac
@@ -1236,7 +1240,7 @@ _kf_pipeline_compile() {
 
 _kf_pipeline_run() {
     repeating_flags=()
-    non_repeating_flags=(--no-cache --watch -v --verbose --no-color --version -h --help)
+    non_repeating_flags=(--no-cache --watch -f --follow -v --verbose --no-color --version -h --help)
     repeating_options=(-p --param)
     non_repeating_options=(--pipeline --pipeline-version --name --parallel --experiment --endpoint --token --kubeconfig --context -n --namespace)
     __kf_offer_flags_options 1

@@ -74,11 +74,14 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case predictionFailed(name: String, url: String, status: Int, body: String)
     case serviceUnreachable(name: String, tried: [String])
     case canaryDropped(name: String)
+    case unknownExample(name: String, known: [String])
 
     public var description: String {
         switch self {
         case let .invalidProjectName(name, reason):
             return "\"\(name)\" cannot be a project name: \(reason); pass --name with a DNS-1123 label such as my-model"
+        case let .unknownExample(name, known):
+            return "--example \(name): kf has no such example; the examples are " + known.joined(separator: ", ")
         case let .cannotWrite(path, reason):
             return "cannot write \(path): \(reason)"
         case let .notADirectory(path):

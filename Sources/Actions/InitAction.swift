@@ -32,6 +32,8 @@ public struct InitAction {
         public let entries: [Entry]
         /// Flags that disagree with an existing kf.yaml, which wins.
         public let warnings: [String]
+        /// With `--example`: the commands to run next (create the venv, commit, run the pipeline).
+        public var nextSteps: [String] = []
     }
 
     public var directory: String
@@ -39,17 +41,43 @@ public struct InitAction {
     public var namespace: String?
     public var context: String?
     public var registryRemote: String?
+    /// `--example NAME`: adds the example project under templates/examples/NAME/ (its src/, pipeline.yaml,
+    /// requirements.txt, README.md) and its image mappings to kf.yaml.
+    public var example: String?
 
     public init(directory: String, name: String? = nil, namespace: String? = nil, context: String? = nil,
-                registryRemote: String? = nil) {
+                registryRemote: String? = nil, example: String? = nil) {
         self.directory = directory
         self.name = name
         self.namespace = namespace
         self.context = context
         self.registryRemote = registryRemote
+        self.example = example
+    }
+
+    /// The examples built into kf (folders under templates/examples/), sorted.
+    public static var examples: [String] {
+        Set(TemplateStore.embeddedPaths.compactMap { path -> String? in
+            let parts = path.split(separator: "/")
+            return parts.count > 2 && parts[0] == "examples" ? String(parts[1]) : nil
+        }).sorted()
+    }
+
+    /// The commands a new example project runs next.
+    static func nextSteps(example: String, directory: String, root: String) -> [String] {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let folder = root == cwd ? nil : (directory.contains(" ") ? "'\(directory)'" : directory)
+        return (folder.map { ["cd \($0)"] } ?? []) + [
+            "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt",
+            "git add -A && git commit -m \"\(example) example\"",
+            "kf pipeline run pipeline.yaml --watch --follow",
+        ]
     }
 
     public func run() throws -> Result {
+        if let example, !Self.examples.contains(example) {
+            throw ActionError.unknownExample(name: example, known: Self.examples)
+        }
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -74,11 +102,26 @@ public struct InitAction {
             if let namespace { try Self.validate(name: namespace, flag: "--namespace") }
             var created = ProjectFile(name: projectName, namespace: namespace, context: context, registryRemote: registryRemote)
             created.localImages = try Self.defaultImages(root: root)
+            if let example {
+                // The example's mappings go first (the first match wins); defaults with the same pattern give way.
+                let own = try Self.exampleImages(example, root: root)
+                created.localImages = own + created.localImages.filter { image in !own.contains { $0.match == image.match } }
+            }
             project = created
+        }
+        if existing, let example {
+            let missing = try Self.exampleImages(example, root: root).filter { image in
+                !project.localImages.contains { $0.match == image.match }
+            }
+            if !missing.isEmpty {
+                warnings.append("\(projectPath) has no local.images entry for " + missing.map { "'\($0.match)'" }.joined(separator: ", ")
+                                + ", which the \(example) example's pipeline runs: add them from kf's templates/examples/\(example)/images.yaml")
+            }
         }
 
         // Everything is rendered before anything is written, so a template error leaves the folder untouched.
-        let files = try scaffold(for: project, root: root)
+        var files = try scaffold(for: project, root: root)
+        if let example { files += try exampleFiles(example, root: root) }
         var entries: [Entry] = []
         if !existing {
             try FileWriter.write(try project.rendered(), to: projectPath)
@@ -92,7 +135,23 @@ public struct InitAction {
             entries.append(entry)
         }
         entries.append(try ensureRepository(root: root))
-        return Result(root: root, project: project, entries: entries, warnings: warnings)
+        var result = Result(root: root, project: project, entries: entries, warnings: warnings)
+        if let example { result.nextSteps = Self.nextSteps(example: example, directory: directory, root: root) }
+        return result
+    }
+
+    /// The example's image mappings (templates/examples/NAME/images.yaml), checked as kf.yaml's local.images.
+    static func exampleImages(_ example: String, root: String) throws -> [ImageMapping] {
+        let path = "examples/\(example)/images.yaml"
+        return try ImageMapping.parseList(try TemplateStore(projectRoot: root).template(path).text, file: "templates/" + path)
+    }
+
+    /// Every file of the example but images.yaml, at its path relative to the example's folder, unchanged.
+    func exampleFiles(_ example: String, root: String) throws -> [(String, String, TemplateOrigin)] {
+        let prefix = "examples/\(example)/"
+        return try TemplateStore(projectRoot: root).templates(under: "examples/\(example)")
+            .filter { $0.path != prefix + "images.yaml" }
+            .map { (String($0.path.dropFirst(prefix.count)), $0.text, $0.origin) }
     }
 
     /// kf-local's default image mappings (templates/local/images.yaml); `venv: .venv` only when the project has one.

@@ -238,6 +238,31 @@ public struct PipelineAction: Sendable {
         }
     }
 
+    /// Follows one task Pod's log from its first line until its container ends, calling `emit` with each line. A
+    /// Pod whose container has not started yet is asked again (for up to `patience`); a log that cannot be read
+    /// is one line saying why.
+    public func follow(pod: String, namespace: String, patience: Duration = .seconds(30),
+                       emit: @escaping @Sendable (String) -> Void) async {
+        let deadline = ContinuousClock.now + patience
+        var lines = 0
+        while true {
+            do {
+                let client = try await client()
+                for try await line in client.logs(pod: pod, namespace: namespace, options: LogOptions(container: "main", follow: true)) {
+                    lines += 1
+                    emit(line)
+                }
+                return
+            } catch {
+                if lines > 0 || ContinuousClock.now > deadline || Task.isCancelled {
+                    if lines == 0 { emit("(no log: \(error))") }
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
     /// Deletes the run's Workflow (its Pods go with it); its files under the pipeline root stay for the cache.
     public func delete(_ name: String) async throws {
         let client = try await client()

@@ -118,15 +118,17 @@ struct ContainerPlan {
 
     /// Builds the plan; throws what the container's status reports (CreateContainerConfigError and the like).
     static func make(container: Value, pod: Value, image: ImageMapping, projectRoot: URL, kubeconfig: String,
-                     podIP: String, translation: PathTranslation, lookup: ObjectLookup,
+                     toolsFolder: String? = nil, podIP: String, translation: PathTranslation, lookup: ObjectLookup,
                      node: NodeCapacity) async throws(RuntimeError) -> ContainerPlan {
         let name = container["name"]?.text ?? ""
         let namespace = pod[path: ["metadata", "namespace"]]?.text ?? "default"
         let host = ProcessInfo.processInfo.environment
         var env = EnvironmentList()
 
-        // The base: the machine's PATH (the mapping's venv first) and identity, then what a kubelet gives.
+        // The base: the machine's PATH (the mapping's venv first, then kf-local's own `kf`) and identity, then
+        // what a kubelet gives.
         var path = host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        if let toolsFolder { path = toolsFolder + ":" + path }
         if let venv = image.venv {
             let folder = venv.hasPrefix("/") ? venv : projectRoot.appendingPathComponent(venv).path
             path = folder + "/bin:" + path

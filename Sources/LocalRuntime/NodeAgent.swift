@@ -52,6 +52,27 @@ public struct NodeAgent: LocalAgent {
         ProcessRegistry(stateDirectory: stateDirectory).killLeftovers().count
     }
 
+    /// `.kf/bin/kf`, a symbolic link to this process's executable (kf-local is `kf local serve`), so containers
+    /// that call `kf` (pipeline steps on the image ghcr.io/kf-dev/kf) run the kf that serves this cluster, not
+    /// whatever another install put on PATH. Returns the folder, or nil (reported) when it cannot be made.
+    static func linkOwnExecutable(stateDirectory: URL) -> String? {
+        let folder = stateDirectory.appendingPathComponent("bin")
+        let link = folder.appendingPathComponent("kf").path
+        let target = LocalCluster.currentExecutable().path
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+            if (try? manager.destinationOfSymbolicLink(atPath: link)) != target {
+                try? manager.removeItem(atPath: link)
+                try manager.createSymbolicLink(atPath: link, withDestinationPath: target)
+            }
+            return folder.path
+        } catch {
+            FileHandle.standardError.write(Data("kf-local: node: cannot link \(link) to \(target) (containers will not find kf): \(error)\n".utf8))
+            return nil
+        }
+    }
+
     public func run(_ context: LocalAgentContext) async throws {
         let config: ClusterConfig
         do {
@@ -68,7 +89,8 @@ public struct NodeAgent: LocalAgent {
         let runtime = RuntimeContext(client: client, events: EventRecorder(client: client, component: "kubelet", host: options.nodeName),
                                      registry: registry, kfDirectory: context.stateDirectory, projectRoot: context.projectRoot,
                                      kubeconfigPath: context.kubeconfigPath, options: options,
-                                     capacity: options.capacity ?? .machine)
+                                     capacity: options.capacity ?? .machine,
+                                     toolsFolder: Self.linkOwnExecutable(stateDirectory: context.stateDirectory))
         let core = NodeCore(runtime: runtime, scheduler: EventRecorder(client: client, component: "default-scheduler"))
         try await core.registerNode()
         let heartbeat = Task {

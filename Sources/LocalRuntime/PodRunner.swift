@@ -15,9 +15,11 @@ final class RuntimeContext: Sendable {
     let kubeconfigPath: String
     let options: NodeAgent.Options
     let capacity: NodeCapacity
+    /// A folder holding only `kf` (kf-local's own executable), put on every container's PATH.
+    let toolsFolder: String?
 
     init(client: ClusterClient, events: EventRecorder, registry: ProcessRegistry, kfDirectory: URL, projectRoot: URL,
-         kubeconfigPath: String, options: NodeAgent.Options, capacity: NodeCapacity) {
+         kubeconfigPath: String, options: NodeAgent.Options, capacity: NodeCapacity, toolsFolder: String? = nil) {
         self.client = client
         self.events = events
         self.registry = registry
@@ -26,6 +28,7 @@ final class RuntimeContext: Sendable {
         self.kubeconfigPath = kubeconfigPath
         self.options = options
         self.capacity = capacity
+        self.toolsFolder = toolsFolder
     }
 
     var nodeName: String { options.nodeName }
@@ -275,7 +278,8 @@ actor PodRunner {
         do {
             let translation = try PathTranslation(container: container, volumes: volumes)
             plan = try await ContainerPlan.make(container: container, pod: pod, image: mapping, projectRoot: context.projectRoot,
-                                                kubeconfig: context.kubeconfigPath, podIP: podIP, translation: translation,
+                                                kubeconfig: context.kubeconfigPath, toolsFolder: context.toolsFolder,
+                                                podIP: podIP, translation: translation,
                                                 lookup: ObjectLookup(client: context.client), node: context.capacity)
         } catch {
             let reason: String

@@ -11,6 +11,10 @@ struct InitCommand: ParsableCommand {
         Creates kf.yaml, manifests/ (a kustomize base and the overlays local, dev and prod), a .gitignore that \
         keeps .kf/ out of git, and a git repository when the folder is not inside one. Running it again adds \
         what is missing and never overwrites a file you changed.
+
+        --example digits (or recommender) adds an example project: src/ with the Python that prepares the data, \
+        trains, evaluates and shows a prediction, requirements.txt, and pipeline.yaml, a kf pipeline that tunes, \
+        trains the best, evaluates, registers, promotes to staging and serves the model (docs/examples.md).
         """
     )
 
@@ -32,11 +36,16 @@ struct InitCommand: ParsableCommand {
             help: ArgumentHelp("The git remote that model versions are pushed to.", valueName: "remote"))
     var registryRemote: String?
 
+    @Option(help: ArgumentHelp("Add an example project: \(InitAction.examples.joined(separator: " or ")).",
+                               valueName: "name"),
+            completion: .list(InitAction.examples))
+    var example: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let result = try InitAction(directory: path, name: name, namespace: namespace, context: context,
-                                    registryRemote: registryRemote).run()
+                                    registryRemote: registryRemote, example: example).run()
         let out = global.terminal
         let err = Terminal.standardError
         for warning in result.warnings { err.warning(warning) }
@@ -58,5 +67,9 @@ struct InitCommand: ParsableCommand {
         }
         let project = result.project
         out.line("Project \"\(project.name)\" is ready in \(result.root) (namespace \(project.namespace), context \(project.context)).")
+        if !result.nextSteps.isEmpty {
+            out.line("Next: create the venv, commit (the registry registers what was committed) and run the lifecycle:")
+            for step in result.nextSteps { out.line("  " + step) }
+        }
     }
 }

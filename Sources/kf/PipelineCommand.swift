@@ -119,6 +119,9 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Flag(help: "Follow the run, printing each task's changes, and the tree at the end; the exit code follows its result.")
     var watch = false
 
+    @Flag(name: [.short, .long], help: "With --watch: also print each task's log as it runs, each line after its task's name.")
+    var follow = false
+
     @Option(help: ArgumentHelp("At most this many tasks at once.", valueName: "n"))
     var parallel: Int?
 
@@ -133,6 +136,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be 1 or more") }
         if (file == nil) == (pipeline == nil) { throw ValidationError("give a pipeline file or --pipeline NAME (one of them)") }
         if version != nil, pipeline == nil { throw ValidationError("--pipeline-version goes with --pipeline") }
+        if follow && !watch { throw ValidationError("--follow prints the tasks' logs while --watch follows the run: add --watch") }
     }
 
     func run() async throws {
@@ -153,10 +157,13 @@ struct PipelineRunCommand: AsyncParsableCommand {
         guard watch else { return }
         let err = Terminal.standardError
         let previous = LastView()
+        let logs = TaskLogs(action: action, terminal: err)
         let final = try await action.watch(name) { view in
             for line in view.changes(since: previous.view) { err.line(line) }
             previous.view = view
+            if follow { logs.start(view) }
         }
+        await logs.finish()
         for line in final.tree() { out.line(line) }
         if final.phase != "Succeeded" {
             throw ActionError.pipelineRunFailed(name: name, phase: final.phase, message: final.message ?? "")
@@ -226,6 +233,41 @@ struct PipelineUploadCommand: AsyncParsableCommand {
         } else {
             out.line("pipeline \(result.pipelineName): version \(result.versionName)\(versionID) uploaded")
         }
+    }
+}
+
+/// `--follow`: one log follower per task Pod (cached tasks have none), started as soon as the Pod is known.
+final class TaskLogs: @unchecked Sendable {
+    private let action: PipelineAction
+    private let terminal: Terminal
+    private let lock = NSLock()
+    private var followed: Set<String> = []
+    private var tasks: [Task<Void, Never>] = []
+
+    init(action: PipelineAction, terminal: Terminal) {
+        self.action = action
+        self.terminal = terminal
+    }
+
+    func start(_ view: RunView) {
+        lock.lock()
+        defer { lock.unlock() }
+        for node in view.taskNodes where !node.cached {
+            guard let pod = node.podName, !followed.contains(pod) else { continue }
+            followed.insert(pod)
+            let prefix = terminal.paint(node.displayName + " |", .dim)
+            let (action, terminal, namespace) = (self.action, self.terminal, view.namespace)
+            tasks.append(Task { await action.follow(pod: pod, namespace: namespace) { terminal.line(prefix + " " + $0) } })
+        }
+    }
+
+    /// Waits for the logs still being read (they end with their containers), at most 10 s.
+    func finish() async {
+        let pending = lock.withLock { tasks }
+        let all = Task { for task in pending { await task.value } }
+        let limit = Task { try? await Task.sleep(for: .seconds(10)); for task in pending { task.cancel() } }
+        await all.value
+        limit.cancel()
     }
 }
 

@@ -38,6 +38,20 @@ import Testing
         }
     }
 
+    /// Containers find `kf` on their PATH: `.kf/bin/kf`, a link to the executable that runs kf-local (here the test
+    /// bundle), so pipeline steps on kf's image run the kf that serves the cluster.
+    @Test func containersFindKfLocalsOwnExecutableAsKf() async throws {
+        try await withRuntime { k in
+            try await k.apply(pod("which-kf", script: "command -v kf"))
+            #expect(try await k.waitForPhase("which-kf", "Succeeded"))
+            let logs = try await k.kubectl("logs", "which-kf")
+            let link = k.kf.appendingPathComponent("bin/kf").path
+            #expect(logs.stdout == link + "\n", "\(logs)")
+            let target = try FileManager.default.destinationOfSymbolicLink(atPath: link)
+            #expect(target == LocalCluster.currentExecutable().path)
+        }
+    }
+
     /// kf-local's training controllers choose replicas' addresses before the Pods exist and ask for them with
     /// `kf.dev/pod-ip`: the first Pod asking gets it, a second asking for the same one gets its own.
     @Test func aPodGetsTheAddressItAsksForWhenFree() async throws {
