@@ -11,6 +11,7 @@ struct EmbedResources: BuildToolPlugin {
         var inputs: [URL] = []
         if let walker = FileManager.default.enumerator(at: templates, includingPropertiesForKeys: [.isRegularFileKey]) {
             for case let url as URL in walker {
+                if url.lastPathComponent == "__pycache__" { walker.skipDescendants(); continue }
                 let isFile = (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) ?? false
                 if isFile { inputs.append(url) }
             }

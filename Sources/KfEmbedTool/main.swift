@@ -38,6 +38,8 @@ var files: [(String, String)] = []
 let prefix = templatesDir.path.hasSuffix("/") ? templatesDir.path : templatesDir.path + "/"
 if let walker = FileManager.default.enumerator(at: templatesDir, includingPropertiesForKeys: [.isRegularFileKey]) {
     for case let url as URL in walker {
+        // Python's byte-code caches (left by running an example's scripts in place) are not templates.
+        if url.lastPathComponent == "__pycache__" { walker.skipDescendants(); continue }
         guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
         let path = url.standardizedFileURL.path
         guard path.hasPrefix(prefix) else { continue }

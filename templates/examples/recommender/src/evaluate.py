@@ -18,6 +18,7 @@ import json
 import os
 import time
 
+import purchases  # noqa: F401  (first: it says how to create the venv when packages are missing)
 import joblib
 
 from purchases import read_items, read_log

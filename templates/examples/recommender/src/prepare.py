@@ -24,6 +24,7 @@ import datetime
 import os
 import time
 
+import purchases  # noqa: F401  (first: it says how to create the venv when packages are missing)
 import numpy as np
 
 from purchases import ratings_matrix, split_by_time, users_of, write_items, write_log

@@ -17,8 +17,15 @@ items count (buying coffee again is no discovery), and already-bought items are 
 import csv
 import datetime
 import os
+import sys
 
-import numpy as np
+try:
+    import joblib  # noqa: F401  (checked here: every script imports this module before the others)
+    import numpy as np
+    import sklearn  # noqa: F401
+except ImportError as missing:
+    sys.exit(f"error: {missing.name} is not installed for {sys.executable}: create the project's venv with "
+             "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt (kf.yaml maps the python image to .venv)")
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 MIN_ITEMS_TO_SPLIT = 4          # users who discovered fewer items keep their whole log on the near side of a cut

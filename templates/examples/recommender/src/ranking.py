@@ -11,6 +11,7 @@ items it recommends, and how high?
 Items the user already bought are never recommended (their scores are set to -inf before ranking).
 """
 
+import purchases  # noqa: F401  (first: it says how to create the venv when packages are missing)
 import numpy as np
 
 from purchases import new_items_matrix, ratings_matrix, users_of

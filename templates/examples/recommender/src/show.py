@@ -17,6 +17,7 @@ import os
 import subprocess
 from collections import Counter
 
+import purchases  # noqa: F401  (first: it says how to create the venv when packages are missing)
 import numpy as np
 
 from prepare import make_dataset

@@ -32,6 +32,7 @@ import json
 import os
 import time
 
+import purchases  # noqa: F401  (first: it says how to create the venv when packages are missing)
 import joblib
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
