@@ -169,8 +169,13 @@ public final class InferenceServiceController: Reconciler {
         var tags: [String: String] = [:]
         for target in rollout.traffic { if let tag = target.tag { tags[tag] = target.revisionName } }
         for canary in served { tags[canary.name] = canary.revision }
-        router.set(InferenceRouter.Route(key: key, model: key.name,
-                                         weights: rollout.weights + served.map { ($0.revision, $0.percent) }, tags: tags))
+        // The router reads each routed revision's ready servers from the route (set again at each Pod change).
+        let weights = rollout.weights + served.map { ($0.revision, $0.percent) }
+        var servers: [String: [InferenceRouter.Backend]] = [:]
+        for revision in Set(weights.map(\.revision)).union(tags.values) {
+            servers[revision] = readyServers(key.namespace, revision).map { InferenceRouter.Backend(host: $0.host, port: $0.port) }
+        }
+        router.set(InferenceRouter.Route(key: key, model: key.name, weights: weights, tags: tags, servers: servers))
 
         var status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
                                 problem: problem, router: router)
@@ -262,10 +267,8 @@ public final class InferenceServiceController: Reconciler {
             let kept = portFile.flatMap { try? String(contentsOf: $0, encoding: .utf8) }
                 .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             let preferred = options.routerPort ?? kept ?? 0
-            let made = Task { [pods] in
-                let router = try await InferenceRouter.start(port: preferred) { namespace, revision in
-                    InferenceServiceController.servers(pods: pods, namespace: namespace, revision: revision)
-                }
+            let made = Task {
+                let router = try await InferenceRouter.start(port: preferred)
                 if let portFile {
                     try? FileManager.default.createDirectory(at: portFile.deletingLastPathComponent(), withIntermediateDirectories: true)
                     try? Data("\(router.port)\n".utf8).write(to: portFile, options: .atomic)
