@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "LocalControllersTests", dependencies: [
-            "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
+            "Actions", "LocalControllers", "LocalCluster", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "Cluster", "Project", "Resources"]),

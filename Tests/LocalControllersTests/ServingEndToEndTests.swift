@@ -1,5 +1,7 @@
+import Actions
 import AsyncHTTPClient
 import Cluster
+import Workloads
 import Foundation
 import LocalCluster
 import LocalControllers
@@ -101,7 +103,7 @@ struct ServingEndToEndTests {
         }
         let began = Date()
         let images = [ImageMapping(match: "seldonio/mlserver", venv: Self.venv.path)]
-        let makers: [ControllerMaker] = [DeploymentController.make, ReplicaSetController.make,
+        let makers: [ControllerMaker] = [DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
                                          InferenceServiceController.maker(.init(images: images))]
         let agent = NodeAgent(options: NodeAgent.Options(images: images, backoffBase: 0.5, backoffMax: 2))
         let client = Client()
@@ -165,6 +167,36 @@ struct ServingEndToEndTests {
             #expect(try await client.send(.GET, url + "/v2/models/digits/ready").status == 200)
             let v1Ready = try await client.send(.GET, url + "/v1/models/digits")
             #expect(v1Ready.status == 200 && v1Ready.body?.flag("ready") == true, "\(v1Ready.text)")
+
+            // As on a cluster: `kf serve predict --via proxy` goes through the API server's service proxy to the
+            // revision's Service, named as Knative names it, and its Endpoints.
+            let revisionService = try #require(try await harness.get("v1", "Service", "digits-predictor-00001"))
+            #expect(revisionService.field("spec", "selector", InferenceServiceController.revisionLabel) == "digits-predictor-00001")
+            #expect(revisionService[path: ["spec", "ports"]]?.sequence?.first?.integer("port") == 80)
+            let rowsJSON = Array(("[" + trained.rows.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]").utf8)
+            var viaProxy: PredictAction.Result?
+            var proxyError = ""
+            _ = try await eventually(15) {
+                do {
+                    viaProxy = try await PredictAction(name: "digits", namespace: "default", input: rowsJSON, origin: "--json",
+                                                       protocolVersion: Workloads.InferenceProtocol.v1, route: .proxy).run(harness.client)
+                    return true
+                } catch {
+                    proxyError = "\(error)"
+                    return false
+                }
+            }
+            let proxied = try #require(viaProxy, "\(proxyError)")
+            // MLServer (kserve-mlserver) speaks V2 only, so the V1 request went as V2, straight to the model server.
+            #expect(proxied.url.hasSuffix("/api/v1/namespaces/default/services/digits-predictor-00001:80/proxy/v2/models/digits/infer"), "\(proxied.url)")
+            #expect(Self.integers(.sequence(proxied.predictions)) == trained.v1, "\(String(decoding: proxied.body, as: UTF8.self))")
+            let v2Proxied = try await PredictAction(name: "digits", namespace: "default", input: rowsJSON, origin: "--json",
+                                                    protocolVersion: Workloads.InferenceProtocol.v2, route: .proxy).run(harness.client)
+            #expect(v2Proxied.url.hasSuffix("/proxy/v2/models/digits/infer") && Self.integers(.sequence(v2Proxied.predictions)) == trained.v1)
+            // The service's own URL (127.0.0.1 here) is what `auto` takes.
+            let viaURL = try await PredictAction(name: "digits", namespace: "default", input: rowsJSON, origin: "--json",
+                                                 protocolVersion: nil).run(harness.client)
+            #expect(viaURL.url == url + "/v2/models/digits/infer" && Self.integers(.sequence(viaURL.predictions)) == trained.v1, "\(viaURL.url)")
 
             // Malformed bodies: 400 with a reason; unknown models and services: 404.
             let garbage = try await client.send(.POST, url + "/v2/models/digits/infer", body: "garbage")

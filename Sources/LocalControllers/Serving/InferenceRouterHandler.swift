@@ -63,9 +63,12 @@ final class InferenceRouterHandler: ChannelInboundHandler {
             return
         }
         let server = forward.servers[index]
-        if !fresh, let idle = upstreams.removeValue(forKey: server), idle.isIdle {
-            exchange(context, request, forward, index: index, over: idle, reused: true)
-            return
+        if !fresh, let idle = upstreams.removeValue(forKey: server) {
+            if idle.isIdle {
+                exchange(context, request, forward, index: index, over: idle, reused: true)
+                return
+            }
+            idle.close()
         }
         let connecting = ClientBootstrap(group: context.eventLoop)
             .connectTimeout(InferenceRouter.connectTimeout)

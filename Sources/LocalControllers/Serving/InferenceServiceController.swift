@@ -45,6 +45,7 @@ public final class InferenceServiceController: Reconciler {
     let services: Informer
     let deployments: Informer
     let pods: Informer
+    let kubeServices: Informer
     let stateDirectory: URL?
     let fieldManager: String
     let options: Options
@@ -56,6 +57,7 @@ public final class InferenceServiceController: Reconciler {
         self.services = services
         deployments = context.informers.deployments
         pods = context.informers.pods
+        kubeServices = context.informers.services
         stateDirectory = context.stateDirectory
         fieldManager = context.fieldManager
         self.options = options
@@ -177,6 +179,8 @@ public final class InferenceServiceController: Reconciler {
         }
         router.set(InferenceRouter.Route(key: key, model: key.name, weights: weights, tags: tags, servers: servers))
 
+        try await reconcileServices(service, key: key, standard: standard, revisions: revisions.map(\.revision), rollout: rollout)
+
         var status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
                                 problem: problem, router: router)
         status.assign(["canaryStatuses"], served.isEmpty ? nil : .sequence(served.map { canary in
@@ -256,6 +260,51 @@ public final class InferenceServiceController: Reconciler {
             }
         }
         return served
+    }
+
+    /// The predictor's Services as KServe's cluster has them, so that the API server's service proxy reaches the
+    /// model servers (`kf serve predict` off kf-local's router): in Serverless mode Knative's Service per revision,
+    /// named as the revision (`NAME-predictor-00001`); in Standard mode KServe's `NAME-predictor`, selecting the
+    /// latest ready revision's Pods. Port 80 `http` to the model server's `http` port, as both name theirs.
+    func reconcileServices(_ service: Value, key: NamespacedName, standard: Bool, revisions: [PredictorRevision], rollout: Rollout) async throws {
+        var wanted: [(name: String, revision: String)] = []
+        if standard {
+            if let revision = rollout.latestReadyRevision ?? rollout.latestCreatedRevision { wanted.append((key.name + "-predictor", revision)) }
+        } else {
+            wanted = revisions.map { ($0.name, $0.name) }
+        }
+        for (name, revision) in wanted {
+            let labels: [(String, String)] = [(Self.serviceLabel, key.name), ("component", "predictor"), (Self.revisionLabel, revision)]
+            let selector: [(String, String)] = [(Self.revisionLabel, revision)]
+            if let existing = kubeServices.get(NamespacedName(namespace: key.namespace, name: name)) {
+                guard OwnerReferences.isControlled(existing, by: service),
+                      existing.stringMap("spec", "selector").map({ "\($0.0)=\($0.1)" }) != selector.map({ "\($0.0)=\($0.1)" }) else { continue }
+                _ = try await client.mergePatch(existing, .fields([
+                    ("metadata", .fields([("labels", .strings(labels))])),
+                    ("spec", .fields([("selector", .strings(selector))])),
+                ]), fieldManager: fieldManager)
+                continue
+            }
+            let object = Value.fields([
+                ("apiVersion", .string("v1")), ("kind", .string("Service")),
+                ("metadata", .fields([
+                    ("name", .string(name)), ("namespace", .string(key.namespace)), ("labels", .strings(labels)),
+                    ("ownerReferences", .sequence([OwnerReferences.controller(service)])),
+                ])),
+                ("spec", .fields([
+                    ("selector", .strings(selector)),
+                    ("ports", .sequence([.fields([("name", .string("http")), ("port", .int(80)), ("targetPort", .string("http")),
+                                                  ("protocol", .string("TCP"))])])),
+                ])),
+            ])
+            do {
+                _ = try await client.create(object, fieldManager: fieldManager)
+            } catch {
+                if error.status?.code != 409 {
+                    throw ControllerError.api(operation: "creating", object: "Service \(key.namespace)/\(name)", underlying: error)
+                }
+            }
+        }
     }
 
     /// The router, started at the first reconcile on the port kept in `.kf/serving/port` (or the option's).
