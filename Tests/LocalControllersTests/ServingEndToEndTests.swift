@@ -168,6 +168,24 @@ struct ServingEndToEndTests {
             let v1Ready = try await client.send(.GET, url + "/v1/models/digits")
             #expect(v1Ready.status == 200 && v1Ready.body?.flag("ready") == true, "\(v1Ready.text)")
 
+            // curl sends `Expect: 100-continue` before a body over 1 KiB and waits up to a second for the 100.
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
+                let bodyFile = harness.directory.appendingPathComponent("rows-v2.json")
+                try Self.v2Body(trained.rows).write(to: bodyFile, atomically: true, encoding: .utf8)
+                let curl = Process()
+                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", "Content-Type: application/json",
+                                  "--data-binary", "@" + bodyFile.path, url + "/v2/models/digits/infer"]
+                let output = Pipe()
+                curl.standardOutput = output
+                try curl.run()
+                curl.waitUntilExit()
+                let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
+                #expect(answer.first == "200" && (answer.last.flatMap { Double($0) } ?? 9) < 0.9, "curl: \(answer)")
+            } else {
+                print("skipping the curl check: /usr/bin/curl is absent")
+            }
+
             // As on a cluster: `kf serve predict --via proxy` goes through the API server's service proxy to the
             // revision's Service, named as Knative names it, and its Endpoints.
             let revisionService = try #require(try await harness.get("v1", "Service", "digits-predictor-00001"))

@@ -25,6 +25,10 @@ final class InferenceRouterHandler: ChannelInboundHandler {
             head = received
             body = nil
             tooLarge = false
+            // curl asks before sending a body over 1 KiB; waiting a second for nothing would be its answer.
+            if received.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: received.version, status: .continue))), promise: nil)
+            }
         case var .body(chunk):
             guard !tooLarge else { return }
             if (body?.readableBytes ?? 0) + chunk.readableBytes > InferenceRouter.maxBodyBytes {
