@@ -107,6 +107,17 @@ struct ServingEndToEndTests {
                                          InferenceServiceController.maker(.init(images: images))]
         let agent = NodeAgent(options: NodeAgent.Options(images: images, backoffBase: 0.5, backoffMax: 2))
         let client = Client()
+        // The HTTP client is shut down however the test ends (AsyncHTTPClient traps on a client dropped running).
+        do {
+            try await run(makers: makers, agent: agent, client: client, began: began)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+
+    func run(makers: [ControllerMaker], agent: NodeAgent, client: Client, began: Date) async throws {
         try await withControllers(makers: makers, agents: [agent]) { harness in
             let models = harness.directory.appendingPathComponent("models")
             let trained = try Self.trainModels(in: models)
@@ -308,7 +319,6 @@ struct ServingEndToEndTests {
             #expect(again.status == 200 && Self.integers(again.body?["predictions"]) == trained.v2, "\(again.text)")
             print("ServingEndToEndTests: \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
         }
-        await client.shutdown()
     }
 
     static func setCanary(_ harness: ControllerHarness, _ value: String) async throws {
