@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries, each with a small shim header. Only Git imports CGit2; only Cluster imports CCurl.
@@ -52,6 +53,8 @@ let package = Package(
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -60,14 +63,13 @@ let package = Package(
         ]),
         // kf-local's controllers (Job, Deployment, ReplicaSet, Endpoints, the Service proxy) and the framework the
         // Kubeflow operators build on: clients of kf-local through the Kubernetes API only.
-        // The InferenceService controller's router (Serving/) serves HTTP with Hummingbird and forwards with
-        // AsyncHTTPClient; Project gives it kf.yaml's image mappings (where MLServer is installed).
+        // The InferenceService controller's router (Serving/) serves and forwards HTTP with SwiftNIO on one event
+        // loop per connection; Project gives it kf.yaml's image mappings (where MLServer is installed).
         .target(name: "LocalControllers", dependencies: [
             "Cluster", "LocalCluster", "Pipelines", "Project", "Resources", "Templates", "Tuning", "Workloads",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // The node agent of kf-local: schedules Pods onto this machine and runs their containers as processes.
         .target(name: "LocalRuntime", dependencies: ["Cluster", "LocalCluster", "Project", "Resources"]),
@@ -105,7 +107,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "LocalControllersTests", dependencies: [
-            "LocalControllers", "LocalCluster", "LocalTestSupport", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
+            "Actions", "LocalControllers", "LocalCluster", "LocalTestSupport", "LocalRuntime", "Cluster", "Pipelines", "Project", "Resources", "Workloads",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "LocalRuntimeTests", dependencies: ["LocalRuntime", "LocalCluster", "LocalTestSupport", "Cluster", "Project", "Resources"]),

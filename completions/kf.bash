@@ -1060,7 +1060,7 @@ _kf_serve_predict() {
     repeating_flags=()
     non_repeating_flags=(-v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data --json --protocol --kubeconfig --context -n --namespace -o --output)
+    non_repeating_options=(--data --json --protocol --via --kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options 1
 
     # Offer option value completions
@@ -1074,6 +1074,10 @@ _kf_serve_predict() {
         ;;
     '--protocol')
         __kf_add_completions -W 'v1'$'\n''v2'
+        return
+        ;;
+    '--via')
+        __kf_add_completions -W 'auto'$'\n''url'$'\n''proxy'
         return
         ;;
     '--kubeconfig')

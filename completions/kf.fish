@@ -76,7 +76,7 @@ function __kf_parse_tokens -S
             case 'status'
                 __kf_parse_subcommand 1 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'predict'
-                __kf_parse_subcommand 1 'data=' 'json=' 'protocol=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand 1 'data=' 'json=' 'protocol=' 'via=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'promote'
                 __kf_parse_subcommand 1 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'rollback'
@@ -510,6 +510,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serv
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" data' -l 'data' -d 'A JSON file with the request (- for standard input).' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'json\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" json' -l 'json' -d 'The request as JSON text.' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" protocol' -l 'protocol' -d 'v1 or v2 (default: the service\'s protocolVersion, else v1).' -rfka 'v1 v2'
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" via' -l 'via' -d 'How to reach the service: auto (its URL unless that is a cluster-internal name or unreachable, then the API server\'s service proxy), url or proxy.' -rfka 'auto url proxy'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" context' -l 'context' -d 'The kubeconfig context to use (default: KF_CONTEXT, then kf.yaml, then current-context).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf serve predict" n namespace' -s 'n' -l 'namespace' -d 'The namespace (default: KF_NAMESPACE, then kf.yaml, then the context\'s).' -rfka ''

@@ -14,7 +14,8 @@ public struct PredictAction: Sendable {
     /// nil: the service's `protocolVersion`, else V1.
     public var protocolVersion: InferenceProtocol?
 
-    public init(name: String, namespace: String?, input: [UInt8], origin: String, protocolVersion: InferenceProtocol?) {
+    public init(name: String, namespace: String?, input: [UInt8], origin: String, protocolVersion: InferenceProtocol?, route: Route = .auto) {
+        self.route = route
         self.name = name
         self.namespace = namespace
         self.input = input
@@ -41,8 +42,21 @@ public struct PredictAction: Sendable {
         }
     }
 
-    /// Sends the request to the service's URL (`status.url`), or, when this machine cannot reach that, through the
-    /// API server's proxy to the predictor's Service; both through Cluster's transport.
+    /// How the request reaches the service.
+    public enum Route: String, CaseIterable, Sendable {
+        /// The URL when its host is not a cluster-internal name, else (or when it cannot be reached) the proxy.
+        case auto
+        /// The service's URL (`status.url`) only.
+        case url
+        /// The API server's service proxy only.
+        case proxy
+    }
+
+    public var route: Route = .auto
+
+    /// Sends the request to the service's URL (`status.url`), or through the API server's service proxy to the
+    /// predictor's Service when that URL is a cluster-internal name or cannot be reached (`route`); both through
+    /// Cluster's transport (the proxy with the kubeconfig's credentials, the URL without them).
     public func run(_ client: ClusterClient) async throws -> Result {
         let services = InferenceServices(client: client)
         let service = try await services.find(name, namespace: namespace)
@@ -50,39 +64,97 @@ public struct PredictAction: Sendable {
         let chosen = protocolVersion ?? status.protocolVersion.flatMap(InferenceProtocol.init(rawValue:)) ?? .v1
         let body = try Self.requestBody(input, protocolVersion: chosen, origin: origin)
         let path = chosen == .v1 ? "/v1/models/\(name):predict" : "/v2/models/\(name)/infer"
+        let headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
         var tried: [String] = []
-        if let base = status.url, !base.isEmpty {
+        let base = status.url.flatMap { $0.isEmpty ? nil : $0 }
+        if route != .proxy, let base, route == .url || !Self.isClusterInternal(base) {
             let url = Self.join(base, path)
             // The service's own URL gets none of the cluster's credentials.
             let transport = Transport(config: ClusterConfig(server: base), retry: .none, connectTimeout: .seconds(5))
             do {
-                let response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                                                                    body: body, timeout: .seconds(60)))
+                let response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: headers, body: body, timeout: .seconds(60)))
                 return try Self.result(response, url: url, name: name, protocolVersion: chosen)
             } catch let error as ClusterError {
-                guard case .transport = error else { throw error }
+                guard case .transport = error, route == .auto else { throw error }
                 tried.append("\(url): \(error)")
             }
-        } else if status.ready != "True" {
+        } else if route == .url {
+            throw base == nil ? ActionError.noServiceURL(name: name, state: InferenceServices.state(status))
+                : ActionError.serviceUnreachable(name: name, tried: ["\(base ?? ""): its URL is not served here"])
+        }
+        if base == nil && status.ready != "True" {
             throw ActionError.noServiceURL(name: name, state: InferenceServices.state(status))
         }
-        // The API server's service proxy: /api/v1/namespaces/NS/services/NAME-predictor:PORT/proxy/PATH.
-        let serviceNamespace = status.namespace.isEmpty ? (namespace ?? client.config.namespace) : status.namespace
-        let predictorService = name + "-predictor"
-        guard let kubeService = try await client.get(ObjectReference(apiVersion: "v1", kind: "Service", name: predictorService,
-                                                                     namespace: serviceNamespace)),
-              kubeService[path: ["spec", "type"]]?.text != "ExternalName" else {
-            tried.append("the API server's service proxy: Service \(serviceNamespace)/\(predictorService) has no endpoints kf can proxy to "
-                         + "(Serverless mode routes through Knative's gateway: reach \(status.url ?? "the service's URL") from where it resolves)")
-            throw ActionError.serviceUnreachable(name: name, tried: tried)
+        // The proxy reaches the model server itself; one that speaks only V2 (MLServer) gets a V1 request as V2, as
+        // KServe's ingress would not translate it either (on kf-local the router does, off the proxy path).
+        var proxied = (body: body, path: path, protocolVersion: chosen)
+        if chosen == .v1, Self.speaksOnlyV2(status) {
+            proxied = (try Self.v1AsV2(body, origin: origin), "/v2/models/\(name)/infer", .v2)
         }
-        let port = kubeService[path: ["spec", "ports"]]?.sequence?.first
-        let portName = port?["name"]?.text ?? port?["port"]?.text ?? "80"
-        let url = client.config.server + "/api/v1/namespaces/\(Self.escape(serviceNamespace))/services/"
-            + "\(Self.escape(predictorService)):\(Self.escape(portName))/proxy" + path
-        let response = try await client.transport.send(HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                                                                   body: body, timeout: .seconds(60)))
-        return try Self.result(response, url: url, name: name, protocolVersion: chosen)
+        let target = Self.proxyTarget(status, name: name)
+        let serviceNamespace = status.namespace.isEmpty ? (namespace ?? client.config.namespace) : status.namespace
+        let url = Self.join(client.config.server, Self.proxyPath(namespace: serviceNamespace, service: target.service, port: 80, path: proxied.path))
+        let response = try await client.transport.send(HTTPRequest(method: "POST", url: url, headers: headers + target.headers(serviceNamespace),
+                                                                   body: proxied.body, timeout: .seconds(60)))
+        do {
+            return try Self.result(response, url: url, name: name, protocolVersion: proxied.protocolVersion)
+        } catch ActionError.predictionFailed(let name, let url, let code, let reason) where !tried.isEmpty {
+            throw ActionError.predictionFailed(name: name, url: url, status: code, body: reason + " (after " + tried.joined(separator: "; ") + ")")
+        }
+    }
+
+    /// Whether the predictor's runtime speaks only the V2 protocol: KServe's MLServer runtime (`kserve-mlserver`),
+    /// which kf-local runs too.
+    static func speaksOnlyV2(_ status: InferenceServiceStatus) -> Bool {
+        status.runtime == "kserve-mlserver"
+    }
+
+    /// A V1 request (`{"instances": rows}`) as the V2 request of the same rows.
+    static func v1AsV2(_ body: [UInt8], origin: String) throws -> [UInt8] {
+        guard let request = try? JSON.parse(body).value, let rows = (request["instances"] ?? request["inputs"])?.sequence, !rows.isEmpty else {
+            throw ActionError.badPredictionInput(origin: origin, reason: "a V1 request needs \"instances\": a non-empty list of rows")
+        }
+        return JSON.encode(try v2Inputs(rows, origin: origin))
+    }
+
+    /// Whether a URL's host is a name only the cluster resolves (`*.svc.cluster.local`, `*.svc`, `*.cluster.local`).
+    static func isClusterInternal(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host.hasSuffix(".svc") || host.hasSuffix(".svc.cluster.local") || host.hasSuffix(".cluster.local")
+    }
+
+    /// The Service the API server's proxy forwards to, as KServe names it: in Standard (RawDeployment) mode the
+    /// predictor's `NAME-predictor`; in Serverless (Knative) mode `NAME-predictor` is an ExternalName Service for
+    /// Knative's gateway, which the proxy cannot reach, so the request goes to a revision's own Service (named as the
+    /// revision), drawn by the traffic split, with the headers Knative's activator routes by.
+    struct ProxyTarget: Equatable {
+        var service: String
+        var revision: String?
+
+        func headers(_ namespace: String) -> [(String, String)] {
+            guard let revision else { return [] }
+            return [("Knative-Serving-Revision", revision), ("Knative-Serving-Namespace", namespace)]
+        }
+    }
+
+    static func proxyTarget(_ status: InferenceServiceStatus, name: String, draw: (Int) -> Int = { Int.random(in: 0..<$0) }) -> ProxyTarget {
+        guard status.deploymentMode != .standard else { return ProxyTarget(service: name + "-predictor", revision: nil) }
+        let routed = status.revisions.filter { $0.percent > 0 && !$0.name.isEmpty }
+        let total = routed.reduce(0) { $0 + $1.percent }
+        if total > 0 {
+            var left = draw(total)
+            for revision in routed {
+                if left < revision.percent { return ProxyTarget(service: revision.name, revision: revision.name) }
+                left -= revision.percent
+            }
+        }
+        if let revision = status.latestReadyRevision { return ProxyTarget(service: revision, revision: revision) }
+        return ProxyTarget(service: name + "-predictor", revision: nil)
+    }
+
+    /// `/api/v1/namespaces/NS/services/SERVICE:PORT/proxy/PATH`.
+    static func proxyPath(namespace: String, service: String, port: Int, path: String) -> String {
+        "/api/v1/namespaces/\(escape(namespace))/services/\(escape(service)):\(port)/proxy" + path
     }
 
     static func escape(_ segment: String) -> String {

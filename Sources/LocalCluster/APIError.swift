@@ -49,6 +49,7 @@ struct APIError: Error, Sendable {
     static func gone(_ message: String) -> APIError { APIError(code: 410, reason: "Expired", message: message) }
     static func tooLarge(_ message: String) -> APIError { APIError(code: 413, reason: "RequestEntityTooLarge", message: message) }
     static func unsupportedMediaType(_ message: String) -> APIError { APIError(code: 415, reason: "UnsupportedMediaType", message: message) }
+    static func serviceUnavailable(_ message: String) -> APIError { APIError(code: 503, reason: "ServiceUnavailable", message: message) }
     static func internalError(_ message: String) -> APIError { APIError(code: 500, reason: "InternalError", message: "Internal error occurred: " + message) }
     static func pathNotFound() -> APIError { APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource") }
 

@@ -6,6 +6,8 @@ struct APIRequest: Sendable {
     var method: String
     var path: String
     var query: [String: String]
+    /// The query as sent (the service proxy passes it on).
+    var rawQuery: String?
     var headers: [String: String]
     var body: [UInt8]
     /// The user named by a client certificate that the TLS handshake verified against kf-local's CA.
@@ -16,6 +18,7 @@ struct APIRequest: Sendable {
         self.method = method.uppercased()
         self.path = path
         self.query = APIRequest.parseQuery(rawQuery ?? "")
+        self.rawQuery = rawQuery
         self.headers = headers
         self.body = body
     }

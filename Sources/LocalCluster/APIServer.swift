@@ -206,6 +206,12 @@ public final class APIServer: @unchecked Sendable {
             namespace = rest[rest.startIndex + 1]
             rest = rest.dropFirst(2)
         }
+        // services/[SCHEME:]NAME[:PORT]/proxy/PATH: the service proxy.
+        if group.isEmpty, let namespace, rest.count >= 3, rest[rest.startIndex] == "services", rest[rest.startIndex + 2] == "proxy" {
+            let tail = rest.dropFirst(3).joined(separator: "/")
+            let path = "/" + tail + (!tail.isEmpty && request.path.hasSuffix("/") ? "/" : "")
+            return try await serviceProxyResponse(namespace: namespace, id: rest[rest.startIndex + 1], path: path, request: request)
+        }
         guard !rest.isEmpty, rest.count <= 3 else { throw APIError.pathNotFound() }
         let plural = rest.removeFirst()
         guard let type = registry.lookup(group: group, version: version, plural: plural) else { throw APIError.pathNotFound() }

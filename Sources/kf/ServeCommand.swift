@@ -203,7 +203,9 @@ struct ServePredictCommand: AsyncParsableCommand {
         discussion: """
         The input is the protocol's request ({"instances": [...]} for V1, {"inputs": [...]} for V2) or just a JSON \
         list of rows, which kf wraps in the protocol's request. The protocol defaults to the service's. kf sends it \
-        to the service's URL (status.url), or when that is out of reach through the API server's service proxy.
+        to the service's URL (status.url), or, when that is a cluster-internal name or out of reach, through the API \
+        server's service proxy to the predictor's Service (KServe's NAME-predictor in Standard mode, the revision's \
+        Service in Serverless mode); --via url|proxy picks one.
         """
     )
 
@@ -218,6 +220,10 @@ struct ServePredictCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("protocol"), help: ArgumentHelp("v1 or v2 (default: the service's protocolVersion, else v1).", valueName: "version"))
     var protocolVersion: InferenceProtocol?
+
+    @Option(help: ArgumentHelp("How to reach the service: auto (its URL unless that is a cluster-internal name or unreachable, then the API server's service proxy), url or proxy.",
+                               valueName: "route"))
+    var via: PredictAction.Route = .auto
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
@@ -248,7 +254,7 @@ struct ServePredictCommand: AsyncParsableCommand {
         let context = try ServeContext(cluster)
         let client = try await context.connection.client(logger: global.requestLogger)
         let result = try await PredictAction(name: service.name, namespace: context.connection.namespace, input: input,
-                                             origin: origin, protocolVersion: protocolVersion).run(client)
+                                             origin: origin, protocolVersion: protocolVersion, route: via).run(client)
         let out = global.terminal
         switch output.output {
         case .json: out.writeBytes(result.body + (result.body.last == 0x0A ? [] : [0x0A]))
@@ -267,6 +273,7 @@ struct ServePredictCommand: AsyncParsableCommand {
 }
 
 extension InferenceProtocol: ExpressibleByArgument {}
+extension PredictAction.Route: ExpressibleByArgument {}
 
 struct ServePromoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

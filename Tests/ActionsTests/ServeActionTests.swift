@@ -109,6 +109,41 @@ import Workloads
         #expect(!standard.isReady, "its canary is not ready")
     }
 
+    @Test func predictionsOffTheURLGoThroughTheServiceProxyToKServesServices() throws {
+        #expect(PredictAction.isClusterInternal("http://digits-predictor.ml.svc.cluster.local"))
+        #expect(PredictAction.isClusterInternal("http://digits.ml.svc:8080/v1"))
+        #expect(!PredictAction.isClusterInternal("http://digits.ml.example.com"))
+        #expect(!PredictAction.isClusterInternal("http://127.0.0.1:41000/serving/ml/digits"))
+        #expect(PredictAction.proxyPath(namespace: "ml", service: "digits-predictor", port: 80, path: "/v1/models/digits:predict")
+            == "/api/v1/namespaces/ml/services/digits-predictor:80/proxy/v1/models/digits:predict")
+
+        // Standard (RawDeployment): KServe's NAME-predictor Service, no Knative headers.
+        let standard = PredictAction.proxyTarget(InferenceServiceStatus(try Self.service(Self.standard)), name: "digits")
+        #expect(standard == PredictAction.ProxyTarget(service: "digits-predictor", revision: nil))
+        #expect(standard.headers("ml").isEmpty)
+        // Serverless (Knative): a revision's own Service, drawn by the traffic split (30 % / 70 %), with the headers
+        // Knative's activator routes by.
+        let serverless = InferenceServiceStatus(try Self.service(Self.serverless))
+        #expect(PredictAction.proxyTarget(serverless, name: "digits", draw: { _ in 0 }).service == "digits-predictor-00002")
+        #expect(PredictAction.proxyTarget(serverless, name: "digits", draw: { _ in 29 }).service == "digits-predictor-00002")
+        #expect(PredictAction.proxyTarget(serverless, name: "digits", draw: { _ in 30 }).service == "digits-predictor-00001")
+        #expect(PredictAction.proxyTarget(serverless, name: "digits", draw: { $0 - 1 }).service == "digits-predictor-00001")
+        let target = PredictAction.proxyTarget(serverless, name: "digits", draw: { _ in 0 })
+        #expect(target.headers("ml").map { "\($0.0)=\($0.1)" } == ["Knative-Serving-Revision=digits-predictor-00002", "Knative-Serving-Namespace=ml"])
+        // MLServer speaks V2 only: a V1 request goes through the proxy as V2.
+        #expect(!PredictAction.speaksOnlyV2(serverless))
+        var mlserver = try Self.service(Self.serverless)
+        mlserver["status"]?["servingRuntimeName"] = .string("kserve-mlserver")
+        #expect(PredictAction.speaksOnlyV2(InferenceServiceStatus(mlserver)))
+        let translated = try PredictAction.v1AsV2(Array(#"{"instances": [[1, 2], [3, 4]]}"#.utf8), origin: "--json")
+        #expect(String(decoding: translated, as: UTF8.self) == #"{"inputs":[{"name":"input-0","shape":[2,2],"datatype":"FP64","data":[1,2,3,4]}]}"#)
+        // No traffic written yet: the latest ready revision.
+        var fresh = try Self.service(Self.serverless)
+        fresh["status"]?["components"]?["predictor"]?["traffic"] = nil
+        fresh["status"]?["components"]?["predictor"]?["latestReadyRevision"] = .string("digits-predictor-00001")
+        #expect(PredictAction.proxyTarget(InferenceServiceStatus(fresh), name: "digits").service == "digits-predictor-00001")
+    }
+
     @Test func promoteAndRollbackFollowEachMode() throws {
         let serverless = try Self.service(Self.serverless)
         #expect(try InferenceServices.promoted(serverless, name: "digits")[path: ["spec", "predictor", "canaryTrafficPercent"]] == nil)

@@ -105,6 +105,7 @@ struct ServingControllerTests {
             spec:
               predictor:
                 canaryTrafficPercent: 50
+                minReplicas: 2
                 model: {modelFormat: {name: sklearn}, storageUri: "file://\(venv.path)"}
               canary:
               - trafficPercent: 20
@@ -126,6 +127,16 @@ struct ServingControllerTests {
             let canary = seen?[path: ["status", "canaryStatuses"]]?.sequence?.first
             #expect(canary?.field("name") == "blue" && canary?.integer("trafficPercent") == 20)
             #expect(seen?.field("status", "deploymentMode") == "Standard")
+            // --min-replicas: the predictor's Deployment runs that many model servers.
+            let stable = try #require(try await harness.get("apps/v1", "Deployment", "raw-predictor-00001-deployment"))
+            #expect(stable.integer("spec", "replicas") == 2)
+            // KServe's Service for a Standard-mode predictor, NAME-predictor, port 80, selecting the served revision's
+            // Pods (the API server's service proxy goes through it); no Service per revision as in Serverless mode.
+            let predictorService = try #require(try await harness.get("v1", "Service", "raw-predictor"))
+            #expect(predictorService.field("spec", "selector", InferenceServiceController.revisionLabel) == "raw-predictor-00001")
+            #expect(predictorService[path: ["spec", "ports"]]?.sequence?.first?.integer("port") == 80)
+            #expect(predictorService[path: ["metadata", "ownerReferences"]]?.sequence?.first?.field("name") == "raw")
+            #expect(try await harness.get("v1", "Service", "raw-predictor-00001") == nil)
             let deployment = try #require(try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment"))
             #expect(deployment.field("metadata", "labels", InferenceServiceController.canaryLabel) == "blue")
             let env = deployment[path: ["spec", "template", "spec", "containers"]]?.sequence?.first?["env"]?.sequence ?? []

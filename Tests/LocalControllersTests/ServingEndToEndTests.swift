@@ -1,5 +1,7 @@
+import Actions
 import AsyncHTTPClient
 import Cluster
+import Workloads
 import Foundation
 import LocalCluster
 import LocalControllers
@@ -101,10 +103,21 @@ struct ServingEndToEndTests {
         }
         let began = Date()
         let images = [ImageMapping(match: "seldonio/mlserver", venv: Self.venv.path)]
-        let makers: [ControllerMaker] = [DeploymentController.make, ReplicaSetController.make,
+        let makers: [ControllerMaker] = [DeploymentController.make, ReplicaSetController.make, EndpointsController.make,
                                          InferenceServiceController.maker(.init(images: images))]
         let agent = NodeAgent(options: NodeAgent.Options(images: images, backoffBase: 0.5, backoffMax: 2))
         let client = Client()
+        // The HTTP client is shut down however the test ends (AsyncHTTPClient traps on a client dropped running).
+        do {
+            try await run(makers: makers, agent: agent, client: client, began: began)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+
+    func run(makers: [ControllerMaker], agent: NodeAgent, client: Client, began: Date) async throws {
         try await withControllers(makers: makers, agents: [agent]) { harness in
             let models = harness.directory.appendingPathComponent("models")
             let trained = try Self.trainModels(in: models)
@@ -165,6 +178,54 @@ struct ServingEndToEndTests {
             #expect(try await client.send(.GET, url + "/v2/models/digits/ready").status == 200)
             let v1Ready = try await client.send(.GET, url + "/v1/models/digits")
             #expect(v1Ready.status == 200 && v1Ready.body?.flag("ready") == true, "\(v1Ready.text)")
+
+            // curl sends `Expect: 100-continue` before a body over 1 KiB and waits up to a second for the 100.
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
+                let bodyFile = harness.directory.appendingPathComponent("rows-v2.json")
+                try Self.v2Body(trained.rows).write(to: bodyFile, atomically: true, encoding: .utf8)
+                let curl = Process()
+                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", "Content-Type: application/json",
+                                  "--data-binary", "@" + bodyFile.path, url + "/v2/models/digits/infer"]
+                let output = Pipe()
+                curl.standardOutput = output
+                try curl.run()
+                curl.waitUntilExit()
+                let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
+                #expect(answer.first == "200" && (answer.last.flatMap { Double($0) } ?? 9) < 0.9, "curl: \(answer)")
+            } else {
+                print("skipping the curl check: /usr/bin/curl is absent")
+            }
+
+            // As on a cluster: `kf serve predict --via proxy` goes through the API server's service proxy to the
+            // revision's Service, named as Knative names it, and its Endpoints.
+            let revisionService = try #require(try await harness.get("v1", "Service", "digits-predictor-00001"))
+            #expect(revisionService.field("spec", "selector", InferenceServiceController.revisionLabel) == "digits-predictor-00001")
+            #expect(revisionService[path: ["spec", "ports"]]?.sequence?.first?.integer("port") == 80)
+            let rowsJSON = Array(("[" + trained.rows.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]").utf8)
+            var viaProxy: PredictAction.Result?
+            var proxyError = ""
+            _ = try await eventually(15) {
+                do {
+                    viaProxy = try await PredictAction(name: "digits", namespace: "default", input: rowsJSON, origin: "--json",
+                                                       protocolVersion: Workloads.InferenceProtocol.v1, route: .proxy).run(harness.client)
+                    return true
+                } catch {
+                    proxyError = "\(error)"
+                    return false
+                }
+            }
+            let proxied = try #require(viaProxy, "\(proxyError)")
+            // MLServer (kserve-mlserver) speaks V2 only, so the V1 request went as V2, straight to the model server.
+            #expect(proxied.url.hasSuffix("/api/v1/namespaces/default/services/digits-predictor-00001:80/proxy/v2/models/digits/infer"), "\(proxied.url)")
+            #expect(Self.integers(.sequence(proxied.predictions)) == trained.v1, "\(String(decoding: proxied.body, as: UTF8.self))")
+            let v2Proxied = try await PredictAction(name: "digits", namespace: "default", input: rowsJSON, origin: "--json",
+                                                    protocolVersion: Workloads.InferenceProtocol.v2, route: .proxy).run(harness.client)
+            #expect(v2Proxied.url.hasSuffix("/proxy/v2/models/digits/infer") && Self.integers(.sequence(v2Proxied.predictions)) == trained.v1)
+            // The service's own URL (127.0.0.1 here) is what `auto` takes.
+            let viaURL = try await PredictAction(name: "digits", namespace: "default", input: rowsJSON, origin: "--json",
+                                                 protocolVersion: nil).run(harness.client)
+            #expect(viaURL.url == url + "/v2/models/digits/infer" && Self.integers(.sequence(viaURL.predictions)) == trained.v1, "\(viaURL.url)")
 
             // Malformed bodies: 400 with a reason; unknown models and services: 404.
             let garbage = try await client.send(.POST, url + "/v2/models/digits/infer", body: "garbage")
@@ -258,7 +319,6 @@ struct ServingEndToEndTests {
             #expect(again.status == 200 && Self.integers(again.body?["predictions"]) == trained.v2, "\(again.text)")
             print("ServingEndToEndTests: \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
         }
-        await client.shutdown()
     }
 
     static func setCanary(_ harness: ControllerHarness, _ value: String) async throws {

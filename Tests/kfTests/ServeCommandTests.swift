@@ -121,6 +121,10 @@ import Testing
         let remote = try kf(["serve", "digits", "--model", "digits#prod", "--format", "sklearn", "--kubeconfig", base + "/kubeconfig", "--context", "prod"])
         #expect(remote.status == 1)
         #expect(remote.stderr.hasPrefix("error: digits@v0.0.1: models/v1 is not a location the cluster can read"), "\(remote.stderr)")
+        // A format kf-local has no runtime for is KServe's business on a cluster: rendered as asked.
+        let passedThrough = try kf(["serve", "bert", "--storage-uri", "s3://models/bert", "--format", "onnx", "--dry-run=client", "-o", "yaml",
+                                    "--kubeconfig", base + "/kubeconfig", "--context", "prod"])
+        #expect(passedThrough.status == 0 && passedThrough.stdout.contains("name: onnx"), "\(passedThrough.stdout)\(passedThrough.stderr)")
         let unknown = try kf(["serve", "digits", "--model", "digits#staging", "--format", "sklearn", "--dry-run=client"])
         #expect(unknown.stderr.hasPrefix("error: --model digits#staging: no version of 'digits' is in stage 'staging'; the registry has: digits@v0.0.2, digits@v0.0.1 #prod"), "\(unknown.stderr)")
         let unreachable = try kf(["serve", "list", "--kubeconfig", base + "/kubeconfig", "--context", "prod"])
@@ -139,6 +143,13 @@ import Testing
         #expect(predicted.stdout == v1Lines, "\(predicted.stdout)\(predicted.stderr)")
         let predictedV2 = try kf(["serve", "predict", "digits", "--data", "rows.json", "--protocol", "v2"])
         #expect(predictedV2.stdout == v1Lines, "\(predictedV2.stdout)\(predictedV2.stderr)")
+        // As on a cluster: through the API server's service proxy to the revision's Service (Knative's name).
+        var proxied = try kf(["serve", "predict", "digits", "--data", "rows.json", "--via", "proxy"])
+        try waitFor {
+            proxied = try kf(["serve", "predict", "digits", "--data", "rows.json", "--via", "proxy"])
+            return proxied.status == 0
+        }
+        #expect(proxied.stdout == v1Lines, "\(proxied.stdout)\(proxied.stderr)")
         let json = try kf(["serve", "predict", "digits", "--json", "{\"instances\": [\(Self.row(root, 0))]}", "-o", "json"])
         #expect(json.stdout.contains("\"predictions\":[\(v1[0])]") || json.stdout.contains("\"predictions\": [\(v1[0])]"), "\(json.stdout)")
         let wrongShape = try kf(["serve", "predict", "digits", "--json", "{\"instances\": [[1]]}", "--protocol", "v2"])
@@ -198,6 +209,14 @@ import Testing
             .split(separator: " ").last.map(String.init)) + "/v1/models/std:predict"
         #expect(try kf(["serve", "promote", "std"]).status == 0)
         try waitFor { try counted(python, standardURL, 20, probe, root) == [v2[probe]: 20] }
+        // Standard mode through the proxy: KServe's std-predictor Service, now selecting the promoted model's Pods.
+        let v2Lines = v2.map(String.init).joined(separator: "\n") + "\n"
+        var standardProxied = try kf(["serve", "predict", "std", "--data", "rows.json", "--via", "proxy"])
+        try waitFor {
+            standardProxied = try kf(["serve", "predict", "std", "--data", "rows.json", "--via", "proxy"])
+            return standardProxied.stdout == v2Lines
+        }
+        #expect(standardProxied.stdout == v2Lines, "\(standardProxied.stdout)\(standardProxied.stderr)")
         let promotedStandard = try kf(["serve", "status", "std"])
         #expect(promotedStandard.stdout.contains("/models/v2\n") && !promotedStandard.stdout.contains("Canary:"), "\(promotedStandard.stdout)")
         #expect(try kf(["serve", "delete", "std"]).status == 0)

@@ -1,13 +1,8 @@
-import AsyncHTTPClient
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdCore
-import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Resources
-import ServiceLifecycle
 import Synchronization
 
 /// kf-local's ingress for InferenceServices: one HTTP listener on 127.0.0.1 with KServe's URL layout, splitting
@@ -23,7 +18,24 @@ import Synchronization
 /// Answers: the model server's, or the router's own as JSON `{"error": reason}`: 400 for a malformed body, 404 for
 /// an unknown service, model or path, 503 at once when the chosen revision has no ready model server or its
 /// process does not answer. `GET /kf/stats` returns the requests each revision got.
+///
+/// The data path is SwiftNIO alone (`InferenceRouterHandler`): a request is read, routed, forwarded and answered on
+/// the event loop of its client's connection, over keep-alive connections to the model servers that belong to that
+/// client connection, so no request changes threads on its way through.
 public final class InferenceRouter: Sendable {
+    /// A model server's address.
+    public struct Backend: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { "\(host):\(port)" }
+    }
+
     /// What the router knows of one InferenceService.
     public struct Route: Sendable {
         public var key: NamespacedName
@@ -32,12 +44,16 @@ public final class InferenceRouter: Sendable {
         public var weights: [(revision: String, percent: Int)]
         /// `latest` / `prev` -> revision.
         public var tags: [String: String]
+        /// The ready model servers of each revision.
+        public var servers: [String: [Backend]]
 
-        public init(key: NamespacedName, model: String, weights: [(revision: String, percent: Int)], tags: [String: String]) {
+        public init(key: NamespacedName, model: String, weights: [(revision: String, percent: Int)], tags: [String: String],
+                    servers: [String: [Backend]] = [:]) {
             self.key = key
             self.model = model
             self.weights = weights
             self.tags = tags
+            self.servers = servers
         }
     }
 
@@ -47,99 +63,69 @@ public final class InferenceRouter: Sendable {
         var failures = 0
     }
 
-    /// The ready model servers of a revision (address, port).
-    public typealias Backends = @Sendable (_ namespace: String, _ revision: String) -> [(host: String, port: Int)]
-
-    public let port: Int
     public static let pathPrefix = "/serving/"
     static let maxBodyBytes = 64 << 20
+    /// How long a model server may take to connect, and to answer.
+    static let connectTimeout = TimeAmount.seconds(1)
+    static let answerTimeout = TimeAmount.seconds(300)
 
     private let routes = Mutex<[NamespacedName: Route]>([:])
     private let counts = Mutex<[NamespacedName: [String: Counts]]>([:])
     private let turn = Atomic<Int>(0)
-    private let backends: Backends
-    private let http: HTTPClient
-    private let group: ServiceGroup
-    private let task: Task<Void, Error>
+    private let listener = Mutex<(channel: Channel?, port: Int)>((nil, 0))
+    private let connections = Mutex<[ObjectIdentifier: Channel]>([:])
 
-    private init(port: Int, backends: @escaping Backends, http: HTTPClient, group: ServiceGroup, task: Task<Void, Error>) {
-        self.port = port
-        self.backends = backends
-        self.http = http
-        self.group = group
-        self.task = task
-    }
+    private init() {}
+
+    /// The port the router listens on.
+    public var port: Int { listener.withLock { $0.port } }
 
     /// Starts listening on 127.0.0.1:`port` (0: a free port), falling back to a free port when it is taken.
-    public static func start(port: Int, backends: @escaping Backends) async throws -> InferenceRouter {
+    public static func start(port: Int) async throws -> InferenceRouter {
+        let router = InferenceRouter()
         do {
-            return try await bind(port: port, backends: backends)
+            try await router.bind(port: port)
         } catch where port != 0 {
-            return try await bind(port: 0, backends: backends)
+            try await router.bind(port: 0)
         }
+        return router
     }
 
-    private static func bind(port: Int, backends: @escaping Backends) async throws -> InferenceRouter {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(1), read: .seconds(300)))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        configuration.decompression = .disabled
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let holder = Holder()
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            guard let router = holder.router else {
-                return InferenceRouter.json(503, .fields([("error", .string("the router is starting"))]), revision: nil)
+    private func bind(port: Int) async throws {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [weak self] channel in
+                guard let self else { return channel.close() }
+                self.opened(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(InferenceRouterHandler(router: self))
+                }
             }
-            return await router.respond(request)
-        }
-        var logger = Logger(label: "kf-local-serving")
-        logger.logLevel = .error
-        let (bound, boundContinuation) = AsyncThrowingStream<Int, Error>.makeStream()
-        let application = Application(
-            responder: responder,
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-            onServerRunning: { channel in boundContinuation.yield(channel.localAddress?.port ?? port) },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
-        let task = Task {
-            do {
-                try await group.run()
-                boundContinuation.finish()
-            } catch {
-                boundContinuation.finish(throwing: error)
-                throw error
-            }
-        }
+        let channel: Channel
         do {
-            for try await actual in bound {
-                let router = InferenceRouter(port: actual, backends: backends, http: http, group: group, task: task)
-                holder.router = router
-                return router
-            }
+            channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
         } catch {
-            try? await http.shutdown()
-            throw ControllerError.invalidSpec(object: "the serving router", field: "127.0.0.1:\(port)",
-                                              reason: "cannot listen: \(error)")
+            throw ControllerError.invalidSpec(object: "the serving router", field: "127.0.0.1:\(port)", reason: "cannot listen: \(error)")
         }
-        try? await http.shutdown()
-        throw ControllerError.invalidSpec(object: "the serving router", field: "127.0.0.1:\(port)",
-                                          reason: "the server stopped before it was listening")
+        listener.withLock { $0 = (channel, channel.localAddress?.port ?? port) }
     }
 
-    /// Lets the responder reach the router made after the listener.
-    private final class Holder: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: InferenceRouter?
-        var router: InferenceRouter? {
-            get { lock.withLock { stored } }
-            set { lock.withLock { stored = newValue } }
-        }
+    private func opened(_ channel: Channel) {
+        let id = ObjectIdentifier(channel)
+        connections.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.connections.withLock { _ = $0.removeValue(forKey: id) } }
     }
 
+    /// Stops listening and closes every client connection (and with them their model server connections).
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-        try? await http.shutdown()
+        let server = listener.withLock { $0.channel }
+        try? await server?.close()
+        let open = connections.withLock { Array($0.values) }
+        for channel in open { try? await channel.close() }
     }
 
     // MARK: Routes
@@ -170,35 +156,36 @@ public final class InferenceRouter: Sendable {
     }
 
     /// The operation a path asks for, or nil when it is not one of KServe's.
-    static func operation(_ method: HTTPRequest.Method, _ path: String) -> Operation? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    static func operation(_ method: HTTPMethod, _ path: Substring) -> Operation? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard let first = parts.first else { return nil }
         switch (method, parts.count) {
-        case (.post, 3) where parts[0] == "v1" && parts[1] == "models" && parts[2].hasSuffix(":predict"):
+        case (.POST, 3) where first == "v1" && parts[1] == "models" && parts[2].hasSuffix(":predict"):
             return .v1Predict(String(parts[2].dropLast(":predict".count)))
-        case (.get, 3) where parts[0] == "v1" && parts[1] == "models":
-            return .v1Ready(parts[2])
-        case (.post, 4) where parts[0] == "v2" && parts[1] == "models" && parts[3] == "infer",
-             (.post, 6) where parts[0] == "v2" && parts[1] == "models" && parts[3] == "versions" && parts[5] == "infer":
-            return .v2Infer(parts[2])
-        case (.get, 3) where parts[0] == "v2" && parts[1] == "models",
-             (.get, 4) where parts[0] == "v2" && parts[1] == "models" && parts[3] == "ready",
-             (.get, 5) where parts[0] == "v2" && parts[1] == "models" && parts[3] == "versions",
-             (.get, 6) where parts[0] == "v2" && parts[1] == "models" && parts[3] == "versions" && parts[5] == "ready":
-            return .v2Model(parts[2])
-        case (.get, 3) where parts[0] == "v2" && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready"):
-            return .health(parts[2])
-        case (.get, 1) where parts[0] == "v2":
+        case (.GET, 3) where first == "v1" && parts[1] == "models":
+            return .v1Ready(String(parts[2]))
+        case (.POST, 4) where first == "v2" && parts[1] == "models" && parts[3] == "infer",
+             (.POST, 6) where first == "v2" && parts[1] == "models" && parts[3] == "versions" && parts[5] == "infer":
+            return .v2Infer(String(parts[2]))
+        case (.GET, 3) where first == "v2" && parts[1] == "models",
+             (.GET, 4) where first == "v2" && parts[1] == "models" && parts[3] == "ready",
+             (.GET, 5) where first == "v2" && parts[1] == "models" && parts[3] == "versions",
+             (.GET, 6) where first == "v2" && parts[1] == "models" && parts[3] == "versions" && parts[5] == "ready":
+            return .v2Model(String(parts[2]))
+        case (.GET, 3) where first == "v2" && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready"):
+            return .health(String(parts[2]))
+        case (.GET, 1) where first == "v2":
             return .serverMetadata
         default:
             return nil
         }
     }
 
-
     /// Which service (and tag) a host name or prefix segment names in a namespace.
-    func resolve(_ segment: String, namespace: String) -> (Route, String?)? {
+    func resolve(_ segment: Substring, namespace: Substring) -> (Route, String?)? {
         routes.withLock { routes in
-            if let route = routes[NamespacedName(namespace: namespace, name: segment)] { return (route, nil) }
+            let namespace = String(namespace)
+            if let route = routes[NamespacedName(namespace: namespace, name: String(segment))] { return (route, nil) }
             guard segment.hasSuffix("-predictor") else { return nil }
             let base = String(segment.dropLast("-predictor".count))
             if let route = routes[NamespacedName(namespace: namespace, name: base)] { return (route, nil) }
@@ -211,24 +198,50 @@ public final class InferenceRouter: Sendable {
         }
     }
 
-    func respond(_ request: Request) async -> Response {
-        var path = request.uri.path
-        if path == "/kf/stats" && request.method == .get { return InferenceRouter.json(200, stats(), revision: nil) }
+    /// What to do with one request: answer it at once, or forward it to a revision's model servers.
+    enum Plan {
+        case answer(Answer)
+        case forward(Forward)
+    }
+
+    struct Answer {
+        var status: Int
+        var body: [UInt8]
+        var revision: String?
+    }
+
+    /// A request on its way to a revision: the servers to try in turn, and the request to send them.
+    struct Forward {
+        var key: NamespacedName
+        var revision: String
+        var servers: [Backend]
+        var operation: Operation
+        var method: HTTPMethod
+        var path: String
+        var body: ByteBuffer?
+    }
+
+    /// Routes one request (method, path with its query, Host header, body): checks and translates the body,
+    /// picks the revision by the traffic split (counting it), and names the servers to try.
+    func plan(method: HTTPMethod, uri: String, authority: String?, body: ByteBuffer?) -> Plan {
+        var path = uri[...]
+        if let query = path.firstIndex(of: "?") { path = path[..<query] }
+        if path == "/kf/stats" && method == .GET { return .answer(Answer(status: 200, body: JSON.encode(stats()), revision: nil)) }
         var chosen: (Route, String?)?
         if path.hasPrefix(InferenceRouter.pathPrefix) {
             let parts = path.dropFirst(InferenceRouter.pathPrefix.count).split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count >= 2, let found = resolve(String(parts[1]), namespace: String(parts[0])) else {
-                return InferenceRouter.error(404, "no InferenceService is served at \(path); the path starts with /serving/NAMESPACE/NAME (its status.url)")
+            guard parts.count >= 2, let found = resolve(parts[1], namespace: parts[0]) else {
+                return Self.error(404, "no InferenceService is served at \(path); the path starts with /serving/NAMESPACE/NAME (its status.url)")
             }
             chosen = found
-            path = parts.count > 2 ? "/" + parts[2] : "/"
-        } else if let host = request.head.authority.map(InferenceRouter.hostName),
+            path = parts.count > 2 ? path[path.index(before: parts[2].startIndex)...] : "/"
+        } else if let host = authority.map(InferenceRouter.hostName),
                   host.contains("."), !host.allSatisfy({ $0.isNumber || $0 == "." }) {
             let labels = host.split(separator: ".")
-            if labels.count >= 2 { chosen = resolve(String(labels[0]), namespace: String(labels[1])) }
+            if labels.count >= 2 { chosen = resolve(labels[0], namespace: labels[1]) }
         }
-        guard let operation = InferenceRouter.operation(request.method, path) else {
-            return InferenceRouter.error(404, "\(request.method.rawValue) \(path) is not served: use POST /v1/models/NAME:predict, "
+        guard let operation = InferenceRouter.operation(method, path) else {
+            return Self.error(404, "\(method.rawValue) \(path) is not served: use POST /v1/models/NAME:predict, "
                 + "POST /v2/models/NAME/infer, GET /v2/models/NAME/ready, GET /v2/health/live|ready")
         }
         let modelName: String?
@@ -238,101 +251,85 @@ public final class InferenceRouter: Sendable {
         }
         if chosen == nil {
             guard let modelName else {
-                if case let .health(which) = operation { return InferenceRouter.json(200, .fields([(which, .bool(true))]), revision: nil) }
-                return InferenceRouter.error(404, "name the InferenceService: /serving/NAMESPACE/NAME\(path)")
+                if case let .health(which) = operation { return .answer(Answer(status: 200, body: JSON.encode(.fields([(which, .bool(true))])), revision: nil)) }
+                return Self.error(404, "name the InferenceService: /serving/NAMESPACE/NAME\(path)")
             }
             let serving = routes.withLock { $0.values.filter { $0.model == modelName } }
             guard serving.count == 1, let only = serving.first else {
-                if serving.isEmpty { return InferenceRouter.error(404, "model \(modelName) not found: no InferenceService serves it") }
+                if serving.isEmpty { return Self.error(404, "model \(modelName) not found: no InferenceService serves it") }
                 let places = serving.map { $0.key.description }.sorted().joined(separator: ", ")
-                return InferenceRouter.error(404, "model \(modelName) is served by \(places); name one with /serving/NAMESPACE/NAME\(path)")
+                return Self.error(404, "model \(modelName) is served by \(places); name one with /serving/NAMESPACE/NAME\(path)")
             }
             chosen = (only, nil)
         }
-        guard let (route, tag) = chosen else { return InferenceRouter.error(404, "no InferenceService for \(path)") }
+        guard let (route, tag) = chosen else { return Self.error(404, "no InferenceService for \(path)") }
         if let modelName, modelName != route.model {
-            return InferenceRouter.error(404, "model \(modelName) not found: InferenceService \(route.key) serves model \(route.model)")
+            return Self.error(404, "model \(modelName) not found: InferenceService \(route.key) serves model \(route.model)")
         }
 
         // The body, checked (and translated) before any revision counts the request.
-        var body: [UInt8] = []
-        if request.method == .post {
-            do {
-                let buffer = try await request.body.collect(upTo: InferenceRouter.maxBodyBytes)
-                body = Array(buffer.readableBytesView)
-            } catch {
-                return InferenceRouter.error(413, "the request body is larger than \(InferenceRouter.maxBodyBytes) bytes")
-            }
-        }
-        var upstreamPath = path
+        var upstreamBody: ByteBuffer?
+        var upstreamPath = String(path)
         var upstreamMethod = HTTPMethod.GET
         do {
             switch operation {
             case let .v1Predict(name):
-                body = try InferenceProtocol.v1ToV2(body)
+                let bytes = body.map { Array($0.readableBytesView) } ?? []
+                upstreamBody = ByteBuffer(bytes: try InferenceProtocol.v1ToV2(bytes))
                 upstreamPath = "/v2/models/\(name)/infer"
                 upstreamMethod = .POST
             case let .v1Ready(name):
                 upstreamPath = "/v2/models/\(name)/ready"
             case .v2Infer:
-                try InferenceProtocol.checkV2(body)
+                try InferenceProtocol.checkV2(body.map { Array($0.readableBytesView) } ?? [])
+                upstreamBody = body
                 upstreamMethod = .POST
             case .v2Model, .health, .serverMetadata:
                 break
             }
         } catch {
-            return InferenceRouter.error(400, error.reason)
+            return Self.error(400, error.reason)
         }
 
         guard let revision = pick(route, tag: tag) else {
-            return InferenceRouter.error(503, "InferenceService \(route.key) has no ready revision yet"
-                + (tag.map { " tagged \($0)" } ?? ""))
+            return Self.error(503, "InferenceService \(route.key) has no ready revision yet" + (tag.map { " tagged \($0)" } ?? ""))
         }
-        count(route.key, revision) { $0.requests += 1 }
-        let servers = backends(route.key.namespace, revision)
+        let servers = route.servers[revision] ?? []
+        count(route.key, revision, failed: servers.isEmpty)
         guard !servers.isEmpty else {
-            count(route.key, revision) { $0.failures += 1 }
-            return InferenceRouter.error(503, "revision \(revision) of InferenceService \(route.key) has no ready model server (starting or restarting)", revision: revision)
+            return Self.error(503, "revision \(revision) of InferenceService \(route.key) has no ready model server (starting or restarting)", revision: revision)
         }
-        let start = turn.add(1, ordering: .relaxed).newValue
-        var lastError = ""
-        for attempt in 0..<servers.count {
-            let server = servers[(start + attempt) % servers.count]
-            var upstream = HTTPClientRequest(url: "http://\(server.host):\(server.port)\(upstreamPath)")
-            upstream.method = upstreamMethod
-            if upstreamMethod == .POST {
-                upstream.headers.add(name: "Content-Type", value: "application/json")
-                upstream.body = .bytes(ByteBuffer(bytes: body))
-            }
-            let status: Int
-            let answer: [UInt8]
+        // Servers in turn, starting from the next one.
+        let start = servers.count == 1 ? 0 : turn.add(1, ordering: .relaxed).newValue % servers.count
+        let ordered = start == 0 ? servers : Array(servers[start...] + servers[..<start])
+        return .forward(Forward(key: route.key, revision: revision, servers: ordered, operation: operation,
+                                method: upstreamMethod, path: upstreamPath, body: upstreamBody))
+    }
+
+    /// The answer to a forwarded request from its model server's.
+    func finish(_ forward: Forward, status: Int, body: ByteBuffer) -> Answer {
+        if status >= 500 { count(forward.key, forward.revision, requests: 0, failed: true) }
+        switch forward.operation {
+        case .v1Predict where status == 200:
             do {
-                let response = try await http.execute(upstream, timeout: .seconds(300))
-                status = Int(response.status.code)
-                answer = Array(try await response.body.collect(upTo: InferenceRouter.maxBodyBytes).readableBytesView)
+                return Answer(status: 200, body: try InferenceProtocol.v2ToV1(Array(body.readableBytesView)), revision: forward.revision)
             } catch {
-                lastError = "\(server.host):\(server.port): \(error)"
-                continue
+                count(forward.key, forward.revision, requests: 0, failed: true)
+                return Answer(status: 502, body: Self.errorBody(error.reason), revision: forward.revision)
             }
-            if status >= 500 { count(route.key, revision) { $0.failures += 1 } }
-            switch operation {
-            case .v1Predict where status == 200:
-                do {
-                    return InferenceRouter.raw(200, try InferenceProtocol.v2ToV1(answer), revision: revision)
-                } catch {
-                    count(route.key, revision) { $0.failures += 1 }
-                    return InferenceRouter.error(502, error.reason, revision: revision)
-                }
-            case let .v1Ready(name):
-                return InferenceRouter.json(status == 200 ? 200 : 503, .fields([("name", .string(name)), ("ready", .bool(status == 200))]),
-                                            revision: revision)
-            default:
-                return InferenceRouter.raw(status, answer, revision: revision)
-            }
+        case let .v1Ready(name):
+            return Answer(status: status == 200 ? 200 : 503,
+                          body: JSON.encode(.fields([("name", .string(name)), ("ready", .bool(status == 200))])), revision: forward.revision)
+        default:
+            return Answer(status: status, body: Array(body.readableBytesView), revision: forward.revision)
         }
-        count(route.key, revision) { $0.failures += 1 }
-        return InferenceRouter.error(503, "the model server of revision \(revision) (InferenceService \(route.key)) does not answer: \(lastError)",
-                                     revision: revision)
+    }
+
+    /// The answer when no model server of the revision answered.
+    func unreachable(_ forward: Forward, reason: String) -> Answer {
+        count(forward.key, forward.revision, requests: 0, failed: true)
+        return Answer(status: 503, body: Self.errorBody("the model server of revision \(forward.revision) (InferenceService \(forward.key)) does not answer: \(reason)"),
+                      revision: forward.revision)
     }
 
     /// A revision by tag, else one drawn by the traffic weights.
@@ -348,8 +345,11 @@ public final class InferenceRouter: Sendable {
         return route.weights.last?.revision
     }
 
-    private func count(_ key: NamespacedName, _ revision: String, _ change: (inout Counts) -> Void) {
-        counts.withLock { counts in change(&counts[key, default: [:]][revision, default: Counts()]) }
+    private func count(_ key: NamespacedName, _ revision: String, requests: Int = 1, failed: Bool = false) {
+        counts.withLock { counts in
+            counts[key, default: [:]][revision, default: Counts()].requests += requests
+            if failed { counts[key, default: [:]][revision, default: Counts()].failures += 1 }
+        }
     }
 
     /// `GET /kf/stats`: per InferenceService, its traffic and each revision's requests, failures and servers.
@@ -366,7 +366,7 @@ public final class InferenceRouter: Sendable {
                     let counted = tally[route.key]?[revision] ?? Counts()
                     return .fields([
                         ("name", .string(revision)), ("requests", .int(counted.requests)), ("failures", .int(counted.failures)),
-                        ("servers", .sequence(backends(route.key.namespace, revision).map { .string("\($0.host):\($0.port)") })),
+                        ("servers", .sequence((route.servers[revision] ?? []).map { .string($0.description) })),
                     ])
                 })),
             ])
@@ -380,18 +380,9 @@ public final class InferenceRouter: Sendable {
 
     // MARK: Answers
 
-    static func raw(_ status: Int, _ body: [UInt8], revision: String?) -> Response {
-        var fields = HTTPFields()
-        fields.append(HTTPField(name: .contentType, value: "application/json"))
-        if let revision, let name = HTTPField.Name("x-kf-revision") { fields.append(HTTPField(name: name, value: revision)) }
-        return Response(status: HTTPResponse.Status(code: status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
-    }
+    static func errorBody(_ message: String) -> [UInt8] { JSON.encode(.fields([("error", .string(message))])) }
 
-    static func json(_ status: Int, _ value: Value, revision: String?) -> Response {
-        raw(status, JSON.encode(value), revision: revision)
-    }
-
-    static func error(_ status: Int, _ message: String, revision: String? = nil) -> Response {
-        json(status, .fields([("error", .string(message))]), revision: revision)
+    static func error(_ status: Int, _ message: String, revision: String? = nil) -> Plan {
+        .answer(Answer(status: status, body: errorBody(message), revision: revision))
     }
 }

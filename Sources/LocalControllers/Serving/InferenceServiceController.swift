@@ -45,6 +45,7 @@ public final class InferenceServiceController: Reconciler {
     let services: Informer
     let deployments: Informer
     let pods: Informer
+    let kubeServices: Informer
     let stateDirectory: URL?
     let fieldManager: String
     let options: Options
@@ -56,6 +57,7 @@ public final class InferenceServiceController: Reconciler {
         self.services = services
         deployments = context.informers.deployments
         pods = context.informers.pods
+        kubeServices = context.informers.services
         stateDirectory = context.stateDirectory
         fieldManager = context.fieldManager
         self.options = options
@@ -169,8 +171,15 @@ public final class InferenceServiceController: Reconciler {
         var tags: [String: String] = [:]
         for target in rollout.traffic { if let tag = target.tag { tags[tag] = target.revisionName } }
         for canary in served { tags[canary.name] = canary.revision }
-        router.set(InferenceRouter.Route(key: key, model: key.name,
-                                         weights: rollout.weights + served.map { ($0.revision, $0.percent) }, tags: tags))
+        // The router reads each routed revision's ready servers from the route (set again at each Pod change).
+        let weights = rollout.weights + served.map { ($0.revision, $0.percent) }
+        var servers: [String: [InferenceRouter.Backend]] = [:]
+        for revision in Set(weights.map(\.revision)).union(tags.values) {
+            servers[revision] = readyServers(key.namespace, revision).map { InferenceRouter.Backend(host: $0.host, port: $0.port) }
+        }
+        router.set(InferenceRouter.Route(key: key, model: key.name, weights: weights, tags: tags, servers: servers))
+
+        try await reconcileServices(service, key: key, standard: standard, revisions: revisions.map(\.revision), rollout: rollout)
 
         var status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
                                 problem: problem, router: router)
@@ -253,6 +262,51 @@ public final class InferenceServiceController: Reconciler {
         return served
     }
 
+    /// The predictor's Services as KServe's cluster has them, so that the API server's service proxy reaches the
+    /// model servers (`kf serve predict` off kf-local's router): in Serverless mode Knative's Service per revision,
+    /// named as the revision (`NAME-predictor-00001`); in Standard mode KServe's `NAME-predictor`, selecting the
+    /// latest ready revision's Pods. Port 80 `http` to the model server's `http` port, as both name theirs.
+    func reconcileServices(_ service: Value, key: NamespacedName, standard: Bool, revisions: [PredictorRevision], rollout: Rollout) async throws {
+        var wanted: [(name: String, revision: String)] = []
+        if standard {
+            if let revision = rollout.latestReadyRevision ?? rollout.latestCreatedRevision { wanted.append((key.name + "-predictor", revision)) }
+        } else {
+            wanted = revisions.map { ($0.name, $0.name) }
+        }
+        for (name, revision) in wanted {
+            let labels: [(String, String)] = [(Self.serviceLabel, key.name), ("component", "predictor"), (Self.revisionLabel, revision)]
+            let selector: [(String, String)] = [(Self.revisionLabel, revision)]
+            if let existing = kubeServices.get(NamespacedName(namespace: key.namespace, name: name)) {
+                guard OwnerReferences.isControlled(existing, by: service),
+                      existing.stringMap("spec", "selector").map({ "\($0.0)=\($0.1)" }) != selector.map({ "\($0.0)=\($0.1)" }) else { continue }
+                _ = try await client.mergePatch(existing, .fields([
+                    ("metadata", .fields([("labels", .strings(labels))])),
+                    ("spec", .fields([("selector", .strings(selector))])),
+                ]), fieldManager: fieldManager)
+                continue
+            }
+            let object = Value.fields([
+                ("apiVersion", .string("v1")), ("kind", .string("Service")),
+                ("metadata", .fields([
+                    ("name", .string(name)), ("namespace", .string(key.namespace)), ("labels", .strings(labels)),
+                    ("ownerReferences", .sequence([OwnerReferences.controller(service)])),
+                ])),
+                ("spec", .fields([
+                    ("selector", .strings(selector)),
+                    ("ports", .sequence([.fields([("name", .string("http")), ("port", .int(80)), ("targetPort", .string("http")),
+                                                  ("protocol", .string("TCP"))])])),
+                ])),
+            ])
+            do {
+                _ = try await client.create(object, fieldManager: fieldManager)
+            } catch {
+                if error.status?.code != 409 {
+                    throw ControllerError.api(operation: "creating", object: "Service \(key.namespace)/\(name)", underlying: error)
+                }
+            }
+        }
+    }
+
     /// The router, started at the first reconcile on the port kept in `.kf/serving/port` (or the option's).
     private func ensureRouter() async throws -> InferenceRouter {
         if let running = router.withLock({ $0 }) { return running }
@@ -262,10 +316,8 @@ public final class InferenceServiceController: Reconciler {
             let kept = portFile.flatMap { try? String(contentsOf: $0, encoding: .utf8) }
                 .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             let preferred = options.routerPort ?? kept ?? 0
-            let made = Task { [pods] in
-                let router = try await InferenceRouter.start(port: preferred) { namespace, revision in
-                    InferenceServiceController.servers(pods: pods, namespace: namespace, revision: revision)
-                }
+            let made = Task {
+                let router = try await InferenceRouter.start(port: preferred)
                 if let portFile {
                     try? FileManager.default.createDirectory(at: portFile.deletingLastPathComponent(), withIntermediateDirectories: true)
                     try? Data("\(router.port)\n".utf8).write(to: portFile, options: .atomic)
