@@ -391,7 +391,14 @@ extension APIServer {
             labels["kubernetes.io/metadata.name"] = .string(name)
             object.set(["metadata", "labels"], .mapping(labels))
         }
-        if type.group == "batch" && type.plural == "jobs" { try defaultJob(&object, type: type) }
+        if type.custom == nil {
+            BuiltinDefaults.apply(&object, group: type.group, kind: type.kind)
+            if type.group == "batch" && type.plural == "jobs" {
+                try generateJobSelector(&object, type: type)
+                // Read back, the stored Job is defaulted again: a Job without labels takes its template's.
+                BuiltinDefaults.apply(&object, group: type.group, kind: type.kind)
+            }
+        }
         var crdTypes: [ResourceType] = []
         if type.storage == crdType.storage {
             crdTypes = try Registry.types(ofCRD: object)
@@ -628,6 +635,7 @@ extension APIServer {
             } else {
                 warnings = try builtinFieldCheck(next, previous: current, type: type, subresource: target.subresource,
                                                  fieldValidation: validation, duplicates: duplicates)
+                if target.subresource != "status" { BuiltinDefaults.apply(&next, group: type.group, kind: type.kind) }
             }
             if type.storage == crdType.storage {
                 crdTypes = try Registry.types(ofCRD: next)
