@@ -393,6 +393,10 @@ extension APIServer {
         }
         if type.custom == nil {
             BuiltinDefaults.apply(&object, group: type.group, kind: type.kind)
+            if type.group.isEmpty && type.plural == "pods" {
+                // The Pod registry starts every Pod Pending, with its QoS class.
+                object.set(["status"], .object([("phase", .string("Pending")), ("qosClass", .string(PodQOS.qosClass(of: object)))]))
+            }
             if type.group == "batch" && type.plural == "jobs" {
                 try generateJobSelector(&object, type: type)
                 // Read back, the stored Job is defaulted again: a Job without labels takes its template's.
@@ -650,7 +654,10 @@ extension APIServer {
             // Unchanged: no new revision, as a real server answers a no-op update.
             var a = current, b = next
             a.set(["metadata", "resourceVersion"], nil); b.set(["metadata", "resourceVersion"], nil)
-            a.set(["metadata", "managedFields"], nil); b.set(["metadata", "managedFields"], nil)
+            // managedFields count without their times: a new owner (an apply taking over a field) is a change, a
+            // manager re-stating what it owns is not.
+            a.set(["metadata", "managedFields"], Self.timeless(current[path: ["metadata", "managedFields"]]))
+            b.set(["metadata", "managedFields"], Self.timeless(next[path: ["metadata", "managedFields"]]))
             if a == b {
                 finalObject = current
                 return nil
@@ -667,6 +674,16 @@ extension APIServer {
         if let crdTypes, !crdTypes.isEmpty, !dryRun { try registry.register(crd: object) }
         if removed { afterRemoval(object, type: type) }
         return (object, warnings)
+    }
+
+    /// managedFields entries without their `time`.
+    static func timeless(_ entries: Value?) -> Value? {
+        guard let items = entries?.sequence else { return entries }
+        return .sequence(items.map { entry in
+            var copy = entry
+            copy.set(["time"], nil)
+            return copy
+        })
     }
 
     func hasNamespaceFinalizer(_ object: Value, type: ResourceType) -> Bool {

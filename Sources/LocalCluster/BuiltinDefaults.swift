@@ -387,3 +387,20 @@ enum BuiltinDefaults {
         list = .sequence(items)
     }
 }
+
+/// A Pod's quality-of-service class as the API server records it at create (and the node reports it):
+/// BestEffort without any request or limit, Guaranteed when every container limits CPU and memory and requests
+/// the same (a missing request defaults to the limit), else Burstable.
+public enum PodQOS {
+    public static func qosClass(of pod: Value) -> String {
+        let containers = (pod[path: ["spec", "initContainers"]]?.sequence ?? []) + (pod[path: ["spec", "containers"]]?.sequence ?? [])
+        let resources = containers.map { $0["resources"] }
+        if resources.allSatisfy({ ($0?["requests"]?.mapping?.isEmpty ?? true) && ($0?["limits"]?.mapping?.isEmpty ?? true) }) { return "BestEffort" }
+        let guaranteed = resources.allSatisfy { resource in
+            guard let limits = resource?["limits"], let cpu = limits["cpu"]?.text, let memory = limits["memory"]?.text else { return false }
+            let requests = resource?["requests"]
+            return (requests?["cpu"]?.text ?? cpu) == cpu && (requests?["memory"]?.text ?? memory) == memory
+        }
+        return guaranteed ? "Guaranteed" : "Burstable"
+    }
+}
