@@ -179,7 +179,8 @@ extension APIServer {
     func bumpGeneration(old: Value, new: inout Value, type: ResourceType) {
         guard type.tracksGeneration else { return }
         var a = old, b = new
-        for key in ["metadata", "status"] { a.set([key], nil); b.set([key], nil) }
+        // apiVersion too: a custom resource written at another served version than its stored one has not changed.
+        for key in ["metadata", "status", "apiVersion"] { a.set([key], nil); b.set([key], nil) }
         let generation = old[path: ["metadata", "generation"]]?.intValue ?? 1
         new.set(["metadata", "generation"], .int(a == b ? generation : generation + 1))
     }
