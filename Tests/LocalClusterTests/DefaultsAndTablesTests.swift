@@ -388,3 +388,48 @@ struct DefaultsAndTablesTests {
         }
     }
 }
+
+/// The pure rules behind the defaults and cells above.
+struct DefaultsAndTablesRuleTests {
+    /// ParseImageName (kubernetes pkg/util/parsers): no tag and no digest means `:latest`.
+    @Test func imagePullPolicyFollowsTheTag() {
+        #expect(BuiltinDefaults.pullsAlways("busybox"))
+        #expect(BuiltinDefaults.pullsAlways("python:latest"))
+        #expect(BuiltinDefaults.pullsAlways("localhost:5000/team/img"), "a registry port is not a tag")
+        #expect(!BuiltinDefaults.pullsAlways("localhost:5000/team/img:1.0"))
+        #expect(!BuiltinDefaults.pullsAlways("img@sha256:0123456789abcdef"), "a digest without a tag is not latest")
+        #expect(BuiltinDefaults.pullsAlways("img:latest@sha256:0123456789abcdef"))
+        #expect(!BuiltinDefaults.pullsAlways(""))
+    }
+
+    /// metav1.FormatLabelSelector and labels.FormatLabels: requirements sorted by key.
+    @Test func selectorsFormatAsThePrinter() throws {
+        let selector = try JSON.parse(Array(#"{"matchLabels":{"b":"2","a":"1"},"matchExpressions":[{"key":"tier","operator":"In","values":["web","api"]},{"key":"canary","operator":"DoesNotExist"}]}"#.utf8)).value
+        #expect(APIServer.formatLabelSelector(selector) == "a=1,b=2,!canary,tier in (api,web)")
+        #expect(APIServer.formatLabelSelector(nil) == "<none>")
+        #expect(APIServer.formatLabelSelector(.emptyObject) == "<none>")
+        #expect(APIServer.formatLabels(try JSON.parse(Array(#"{"z":"1","app":"web"}"#.utf8)).value) == "app=web,z=1")
+    }
+
+    /// duration.HumanDuration (k8s.io/apimachinery/pkg/util/duration).
+    @Test func durationsReadAsKubectlPrintsThem() {
+        #expect(APIServer.humanDuration(119) == "119s")
+        #expect(APIServer.humanDuration(150) == "2m30s")
+        #expect(APIServer.humanDuration(600) == "10m")
+        #expect(APIServer.humanDuration(3 * 3600 + 60) == "3h1m")
+        #expect(APIServer.humanDuration(50 * 3600) == "2d2h")
+        #expect(APIServer.humanDuration(Double(400 * 86400)) == "400d")
+        #expect(APIServer.humanDuration(Double(3 * 365 * 86400 + 10 * 86400)) == "3y10d")
+        #expect(APIServer.humanDuration(Double(9 * 365 * 86400)) == "9y")
+    }
+
+    /// Defaults only fill what is absent, so applying them twice changes nothing.
+    @Test func defaultsAreIdempotent() throws {
+        var pod = try JSON.parse(Array(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox","ports":[{"containerPort":80}]}],"tolerations":[{"operator":"Exists"}]}}"#.utf8)).value
+        BuiltinDefaults.apply(&pod, group: "", kind: "Pod")
+        let once = pod
+        BuiltinDefaults.apply(&pod, group: "", kind: "Pod")
+        #expect(pod == once)
+        #expect(pod[path: ["spec", "tolerations"]]?.sequence?.count == 1, "a toleration of every taint already covers not-ready and unreachable")
+    }
+}
