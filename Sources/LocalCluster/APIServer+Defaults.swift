@@ -1,22 +1,13 @@
 import Resources
 
 extension APIServer {
-    /// What the API server fills in when a batch/v1 Job is created: the defaults of its spec, and (unless
-    /// `manualSelector` is true) the generated selector on the Job's uid with the matching labels on its Pod
+    /// What the Job registry adds to a created batch/v1 Job after defaulting (BuiltinDefaults): unless
+    /// `manualSelector` is true, the generated selector on the Job's uid with the matching labels on its Pod
     /// template, so `kubectl logs job/NAME` and `kubectl describe` find its Pods. A selector given without
     /// `manualSelector: true` is refused, as upstream.
-    func defaultJob(_ object: inout Value, type: ResourceType) throws {
+    func generateJobSelector(_ object: inout Value, type: ResourceType) throws {
         let name = object.string(at: "metadata", "name") ?? ""
         let spec = object["spec"] ?? .emptyObject
-        if spec["completions"] == nil && spec["parallelism"] == nil {
-            object.set(["spec", "completions"], .int(1))
-            object.set(["spec", "parallelism"], .int(1))
-        } else if spec["parallelism"] == nil {
-            object.set(["spec", "parallelism"], .int(1))
-        }
-        if spec["backoffLimit"] == nil { object.set(["spec", "backoffLimit"], .int(6)) }
-        if spec["completionMode"] == nil { object.set(["spec", "completionMode"], .string("NonIndexed")) }
-        if spec["suspend"] == nil { object.set(["spec", "suspend"], .bool(false)) }
         if spec["manualSelector"]?.boolValue == true { return }
         if let selector = spec["selector"], !selector.isNull {
             throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: [

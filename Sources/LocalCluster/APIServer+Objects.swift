@@ -179,7 +179,8 @@ extension APIServer {
     func bumpGeneration(old: Value, new: inout Value, type: ResourceType) {
         guard type.tracksGeneration else { return }
         var a = old, b = new
-        for key in ["metadata", "status"] { a.set([key], nil); b.set([key], nil) }
+        // apiVersion too: a custom resource written at another served version than its stored one has not changed.
+        for key in ["metadata", "status", "apiVersion"] { a.set([key], nil); b.set([key], nil) }
         let generation = old[path: ["metadata", "generation"]]?.intValue ?? 1
         new.set(["metadata", "generation"], .int(a == b ? generation : generation + 1))
     }
@@ -391,7 +392,18 @@ extension APIServer {
             labels["kubernetes.io/metadata.name"] = .string(name)
             object.set(["metadata", "labels"], .mapping(labels))
         }
-        if type.group == "batch" && type.plural == "jobs" { try defaultJob(&object, type: type) }
+        if type.custom == nil {
+            BuiltinDefaults.apply(&object, group: type.group, kind: type.kind)
+            if type.group.isEmpty && type.plural == "pods" {
+                // The Pod registry starts every Pod Pending, with its QoS class.
+                object.set(["status"], .object([("phase", .string("Pending")), ("qosClass", .string(PodQOS.qosClass(of: object)))]))
+            }
+            if type.group == "batch" && type.plural == "jobs" {
+                try generateJobSelector(&object, type: type)
+                // Read back, the stored Job is defaulted again: a Job without labels takes its template's.
+                BuiltinDefaults.apply(&object, group: type.group, kind: type.kind)
+            }
+        }
         var crdTypes: [ResourceType] = []
         if type.storage == crdType.storage {
             crdTypes = try Registry.types(ofCRD: object)
@@ -628,6 +640,7 @@ extension APIServer {
             } else {
                 warnings = try builtinFieldCheck(next, previous: current, type: type, subresource: target.subresource,
                                                  fieldValidation: validation, duplicates: duplicates)
+                if target.subresource != "status" { BuiltinDefaults.apply(&next, group: type.group, kind: type.kind) }
             }
             if type.storage == crdType.storage {
                 crdTypes = try Registry.types(ofCRD: next)
@@ -642,7 +655,10 @@ extension APIServer {
             // Unchanged: no new revision, as a real server answers a no-op update.
             var a = current, b = next
             a.set(["metadata", "resourceVersion"], nil); b.set(["metadata", "resourceVersion"], nil)
-            a.set(["metadata", "managedFields"], nil); b.set(["metadata", "managedFields"], nil)
+            // managedFields count without their times: a new owner (an apply taking over a field) is a change, a
+            // manager re-stating what it owns is not.
+            a.set(["metadata", "managedFields"], Self.timeless(current[path: ["metadata", "managedFields"]]))
+            b.set(["metadata", "managedFields"], Self.timeless(next[path: ["metadata", "managedFields"]]))
             if a == b {
                 finalObject = current
                 return nil
@@ -664,6 +680,16 @@ extension APIServer {
         if let crdTypes, !crdTypes.isEmpty, !dryRun { try registry.register(crd: object) }
         if removed { afterRemoval(object, type: type) }
         return (object, warnings)
+    }
+
+    /// managedFields entries without their `time`.
+    static func timeless(_ entries: Value?) -> Value? {
+        guard let items = entries?.sequence else { return entries }
+        return .sequence(items.map { entry in
+            var copy = entry
+            copy.set(["time"], nil)
+            return copy
+        })
     }
 
     func hasNamespaceFinalizer(_ object: Value, type: ResourceType) -> Bool {

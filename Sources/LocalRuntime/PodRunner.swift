@@ -682,17 +682,7 @@ actor PodRunner {
         return .mapping(mapping)
     }
 
-    private var qosClass: String {
-        let containers = pod[path: ["spec", "containers"]]?.sequence ?? []
-        let resources = containers.map { $0["resources"] }
-        if resources.allSatisfy({ ($0?["requests"]?.mapping?.isEmpty ?? true) && ($0?["limits"]?.mapping?.isEmpty ?? true) }) { return "BestEffort" }
-        let guaranteed = resources.allSatisfy { resource in
-            guard let limits = resource?["limits"], let cpu = limits["cpu"]?.text, let memory = limits["memory"]?.text else { return false }
-            let requests = resource?["requests"]
-            return (requests?["cpu"]?.text ?? cpu) == cpu && (requests?["memory"]?.text ?? memory) == memory
-        }
-        return guaranteed ? "Guaranteed" : "Burstable"
-    }
+    private var qosClass: String { PodQOS.qosClass(of: pod) }
 }
 
 extension PodLogFiles {

@@ -30,6 +30,9 @@ struct PodVolumes {
             } else if let source = volume["secret"] {
                 var renamed = source
                 renamed["name"] = source["secretName"]
+                // Processes share this machine: a Secret's files stay private (0600) unless the Pod asks for
+                // another mode than the 0644 (420) the API server fills in when it names none.
+                if source["defaultMode"]?.text == "420" { renamed["defaultMode"] = nil }
                 try await writeConfig(renamed, kind: "Secret", into: folder, namespace: namespace, lookup: lookup, defaultMode: 0o600)
                 result.folders[name] = folder
             } else if let source = volume["downwardAPI"] {

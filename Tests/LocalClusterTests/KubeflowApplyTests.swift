@@ -73,10 +73,16 @@ struct KubeflowApplyTests {
             let namespaces = try await server.kubectl("get", "namespaces", "-o", "name")
             #expect(namespaces.stdout.split(separator: "\n").count == 7 + 4, "the example's 7 namespaces and default, kube-system, kube-public, kube-node-lease")
 
-            // Applying again changes nothing and still succeeds.
+            // Applying again changes nothing and still succeeds: no object gets a new revision, though the server
+            // filled in the defaults of its Deployments, Services, Secrets and bindings.
+            let before = server.api.store.revision
             let again = try await server.kubectl("apply", "--server-side", "--force-conflicts", "-f", file.path)
             let againOK = again.ok
             #expect(againOK, "\(again.stderr.suffix(2000))")
+            let rewritten = server.api.store.all().filter { $0.object.revision > before }.map { "\($0.key.storage)/\($0.key.namespace)/\($0.key.name)" }
+            #expect(server.api.store.revision == before, "the re-apply wrote \(server.api.store.revision - before) changes: \(rewritten.sorted().joined(separator: " "))")
+            let deployment = try await server.kubectl("get", "deploy", "-n", "kubeflow", "-o", "jsonpath={.items[0].spec.progressDeadlineSeconds}")
+            #expect(deployment.stdout == "600", "Deployments are stored defaulted: \(deployment.stdout)\(deployment.stderr)")
         }
     }
 }

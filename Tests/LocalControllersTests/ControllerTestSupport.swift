@@ -161,12 +161,14 @@ final class FakeKubelet: @unchecked Sendable {
         self.client = client
     }
 
-    /// Starts every Pod that has no status yet, until stopped.
+    /// Starts every Pod the kubelet has not touched yet (the API server creates Pods `Pending`, with no podIP),
+    /// until stopped.
     func autoStart() {
         task = Task {
             while !Task.isCancelled {
                 if !self.paused, let pods = try? await self.client.list(apiVersion: "v1", kind: "Pod", namespace: "").items {
-                    for pod in pods where pod.field("status", "phase") == nil && !pod.isDeleting {
+                    for pod in pods where (pod.field("status", "phase") ?? "Pending") == "Pending" && pod.field("status", "podIP") == nil
+                        && !pod.isDeleting {
                         try? await self.run(pod, ready: self.ready(pod))
                     }
                 }
