@@ -189,6 +189,7 @@ actor NodeCore {
             }
             for pod in list.items { await consider(pod) }
         case let .added(pod), let .modified(pod):
+            LocalTrace.mark("node.event", pod[path: ["metadata", "name"]]?.text ?? "")
             await consider(pod)
         case let .deleted(pod):
             guard let uid = uid(pod) else { return }
