@@ -59,7 +59,8 @@ public struct NodeAgent: LocalAgent {
         } catch {
             throw RuntimeError.kubeconfig("\(context.kubeconfigPath): \(error)")
         }
-        let client = ClusterClient(config: config, requestTimeout: .seconds(30))
+        // In kf-local's own process: writes reuse connections (no TLS handshake each).
+        let client = ClusterClient(config: config, requestTimeout: .seconds(30), reuseConnectionsForWrites: true)
         let registry = ProcessRegistry(stateDirectory: context.stateDirectory)
         let killed = registry.killLeftovers()
         if !killed.isEmpty {
