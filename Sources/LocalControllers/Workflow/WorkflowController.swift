@@ -1,6 +1,6 @@
 import Cluster
-import LocalCluster
 import Foundation
+import LocalCluster
 import Pipelines
 import Resources
 import Synchronization
