@@ -340,8 +340,8 @@ actor PodRunner {
         }
         if phase == "Pending" && !isInit { phase = "Running" }
         publish(deferred: true)
-        // The start's Events follow the status write that reports it (or the container's end): on the way from
-        // a short container's end to its status they would only delay that write.
+        // The start's Events follow the status write that reports it (or the container's end), after a pause: on
+        // the way from a short container's end to its status they would only delay that write.
         let events = context.events, podNow = pod
         afterStatus.append {
             await events.record(podNow, reason: "Created", message: "Created container: \(containerName)", fieldPath: fieldPath)
@@ -656,7 +656,12 @@ actor PodRunner {
         guard !afterStatus.isEmpty else { return }
         let actions = afterStatus
         afterStatus = []
-        Task { for action in actions { await action() } }
+        // A little later still: right after a short container's end they would only contend with what its end sets
+        // off (its dependents' creation and start).
+        Task {
+            try? await Task.sleep(for: Self.startReportDelay)
+            for action in actions { await action() }
+        }
     }
 
     private func condition(_ type: String, _ value: Bool, reason: String? = nil) -> Value {

@@ -239,10 +239,18 @@ public struct WorkflowController: Reconciler {
 
     /// Writes status (phase, times, progress, message, nodes) with a merge patch: the Workflow kind has no status
     /// subresource, and a merge patch never conflicts with the cache being one write behind.
+    /// The status is built by the writer when it writes (once per coalesced write, not in every reconcile).
     private func writeStatus(_ workflow: Value, phase: String, message: String?, nodes: [String: RunNode]?,
                              engine: PipelineEngine?) async throws {
+        statusWriter.publish(workflow, urgent: ["Succeeded", "Failed", "Error"].contains(phase)) {
+            WorkflowController.statusPatch(workflow, phase: phase, message: message, nodes: nodes, root: engine?.root)
+        }
+    }
+
+    /// The status patch of a run's state; nil when the stored status is that already.
+    static func statusPatch(_ workflow: Value, phase: String, message: String?, nodes: [String: RunNode]?,
+                            root: RunNode?) -> Value? {
         var status: [(String, Value?)] = [("phase", .string(phase))]
-        let root = engine?.root
         status.append(("startedAt", .string(Timestamp.string(root?.startedAt ?? Date()))))
         if ["Succeeded", "Failed", "Error"].contains(phase) {
             status.append(("finishedAt", .string(Timestamp.string(root?.finishedAt ?? Date()))))
@@ -256,8 +264,8 @@ public struct WorkflowController: Reconciler {
             status.append(("nodes", .mapping(mapping)))
         }
         let patch = Value.fields([("status", .fields(status))])
-        if let current = workflow["status"], current == patch["status"] { return }
-        statusWriter.publish(workflow, patch, urgent: ["Succeeded", "Failed", "Error"].contains(phase))
+        if let current = workflow["status"], current == patch["status"] { return nil }
+        return patch
     }
 }
 
@@ -270,13 +278,13 @@ public struct WorkflowController: Reconciler {
 final class StatusWriter: Sendable {
     private struct Pending {
         var workflow: Value
-        var patch: Value
+        var make: @Sendable () -> Value?
         var urgent: Bool
     }
     private struct State {
         var pending: [NamespacedName: Pending] = [:]
         var writing: Set<NamespacedName> = []
-        /// The last patch handed in per run (pending, in flight or written).
+        /// The last patch sent per run (in flight or written).
         var last: [NamespacedName: Value] = [:]
         /// The wait of a run's coalescing window, ended early by an urgent state.
         var waits: [NamespacedName: Task<Void, Never>] = [:]
@@ -292,14 +300,13 @@ final class StatusWriter: Sendable {
         self.window = window
     }
 
-    /// Hands in a run's latest status patch; `urgent` (a final phase) is written without waiting out the window.
-    func publish(_ workflow: Value, _ patch: Value, urgent: Bool) {
+    /// Hands in a run's latest state: `make` builds its status patch when it is written (nil: nothing to write);
+    /// `urgent` (a final phase) is written without waiting out the window.
+    func publish(_ workflow: Value, urgent: Bool, _ make: @escaping @Sendable () -> Value?) {
         guard let key = NamespacedName(of: workflow) else { return }
         let start = state.withLock { state -> Bool in
-            if state.last[key] == patch { return false }
-            state.last[key] = patch
             let wasUrgent = state.pending[key]?.urgent ?? false
-            state.pending[key] = Pending(workflow: workflow, patch: patch, urgent: urgent || wasUrgent)
+            state.pending[key] = Pending(workflow: workflow, make: make, urgent: urgent || wasUrgent)
             if urgent { state.waits[key]?.cancel() }
             return state.writing.insert(key).inserted
         }
@@ -334,9 +341,16 @@ final class StatusWriter: Sendable {
                 return pending
             }
             guard let next else { return }
+            guard let patch = next.make() else { continue }
+            let repeated = state.withLock { state -> Bool in
+                if state.last[key] == patch { return true }
+                state.last[key] = patch
+                return false
+            }
+            if repeated { continue }
             do {
                 LocalTrace.mark("workflow.status", key.name)
-                try await client.mergePatch(next.workflow, next.patch, fieldManager: fieldManager)
+                try await client.mergePatch(next.workflow, patch, fieldManager: fieldManager)
                 LocalTrace.mark("workflow.statused", key.name)
                 failures = 0
             } catch {
@@ -346,11 +360,9 @@ final class StatusWriter: Sendable {
                 }
                 failures += 1
                 FileHandle.standardError.write(Data("kf-local: workflow: \(key): \(error)\(failures < 10 ? " (retrying)" : "")\n".utf8))
-                guard failures < 10 else {
-                    // Given up: the same state handed in again is written again.
-                    state.withLock { state in if state.last[key] == next.patch { state.last[key] = nil } }
-                    continue
-                }
+                // Not written: the same state handed in again is written again.
+                state.withLock { state in if state.last[key] == patch { state.last[key] = nil } }
+                guard failures < 10 else { continue }
                 // Written again unless a newer state came meanwhile (it replaces this one).
                 try? await Task.sleep(for: .milliseconds(100 * failures))
                 state.withLock { state in if state.pending[key] == nil { state.pending[key] = next } }
