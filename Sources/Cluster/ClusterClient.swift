@@ -83,12 +83,14 @@ public final class ClusterClient: Sendable {
     /// The time limit of an ordinary request (streams have none).
     public let requestTimeout: Duration
 
+    /// `reuseConnectionsForWrites`: see `Transport.init` (for clients in the server's own process only).
     public init(config: ClusterConfig, retry: RetryPolicy = RetryPolicy(), connectTimeout: Duration = .seconds(10),
                 requestTimeout: Duration = .seconds(60), logger: RequestLogger? = nil, cacheDirectory: String? = nil,
-                seed: UInt64? = nil) {
+                seed: UInt64? = nil, reuseConnectionsForWrites: Bool = false) {
         self.config = config
         self.requestTimeout = requestTimeout
-        let transport = Transport(config: config, retry: retry, connectTimeout: connectTimeout, logger: logger, seed: seed)
+        let transport = Transport(config: config, retry: retry, connectTimeout: connectTimeout, logger: logger, seed: seed,
+                                  reuseConnectionsForWrites: reuseConnectionsForWrites)
         self.transport = transport
         let server = config.server
         let requestTimeout = requestTimeout

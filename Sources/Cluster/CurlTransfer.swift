@@ -39,6 +39,8 @@ struct ConnectionOptions: Sendable {
     var proxyURL: String?
     var connectTimeout: Duration = .seconds(10)
     var acceptCompressed = true
+    /// Requests that are not safe to repeat reuse pooled connections too (see `Transport.init`).
+    var reuseForUnsafeRequests = false
 }
 
 /// What ended a transfer.
@@ -111,7 +113,7 @@ final class CurlTransfer: @unchecked Sendable {
         set(CURLOPT_TCP_KEEPALIVE, 1)
         // curl silently re-sends a request whose reused connection died before the answer; that is only safe
         // when repeating the request is, so other requests get a connection of their own.
-        if !request.idempotent { set(CURLOPT_FRESH_CONNECT, 1) }
+        if !request.idempotent && !options.reuseForUnsafeRequests { set(CURLOPT_FRESH_CONNECT, 1) }
         _ = kf_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
 
         // TLS: verification on unless the kubeconfig says insecure-skip-tls-verify.

@@ -65,9 +65,14 @@ public final class Transport: Sendable {
     let logger: RequestLogger?
     private let random: Mutex<SeededRandom>
 
+    /// `reuseConnectionsForWrites`: requests that are not safe to repeat (POST, PATCH) go over pooled connections
+    /// too instead of a new connection (and TLS handshake) each. Off by default, since curl silently sends a request
+    /// again when a reused connection dies before the answer; for a client in the same process as its server
+    /// (kf-local's controllers and node agent), a connection dies only with both, and a write costs no handshake.
     public init(config: ClusterConfig, retry: RetryPolicy = RetryPolicy(), connectTimeout: Duration = .seconds(10),
-                logger: RequestLogger? = nil, seed: UInt64? = nil) {
+                logger: RequestLogger? = nil, seed: UInt64? = nil, reuseConnectionsForWrites: Bool = false) {
         var options = ConnectionOptions()
+        options.reuseForUnsafeRequests = reuseConnectionsForWrites
         options.tls = config.tls
         options.proxyURL = config.proxyURL
         options.connectTimeout = connectTimeout

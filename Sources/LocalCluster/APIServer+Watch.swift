@@ -129,7 +129,10 @@ extension APIServer {
                 switch item {
                 case let .change(event):
                     progress.advance(to: event.revision)
-                    if let line = encode(event) { return line }
+                    if let line = encode(event) {
+                        LocalTrace.mark("api.watchLine", "\(plural) \(event.key.name)")
+                        return line
+                    }
                 case .tick:
                     if bookmarks { return bookmark(progress.current, initialEnd: false) }
                 }

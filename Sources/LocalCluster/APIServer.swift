@@ -99,7 +99,9 @@ public final class APIServer: @unchecked Sendable {
     // MARK: Entry
 
     func handle(_ request: APIRequest) async -> APIResponse {
+        LocalTrace.mark("api.request", "\(request.method) \(request.path)")
         let response = await authenticatedHandle(request)
+        LocalTrace.mark("api.response", "\(request.method) \(request.path) \(response.status)")
         if let audit, var entry = AuditLog.entry(method: request.method, path: request.path) {
             if entry.name == nil { entry.name = response.createdName }
             let user = response.status == 401 ? "system:anonymous" : (request.clientUser ?? Self.tokenUser)

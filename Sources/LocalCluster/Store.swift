@@ -313,12 +313,14 @@ final class Store: @unchecked Sendable {
             value.set(["metadata", "resourceVersion"], .string(String(next)))
             let bytes = Data(JSON.encode(value))
             let kind: ChangeEvent.Kind = existing == nil ? .added : .modified
+            LocalTrace.mark("store.commit", path)
             try commit { db in
                 try db.execute(sql: "INSERT OR REPLACE INTO objects (storage, namespace, name, revision, body) VALUES (?, ?, ?, ?, ?)",
                                arguments: [key.storage, key.namespace, key.name, next, bytes])
                 try recordChange(db, kind: kind, key: key, revision: next, body: bytes, previous: existing)
             }
             revision = next
+            LocalTrace.mark("store.committed", path)
             objects[key.storage, default: [:]][path] = StoredObject(value: value, revision: next)
             publish(ChangeEvent(kind: kind, key: key, revision: next, object: value, previous: existing))
             return (kind, value)

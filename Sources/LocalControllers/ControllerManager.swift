@@ -103,7 +103,8 @@ public struct ControllerManager: LocalAgent {
         } catch {
             throw ControllerError.kubeconfig(path: context.kubeconfigPath, underlying: error)
         }
-        let client = ClusterClient(config: config, retry: RetryPolicy(), requestTimeout: .seconds(30))
+        // In kf-local's own process: writes reuse connections (no TLS handshake each).
+        let client = ClusterClient(config: config, retry: RetryPolicy(), requestTimeout: .seconds(30), reuseConnectionsForWrites: true)
         await run(client: client, stateDirectory: context.stateDirectory)
     }
 

@@ -80,7 +80,8 @@ public struct NodeAgent: LocalAgent {
         } catch {
             throw RuntimeError.kubeconfig("\(context.kubeconfigPath): \(error)")
         }
-        let client = ClusterClient(config: config, requestTimeout: .seconds(30))
+        // In kf-local's own process: writes reuse connections (no TLS handshake each).
+        let client = ClusterClient(config: config, requestTimeout: .seconds(30), reuseConnectionsForWrites: true)
         let registry = ProcessRegistry(stateDirectory: context.stateDirectory)
         let killed = registry.killLeftovers()
         if !killed.isEmpty {
@@ -211,6 +212,7 @@ actor NodeCore {
             }
             for pod in list.items { await consider(pod) }
         case let .added(pod), let .modified(pod):
+            LocalTrace.mark("node.event", pod[path: ["metadata", "name"]]?.text ?? "")
             await consider(pod)
         case let .deleted(pod):
             guard let uid = uid(pod) else { return }

@@ -74,6 +74,8 @@ actor PodRunner {
     /// Waits out a deferred status write.
     private var waker: Task<Void, Never>?
     private var dirty = false
+    /// What waits for the next status write (the Events of a container's start), sent once it is done.
+    private var afterStatus: [@Sendable () async -> Void] = []
     private var volumes = PodVolumes()
     private var pumps: [String: LogPump] = [:]
     /// Called once when the Pod reached Succeeded or Failed.
@@ -116,6 +118,7 @@ actor PodRunner {
     // MARK: The Pod's life
 
     private func runPod() async {
+        LocalTrace.mark("node.runPod", label)
         // The first status is written by the first change (ErrImageNeverPull, Running...), not before: one write
         // less per Pod.
         if recoverFromEarlierRun() { return }
@@ -311,6 +314,7 @@ actor PodRunner {
             pump = try LogPump(file: current, rotated: PodLogFiles.rotated(folder, container: containerName))
             // Spawned and recorded under the registry's lock: a stop of the agent or of this Pod that has closed
             // the registry refuses the start, one that closes it after finds the process there and kills it.
+            LocalTrace.mark("node.spawning", "\(namespace)/\(name)")
             let spawned = try context.registry.spawn(uid: uid, pod: "\(namespace)/\(name)", container: containerName) { () throws(RuntimeError) in
                 try Spawner.spawn(executable: plan.executable, arguments: plan.arguments,
                                   environment: plan.environment, directory: plan.directory)
@@ -324,6 +328,7 @@ actor PodRunner {
         } catch {
             return await startFailed(index, isInit, error, fieldPath: fieldPath)
         }
+        LocalTrace.mark("node.spawned", label)
         pump.start(stdout: started.stdout, stderr: started.stderr)
         pumps[containerName] = pump
         let startedAt = Self.now()
@@ -339,21 +344,26 @@ actor PodRunner {
         }
         if phase == "Pending" && !isInit { phase = "Running" }
         publish(deferred: true)
-        let startEvents = Task {
-            await context.events.record(pod, reason: "Created", message: "Created container: \(containerName)", fieldPath: fieldPath)
-            await context.events.record(pod, reason: "Started", message: "Started container \(containerName)", fieldPath: fieldPath)
+        // The start's Events follow the status write that reports it (or the container's end), after a pause: on
+        // the way from a short container's end to its status they would only delay that write.
+        let events = context.events, podNow = pod
+        afterStatus.append {
+            await events.record(podNow, reason: "Created", message: "Created container: \(containerName)", fieldPath: fieldPath)
+            await events.record(podNow, reason: "Started", message: "Started container \(containerName)", fieldPath: fieldPath)
         }
         let probes = isInit ? nil : startProbes(container, index: index, plan: plan)
 
         let exit = await Spawner.wait(started.pid)
+        LocalTrace.mark("node.exited", label)
         probes?.cancel()
         // What the main process left behind goes with it, as a container's cgroup does.
         await pump.finish(timeout: 0.3)
         Spawner.signalGroup(started.pid, SIGKILL)
         pump.stop()
         pumps[containerName] = nil
-        context.registry.remove(pid: started.pid)
-        _ = startEvents
+        // The record of a process that has ended is dropped off the way to the status write (a file write).
+        let registry = context.registry, pid = started.pid
+        Task.detached { registry.remove(pid: pid) }
 
         let killReason = (isInit ? initRecords[index] : records[index]).killReason
         var reason = exit.code == 0 ? "Completed" : "Error"
@@ -515,6 +525,7 @@ actor PodRunner {
         await mainTask?.value
         publisher?.cancel()
         waker?.cancel()
+        sendAfterStatus()
         if deleted { try? FileManager.default.removeItem(at: folder) }
     }
 
@@ -621,7 +632,7 @@ actor PodRunner {
         publisher = Task { await self.flush() }
     }
 
-    static let startReportDelay = Duration.milliseconds(20)
+    static let startReportDelay = Duration.milliseconds(50)
 
     private func wake() {
         waker = nil
@@ -635,13 +646,28 @@ actor PodRunner {
             let body = Value.mapping(Mapping([("status", statusValue())]))
             let path = "/api/v1/namespaces/\(namespace)/pods/\(name)/status"
             do {
+                LocalTrace.mark("node.patch", "\(label) \(phase)")
                 _ = try await context.client.request("PATCH", path, body: body, contentType: PatchType.merge.rawValue)
+                LocalTrace.mark("node.patched", "\(label) \(phase)")
             } catch {
                 if error.status?.isNotFound == true { break }
                 FileHandle.standardError.write(Data("kf-local: node: cannot update the status of pod \(label): \(error)\n".utf8))
             }
+            sendAfterStatus()
         }
         publisher = nil
+    }
+
+    private func sendAfterStatus() {
+        guard !afterStatus.isEmpty else { return }
+        let actions = afterStatus
+        afterStatus = []
+        // A little later still: right after a short container's end they would only contend with what its end sets
+        // off (its dependents' creation and start).
+        Task {
+            try? await Task.sleep(for: Self.startReportDelay)
+            for action in actions { await action() }
+        }
     }
 
     private func condition(_ type: String, _ value: Bool, reason: String? = nil) -> Value {

@@ -57,18 +57,21 @@ final class ControllerHarness: @unchecked Sendable {
     }
 
     /// Stops the controllers and the agents and starts new ones against the same store, as a restart of kf-local
-    /// does (the API server's state stays; everything in memory is lost).
-    func restartControllers() async throws {
-        for task in agentTasks { task.cancel() }
-        for task in agentTasks { await task.value }
-        agentTasks = []
+    /// does (the API server's state stays; everything in memory is lost). With `keepingAgents` only the controllers
+    /// restart (the Pods the node agent runs go on).
+    func restartControllers(keepingAgents: Bool = false) async throws {
+        if !keepingAgents {
+            for task in agentTasks { task.cancel() }
+            for task in agentTasks { await task.value }
+            agentTasks = []
+        }
         manager.cancel()
         await manager.value
         let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: kubeconfig.path), environment: [:])
         let managerClient = ClusterClient(config: config, requestTimeout: .seconds(20))
         let (makers, state) = (self.makers, directory)
         manager = Task { await ControllerManager(makers: makers).run(client: managerClient, stateDirectory: state) }
-        startAgents()
+        if !keepingAgents { startAgents() }
     }
 
     func stop() async {

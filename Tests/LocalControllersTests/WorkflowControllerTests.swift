@@ -185,4 +185,69 @@ struct WorkflowControllerTests {
             #expect(outputs == ["HELLO ARGO", "hello argo", "hello x", "hello y"], "\(outputs)")
         }
     }
+
+    /// A restarted controller continues a run from status.nodes, and a status behind the Pods (as the controller's
+    /// coalesced status writes can leave it when kf-local stops) costs no task a second run: the last tasks missing
+    /// from it and the one before still Running, the Pods of all of them there and finished.
+    @Test func aRestartedControllerContinuesFromABehindStatusWithoutRunningATaskTwice() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kf-restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let ran = work.appendingPathComponent("ran").path
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            let steps = ["a", "b", "c", "d"]
+            let tasks = steps.enumerated().map { index, name in
+                "      - {name: \(name), template: step, arguments: {parameters: [{name: n, value: \(name)}]}"
+                    + (index > 0 ? ", dependencies: [\(steps[index - 1])]}" : "}")
+            }.joined(separator: "\n")
+            try await harness.create("""
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: chain}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                dag:
+                  tasks:
+            \(tasks)
+              - name: step
+                inputs: {parameters: [{name: n}]}
+                container: {image: busybox, command: [sh, -c, 'echo "{{inputs.parameters.n}}" >> \(ran)']}
+            """)
+            func finished() async throws -> Value {
+                var workflow: Value?
+                _ = try await eventually(30) {
+                    workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "chain")
+                    return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
+                }
+                return try #require(workflow)
+            }
+            let done = try await finished()
+            #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
+            #expect(try String(contentsOfFile: ran, encoding: .utf8) == "a\nb\nc\nd\n")
+
+            // The status as a controller stopped 2 tasks early would have left it.
+            let byName = Dictionary(Self.nodes(done).map { ($0.displayName, $0.id) }, uniquingKeysWith: { first, _ in first })
+            let root = try #require(Self.nodes(done).first { $0.boundaryID == nil })
+            var nodes = Mapping()
+            nodes[try #require(byName["c"])] = .null
+            nodes[try #require(byName["d"])] = .null
+            nodes[try #require(byName["b"])] = .fields([("phase", .string("Running")), ("finishedAt", .null), ("outputs", .null)])
+            nodes[root.id] = .fields([("phase", .string("Running")), ("finishedAt", .null)])
+            _ = try await harness.client.mergePatch(done, .fields([("status", .fields([
+                ("phase", .string("Running")), ("finishedAt", .null), ("progress", .string("1/4")), ("nodes", .mapping(nodes)),
+            ]))]), fieldManager: "test")
+            try await harness.restartControllers(keepingAgents: true)
+
+            let again = try await finished()
+            #expect(again.field("status", "phase") == "Succeeded", "\(again["status"].map(JSON.string) ?? "")")
+            let pods = Self.nodes(again).filter { $0.type == .pod }
+            #expect(pods.count == 4 && pods.allSatisfy { $0.phase == .succeeded }, "\(pods.map { ($0.displayName, $0.phase) })")
+            #expect(try String(contentsOfFile: ran, encoding: .utf8) == "a\nb\nc\nd\n", "a task ran again")
+            let created = try await harness.list("v1", "Pod", selector: "\(ArgoWorkflow.workflowLabel)=chain")
+            #expect(created.count == 4)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import LocalCluster
 import Pipelines
 import Resources
 import Synchronization
@@ -29,16 +30,35 @@ public struct WorkflowController: Reconciler {
                                             nodes: context.informers.informer(apiVersion: "v1", kind: "Node"), runs: RunTable(),
                                             statusWriter: StatusWriter(client: context.client, fieldManager: context.fieldManager), stateDirectory: state, fieldManager: context.fieldManager)
         let controller = Controller(name: "workflow", reconciler: reconciler, workers: 2)
-        workflows.addHandler { controller.enqueue($0.object) }
+        workflows.addHandler { event in
+            // The controller's own status writes come back as updates that change nothing it reads.
+            if case let .updated(old, new) = event, !WorkflowController.changesRun(old: old, new: new) { return }
+            LocalTrace.mark("workflow.event", event.object.field("metadata", "resourceVersion") ?? "")
+            controller.enqueue(event.object)
+        }
         context.informers.pods.addHandler { event in
-            // Only changes that matter to the run: a Pod finishing (or vanishing).
+            // Only changes that matter to the run: a Pod finishing (or vanishing, or stuck waiting). The controller's
+            // own Pods arriving in the cache while they run change nothing (a terminal or waiting one does: a
+            // restarted controller's first list).
             switch event {
             case let .updated(old, new) where Pods.isTerminal(new) == Pods.isTerminal(old)
                     && WorkflowController.waiting(new) == WorkflowController.waiting(old): return
-            default: controller.enqueueController(of: event.object, kind: ArgoWorkflow.kind)
+            case let .added(pod) where !Pods.isTerminal(pod) && WorkflowController.waiting(pod) == nil: return
+            default:
+                LocalTrace.mark("workflow.podEvent", event.object.field("metadata", "name") ?? "")
+                controller.enqueueController(of: event.object, kind: ArgoWorkflow.kind)
             }
         }
         return controller
+    }
+
+    /// Whether a Workflow's change is one to reconcile: its spec (generation), annotations (a retry), labels,
+    /// finalizers or deletion; a change of status alone (the controller's own writes) is not.
+    static func changesRun(old: Value, new: Value) -> Bool {
+        for field in ["uid", "generation", "annotations", "labels", "finalizers", "deletionTimestamp"] {
+            if old[path: ["metadata", field]] != new[path: ["metadata", field]] { return true }
+        }
+        return false
     }
 
     /// Where a namespace's runs keep their files, and its cache.
@@ -51,9 +71,12 @@ public struct WorkflowController: Reconciler {
     }
 
     public func reconcile(_ key: NamespacedName) async throws -> ReconcileResult {
+        LocalTrace.mark("workflow.reconcile", key.name)
+        defer { LocalTrace.mark("workflow.reconciled", key.name) }
         guard workflows.hasSynced else { return .requeueAfter(.milliseconds(200)) }
         guard let workflow = workflows.get(key), let uid = workflow.uid else {
             runs.forget(key)
+            statusWriter.forget(key)
             return .done
         }
         if workflow.isDeleting { return .done }
@@ -67,6 +90,8 @@ public struct WorkflowController: Reconciler {
             do {
                 let made = try makeEngine(workflow, key: key, uid: uid)
                 engine = made
+                // A new engine (a restart, a retry) starts from the status as stored, not from what was last sent.
+                statusWriter.forget(key)
             } catch let error as PipelineError {
                 try await writeStatus(workflow, phase: "Error", message: error.description, nodes: nil, engine: nil)
                 return .done
@@ -100,20 +125,40 @@ public struct WorkflowController: Reconciler {
             engine.podFinished(nodeID: node.id, succeeded: succeeded, exitCode: exitCode, message: message)
             runs.forgetCreated(key, pod: podName)
         }
-        let (launches, wakeAt) = engine.step()
+        LocalTrace.mark("workflow.step", key.name)
+        // Stepped until nothing more changes: the controller's own status writes do not come back as reconciles,
+        // so whatever a step makes ready (a task served from the cache, a finished DAG) is taken up here.
+        var launches: [TaskLaunch] = []
+        var wakeAt: Date?
+        for _ in 0..<16 {
+            let before = engine.nodes
+            let (more, wake) = engine.step()
+            launches += more
+            wakeAt = wake
+            if engine.nodes == before || engine.phase.isFinished { break }
+        }
+        LocalTrace.mark("workflow.stepped", "\(launches.count)")
         runs.keep(key, uid: uid, retries: retries, engine)
+        var existed = false
         if !launches.isEmpty {
             for launch in launches { runs.markCreated(key, pod: launch.podName) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for launch in launches {
-                    group.addTask { try await self.createPod(launch, workflow: workflow, key: key) }
+            if launches.count == 1, let launch = launches.first {
+                existed = try await createPod(launch, workflow: workflow, key: key)
+            } else {
+                existed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for launch in launches {
+                        group.addTask { try await self.createPod(launch, workflow: workflow, key: key) }
+                    }
+                    return try await group.reduce(false) { $0 || $1 }
                 }
-                try await group.waitForAll()
             }
         }
         let phase = engine.phase
         try await writeStatus(workflow, phase: phase == .pending ? "Running" : (phase == .skipped || phase == .omitted ? "Succeeded" : phase.rawValue),
                               message: engine.root?.message, nodes: engine.nodes, engine: engine)
+        // A Pod that existed already (created before a restart, its node not yet in the status then) may have
+        // finished long ago: no change of it will come, so the run is looked at again at once.
+        if existed { return .requeueAfter(.milliseconds(1)) }
         if let wakeAt { return .requeueAfter(.milliseconds(max(Int(wakeAt.timeIntervalSinceNow * 1000), 0) + 5)) }
         return .done
     }
@@ -152,7 +197,8 @@ public struct WorkflowController: Reconciler {
         return main?.integer("state", "terminated", "exitCode")
     }
 
-    private func createPod(_ launch: TaskLaunch, workflow: Value, key: NamespacedName) async throws {
+    /// Creates a task's Pod; true when it existed already.
+    private func createPod(_ launch: TaskLaunch, workflow: Value, key: NamespacedName) async throws -> Bool {
         var container: [(String, Value?)] = [
             ("name", .string("main")), ("image", .string(launch.image)),
             ("command", launch.command.isEmpty ? nil : .sequence(launch.command.map(Value.string))),
@@ -181,19 +227,30 @@ public struct WorkflowController: Reconciler {
             ])),
         ])
         do {
+            LocalTrace.mark("workflow.create", launch.podName)
             _ = try await client.create(pod, fieldManager: fieldManager)
+            LocalTrace.mark("workflow.created", launch.podName)
+            return false
         } catch {
-            if error.status?.code == 409 { return }
+            if error.status?.code == 409 { return true }
             throw ControllerError.api(operation: "creating", object: "Pod \(key.namespace)/\(launch.podName)", underlying: error)
         }
     }
 
     /// Writes status (phase, times, progress, message, nodes) with a merge patch: the Workflow kind has no status
     /// subresource, and a merge patch never conflicts with the cache being one write behind.
+    /// The status is built by the writer when it writes (once per coalesced write, not in every reconcile).
     private func writeStatus(_ workflow: Value, phase: String, message: String?, nodes: [String: RunNode]?,
                              engine: PipelineEngine?) async throws {
+        statusWriter.publish(workflow, urgent: ["Succeeded", "Failed", "Error"].contains(phase)) {
+            WorkflowController.statusPatch(workflow, phase: phase, message: message, nodes: nodes, root: engine?.root)
+        }
+    }
+
+    /// The status patch of a run's state; nil when the stored status is that already.
+    static func statusPatch(_ workflow: Value, phase: String, message: String?, nodes: [String: RunNode]?,
+                            root: RunNode?) -> Value? {
         var status: [(String, Value?)] = [("phase", .string(phase))]
-        let root = engine?.root
         status.append(("startedAt", .string(Timestamp.string(root?.startedAt ?? Date()))))
         if ["Succeeded", "Failed", "Error"].contains(phase) {
             status.append(("finishedAt", .string(Timestamp.string(root?.finishedAt ?? Date()))))
@@ -207,40 +264,75 @@ public struct WorkflowController: Reconciler {
             status.append(("nodes", .mapping(mapping)))
         }
         let patch = Value.fields([("status", .fields(status))])
-        if let current = workflow["status"], current == patch["status"] { return }
-        statusWriter.publish(workflow, patch)
+        if let current = workflow["status"], current == patch["status"] { return nil }
+        return patch
     }
 }
 
 /// Writes runs' status off the reconcile path, one write at a time per run and the latest state winning, so a
-/// Pod that finishes while the previous status write is in flight starts its dependents at once.
+/// Pod that finishes while the previous status write is in flight starts its dependents at once. A run's status is
+/// written at most once per `window` while it runs (the changes of that time coalesced into one write, which then
+/// keeps clear of the next Pods' creation and start); a final phase is written at once. A state equal to the one
+/// last sent is not sent again. What the window defers is safe to lose: a restarted controller continues from the
+/// status it finds, and the Pods it would create again exist already under the same names (a create answers 409).
 final class StatusWriter: Sendable {
     private struct Pending {
         var workflow: Value
-        var patch: Value
+        var make: @Sendable () -> Value?
+        var urgent: Bool
+    }
+    private struct State {
+        var pending: [NamespacedName: Pending] = [:]
+        var writing: Set<NamespacedName> = []
+        /// The last patch sent per run (in flight or written).
+        var last: [NamespacedName: Value] = [:]
+        /// The wait of a run's coalescing window, ended early by an urgent state.
+        var waits: [NamespacedName: Task<Void, Never>] = [:]
     }
     private let client: ClusterClient
     private let fieldManager: String
-    private let state = Mutex<(pending: [NamespacedName: Pending], writing: Set<NamespacedName>)>(([:], []))
+    let window: Duration
+    private let state = Mutex(State())
 
-    init(client: ClusterClient, fieldManager: String) {
+    init(client: ClusterClient, fieldManager: String, window: Duration = .milliseconds(50)) {
         self.client = client
         self.fieldManager = fieldManager
+        self.window = window
     }
 
-    func publish(_ workflow: Value, _ patch: Value) {
+    /// Hands in a run's latest state: `make` builds its status patch when it is written (nil: nothing to write);
+    /// `urgent` (a final phase) is written without waiting out the window.
+    func publish(_ workflow: Value, urgent: Bool, _ make: @escaping @Sendable () -> Value?) {
         guard let key = NamespacedName(of: workflow) else { return }
         let start = state.withLock { state -> Bool in
-            state.pending[key] = Pending(workflow: workflow, patch: patch)
+            let wasUrgent = state.pending[key]?.urgent ?? false
+            state.pending[key] = Pending(workflow: workflow, make: make, urgent: urgent || wasUrgent)
+            if urgent { state.waits[key]?.cancel() }
             return state.writing.insert(key).inserted
         }
         guard start else { return }
         Task { await self.drain(key) }
     }
 
+    /// Forgets what was last sent for a run (its engine starts again from the stored status).
+    func forget(_ key: NamespacedName) {
+        state.withLock { _ = $0.last.removeValue(forKey: key) }
+    }
+
     private func drain(_ key: NamespacedName) async {
         var failures = 0
         while true {
+            // Waits out the window unless the pending state is urgent (or becomes so meanwhile).
+            let wait = state.withLock { state -> Task<Void, Never>? in
+                guard let pending = state.pending[key], !pending.urgent else { return nil }
+                let wait = Task { [window] in _ = try? await Task.sleep(for: window) }
+                state.waits[key] = wait
+                return wait
+            }
+            if let wait {
+                await wait.value
+                state.withLock { _ = $0.waits.removeValue(forKey: key) }
+            }
             let next = state.withLock { state -> Pending? in
                 guard let pending = state.pending.removeValue(forKey: key) else {
                     state.writing.remove(key)
@@ -249,13 +341,27 @@ final class StatusWriter: Sendable {
                 return pending
             }
             guard let next else { return }
+            guard let patch = next.make() else { continue }
+            let repeated = state.withLock { state -> Bool in
+                if state.last[key] == patch { return true }
+                state.last[key] = patch
+                return false
+            }
+            if repeated { continue }
             do {
-                try await client.mergePatch(next.workflow, next.patch, fieldManager: fieldManager)
+                LocalTrace.mark("workflow.status", key.name)
+                try await client.mergePatch(next.workflow, patch, fieldManager: fieldManager)
+                LocalTrace.mark("workflow.statused", key.name)
                 failures = 0
             } catch {
-                if case let .api(_, _, underlying) = error, underlying.status?.isNotFound == true { continue }
+                if case let .api(_, _, underlying) = error, underlying.status?.isNotFound == true {
+                    state.withLock { _ = $0.last.removeValue(forKey: key) }
+                    continue
+                }
                 failures += 1
                 FileHandle.standardError.write(Data("kf-local: workflow: \(key): \(error)\(failures < 10 ? " (retrying)" : "")\n".utf8))
+                // Not written: the same state handed in again is written again.
+                state.withLock { state in if state.last[key] == patch { state.last[key] = nil } }
                 guard failures < 10 else { continue }
                 // Written again unless a newer state came meanwhile (it replaces this one).
                 try? await Task.sleep(for: .milliseconds(100 * failures))
