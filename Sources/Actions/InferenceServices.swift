@@ -163,26 +163,55 @@ public struct InferenceServices: Sendable {
     /// (throws with KServe's reason), or `timeout` passes; reports each change of state.
     /// A predictor Pod whose container waits for a reason that does not clear by itself is told once through
     /// `trouble`; on kf-local (`local`) an unmapped image ends the wait at once.
-    public func wait(_ reference: ObjectReference, timeout: Duration, local: Bool = false,
+    ///
+    /// A failure recorded before the wait began (a re-run with an unchanged spec after fixing what failed, e.g. the
+    /// runtime's venv) is not taken at once: the controller gets `staleGrace` to look again (kf-local's rechecks
+    /// every 5 s; a fix that changes nothing in the spec triggers no new status), and only a failure still standing
+    /// then ends the wait.
+    public func wait(_ reference: ObjectReference, timeout: Duration, local: Bool = false, staleGrace: Duration = .seconds(12),
                      trouble: @escaping @Sendable (String) -> Void = { _ in },
                      progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> InferenceServiceStatus {
-        let last = Mutex("")
+        final class LastState: Sendable { let text = Mutex("") }
+        let last = LastState()
         let client = self.client
+        let started = Date()
         let pods = PodWatch(workload: "InferenceService \(reference.name)", local: local,
                             pods: PodWatch.selector(client, namespace: reference.namespace ?? client.config.namespace,
                                                     "serving.kserve.io/inferenceservice=" + reference.name),
                             report: trouble)
+        /// The failure of `status` if it ends the wait: nil while none, or while it predates the wait and the grace lasts.
+        @Sendable func verdict(_ status: InferenceServiceStatus, graceOver: Bool) -> ActionError? {
+            guard status.isFailed, let failure = status.failure else { return nil }
+            if !graceOver, let time = status.failureTime, time < started.addingTimeInterval(-1) { return nil }
+            return ActionError.serviceFailed(name: reference.name, message: failure.reason + ": " + failure.message)
+        }
         let result = try await pods.during {
-            try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
-                ActionError.serviceFailed(name: reference.name, message: "it was deleted while kf waited")
-            }) { object -> InferenceServiceStatus? in
-                let status = InferenceServiceStatus(object)
-                let state = Self.state(status)
-                if last.withLock({ previous in defer { previous = state }; return previous != state }) { progress(state) }
-                if status.isFailed, let failure = status.failure {
-                    throw ActionError.serviceFailed(name: reference.name, message: failure.reason + ": " + failure.message)
+            try await withThrowingTaskGroup(of: InferenceServiceStatus?.self) { group in
+                group.addTask {
+                    try await ObjectWatch.until(client, reference, timeout: timeout, deleted: {
+                        ActionError.serviceFailed(name: reference.name, message: "it was deleted while kf waited")
+                    }) { object -> InferenceServiceStatus? in
+                        let status = InferenceServiceStatus(object)
+                        let state = Self.state(status)
+                        if last.text.withLock({ previous in defer { previous = state }; return previous != state }) { progress(state) }
+                        if let failed = verdict(status, graceOver: Date().timeIntervalSince(started) >= Double(staleGrace.components.seconds)) {
+                            throw failed
+                        }
+                        return status.isReady ? status : nil
+                    }
                 }
-                return status.isReady ? status : nil
+                group.addTask {
+                    // After the grace, a failure still standing (however old) ends the wait; else this one waits on.
+                    try await Task.sleep(for: staleGrace)
+                    if let object = try await client.get(reference), let failed = verdict(InferenceServiceStatus(object), graceOver: true) {
+                        throw failed
+                    }
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
             }
         }
         guard let result else {

@@ -54,6 +54,8 @@ public struct InferenceServiceStatus: Sendable, Equatable {
     }
     /// KServe's `modelStatus`: transition and last failure (reason, message), when the model did not load.
     public var failure: (reason: String, message: String)?
+    /// When that failure was recorded (`lastFailureInfo.time`).
+    public var failureTime: Date?
     public var generation: Int?
     public var observedGeneration: Int?
     /// `status.components.predictor`'s latest created and latest ready revisions (Serverless mode).
@@ -89,6 +91,7 @@ public struct InferenceServiceStatus: Sendable, Equatable {
         if let failureInfo = service[path: ["status", "modelStatus", "lastFailureInfo"]],
            let reason = failureInfo["reason"]?.text, !reason.isEmpty {
             failure = (reason, failureInfo["message"]?.text ?? "")
+            failureTime = Timestamp.date(failureInfo["time"]?.text)
         }
         generation = service[path: ["metadata", "generation"]]?.text.flatMap { Int($0) }
         observedGeneration = service[path: ["status", "observedGeneration"]]?.text.flatMap { Int($0) }
