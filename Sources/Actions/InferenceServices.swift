@@ -203,7 +203,7 @@ public struct InferenceServices: Sendable {
                 group.addTask {
                     // After the grace, a failure still standing (however old) ends the wait; else this one waits on.
                     try await Task.sleep(for: staleGrace)
-                    if let object = try await client.get(reference), let failed = verdict(InferenceServiceStatus(object), graceOver: true) {
+                    if let object = (try? await client.get(reference)) ?? nil, let failed = verdict(InferenceServiceStatus(object), graceOver: true) {
                         throw failed
                     }
                     try await Task.sleep(for: timeout)
