@@ -6,7 +6,8 @@ import Resources
 /// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
 /// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
 /// `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and args is
-/// the task's output file). Steps templates, artifacts, `when`, scripts and resources are rejected by name.
+/// the task's output file). Steps templates run as the DAG they mean (each group after the one before). Artifacts,
+/// `when`, scripts and resources are rejected by name.
 extension ArgoWorkflow {
     public static func importWorkflow(_ workflow: Value, file: String) throws(PipelineError) -> PipelineSpec {
         let reader = Reader(file: file)
@@ -14,7 +15,8 @@ extension ArgoWorkflow {
         let entrypoint = try reader.required(spec["entrypoint"], "spec.entrypoint")
         var templates: [String: Value] = [:]
         for (index, template) in try reader.sequence(spec["templates"], "spec.templates").enumerated() {
-            templates[try reader.required(template["name"], "spec.templates[\(index)].name")] = template
+            let name = try reader.required(template["name"], "spec.templates[\(index)].name")
+            templates[name] = template["steps"] == nil ? template : try stepsAsDag(template, field: "spec.templates[\(name)]", reader: reader)
         }
         guard let entry = templates[entrypoint] else {
             throw .unknownReference(file: file, field: "spec.entrypoint", name: entrypoint, known: Array(templates.keys))
@@ -30,7 +32,7 @@ extension ArgoWorkflow {
                 throw .unknownReference(file: file, field: "spec.templates", name: name, known: Array(templates.keys))
             }
             let field = "spec.templates[\(name)]"
-            for unsupported in ["steps", "script", "resource", "suspend", "http", "plugin", "containerSet", "data"] where template[unsupported] != nil {
+            for unsupported in ["script", "resource", "suspend", "http", "plugin", "containerSet", "data"] where template[unsupported] != nil {
                 throw .invalid(file: file, field: field + "." + unsupported, expected: "a container or dag template (kf-local runs those)")
             }
             var inputs = Mapping()
@@ -217,8 +219,8 @@ extension ArgoWorkflow {
             throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}} or {{item}} (found \(trimmed))")
         }
 
-        for unsupported in ["steps", "script", "resource", "container"] where entry[unsupported] != nil {
-            throw .invalid(file: file, field: "spec.templates[\(entrypoint)].\(unsupported)", expected: "a dag template as the entrypoint")
+        for unsupported in ["script", "resource", "container"] where entry[unsupported] != nil {
+            throw .invalid(file: file, field: "spec.templates[\(entrypoint)].\(unsupported)", expected: "a dag or steps template as the entrypoint")
         }
         guard let dag = entry["dag"] else {
             throw .invalid(file: file, field: "spec.templates[\(entrypoint)]", expected: "a dag template as the entrypoint")
@@ -244,6 +246,41 @@ extension ArgoWorkflow {
             ("sdkVersion", .string("kf-argo")),
         ]))
         return try PipelineSpec(ir, file: file)
+    }
+
+    /// A steps template as the DAG Argo runs it as: the groups in order, each step depending on every step of the
+    /// group before (the steps of one group run in parallel), `{{steps.X...}}` read as `{{tasks.X...}}`. What a DAG
+    /// task cannot carry is refused later with its field, as for DAGs.
+    static func stepsAsDag(_ template: Value, field: String, reader: Reader) throws(PipelineError) -> Value {
+        var tasks: [Value] = []
+        var previous: [String] = []
+        for (groupIndex, group) in try reader.sequence(template["steps"], field + ".steps").enumerated() {
+            var names: [String] = []
+            for (index, step) in try reader.sequence(group, "\(field).steps[\(groupIndex)]").enumerated() {
+                guard var fields = renamingSteps(step).mapping else {
+                    throw .invalid(file: reader.file, field: "\(field).steps[\(groupIndex)][\(index)]", expected: "a step (name, template, arguments)")
+                }
+                names.append(try reader.required(step["name"], "\(field).steps[\(groupIndex)][\(index)].name"))
+                if !previous.isEmpty { fields["dependencies"] = .sequence(previous.map(Value.string)) }
+                tasks.append(.mapping(fields))
+            }
+            previous = names
+        }
+        guard var converted = template.mapping else { return template }
+        _ = converted.removeValue(forKey: "steps")
+        converted["dag"] = .mapping(Mapping([("tasks", .sequence(tasks))]))
+        return .mapping(converted)
+    }
+
+    /// Every `{{steps.` in a step's strings as `{{tasks.`.
+    static func renamingSteps(_ value: Value) -> Value {
+        switch value {
+        case let .scalar(scalar) where scalar.text.contains("{{steps."):
+            return .string(scalar.text.replacingOccurrences(of: "{{steps.", with: "{{tasks."))
+        case let .sequence(items): return .sequence(items.map(renamingSteps))
+        case let .mapping(mapping): return .mapping(Mapping(mapping.pairs.map { ($0.0, renamingSteps($0.1)) }))
+        default: return value
+        }
     }
 
     /// `{{inputs.parameters.x}}` in a container as KFP's `{{$.inputs.parameters['x']}}`; `{{workflow.name}}` as the

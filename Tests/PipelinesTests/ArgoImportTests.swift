@@ -71,12 +71,49 @@ struct ArgoImportTests {
         #expect(shoutCommand[1] == "greet" && shoutCommand[2].hasSuffix("/r/shout/loud"), "\(shoutCommand)")
     }
 
+    /// A steps template: each group after the one before, its steps in parallel, `{{steps.X...}}` as task outputs.
+    @Test func stepsRunGroupAfterGroup() throws {
+        let steps = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {generateName: steps-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: greet, template: echo, arguments: {parameters: [{name: message, value: hi}]}}
+            - - {name: left, template: echo, arguments: {parameters: [{name: message, value: "{{steps.greet.outputs.parameters.said}}"}]}}
+              - {name: right, template: echo, arguments: {parameters: [{name: message, value: b}]}}
+            - - {name: last, template: echo, arguments: {parameters: [{name: message, value: "{{steps.left.outputs.parameters.said}}"}]}}
+          - name: echo
+            inputs: {parameters: [{name: message}]}
+            outputs: {parameters: [{name: said, valueFrom: {path: /tmp/said.txt}}]}
+            container: {image: busybox, command: [sh, -c, 'printf "%s" "{{inputs.parameters.message}}" > /tmp/said.txt']}
+        """
+        let spec = try load(steps)
+        let tasks = try #require(spec.root.dag?.tasks)
+        #expect(tasks.map(\.name) == ["greet", "left", "right", "last"])
+        #expect(tasks.first { $0.name == "right" }?.dependentTasks == ["greet"])
+        #expect(Set(tasks.first { $0.name == "last" }?.upstream ?? []) == ["left", "right"])
+        var messages: [String: String] = [:]
+        let (engine, waves) = try PipelineEngineTests.drive(spec, parameters: [:]) { launch in
+            messages[launch.taskName] = launch.command.count > 2 ? launch.command[2] : ""
+            try? "out-\(launch.taskName)".write(toFile: launch.taskRoot + "/said", atomically: true, encoding: .utf8)
+            return true
+        }
+        #expect(waves == [["greet"], ["left", "right"], ["last"]])
+        #expect(engine.phase == .succeeded)
+        #expect(messages["left"]?.contains("\"out-greet\"") == true, "\(messages)")
+        #expect(messages["last"]?.contains("\"out-left\"") == true, "\(messages)")
+    }
+
     @Test func whatCannotBeReadIsNamed() throws {
         func message(_ text: String) -> String {
             do { _ = try load(text); return "" } catch { return "\(error)" }
         }
-        let steps = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    steps: []\n"
-        #expect(message(steps).contains("spec.templates[main].steps"))
+        let script = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    script: {image: python, source: 'print(1)'}\n"
+        #expect(message(script).contains("spec.templates[main].script"))
         let mixed = Self.workflow.replacingOccurrences(of: "value: \"{{workflow.parameters.who}}\"", with: "value: \"x-{{workflow.parameters.who}}\"")
         #expect(message(mixed).contains("one reference as the whole value"))
         let unknown = Self.workflow.replacingOccurrences(of: "echo {{workflow.name}}", with: "echo {{steps.x.outputs.result}}")
