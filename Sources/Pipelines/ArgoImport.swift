@@ -6,9 +6,13 @@ import Resources
 /// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
 /// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
 /// `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and args is
-/// the task's output file). Steps templates run as the DAG they mean (each group after the one before). Artifacts,
-/// `when`, scripts and resources are rejected by name.
+/// the task's output file), `when` (evaluated after substitution, as Argo does). Steps templates run as the DAG
+/// they mean (each group after the one before). Artifacts, scripts and resources are rejected by name.
 extension ArgoWorkflow {
+    /// Marks a task condition imported from an Argo `when`: the text after it is Argo's expression with `{{input}}`
+    /// for the task's inputs, evaluated after substitution as Argo evaluates it (a bare word is a string).
+    static let argoConditionPrefix = "argo-when: "
+
     public static func importWorkflow(_ workflow: Value, file: String) throws(PipelineError) -> PipelineSpec {
         let reader = Reader(file: file)
         let spec = workflow["spec"] ?? .mapping(Mapping())
@@ -102,7 +106,9 @@ extension ArgoWorkflow {
             for (index, task) in list.enumerated() {
                 let at = "\(field).tasks[\(index)]"
                 let name = names[index]
-                if task["when"] != nil { throw .invalid(file: file, field: at + ".when", expected: "no when (not supported for plain Argo Workflows yet)") }
+                if task["when"] != nil, task["withItems"] != nil || task["withParam"] != nil {
+                    throw .invalid(file: file, field: at + ".when", expected: "no when on a task with withItems or withParam (not supported yet)")
+                }
                 let template = try reader.required(task["template"], at + ".template")
                 try component(template)
                 var dependencies = try reader.strings(task["dependencies"], at + ".dependencies")
@@ -135,6 +141,28 @@ extension ArgoWorkflow {
                     let input = try reader.required(argument["name"], argumentField + ".name")
                     let value = try reader.string(argument["value"], argumentField + ".value") ?? ""
                     parameters[input] = try source(value, field: argumentField + ".value", root: root, tasks: names, dependencies: &dependencies)
+                }
+                // `when`: each placeholder becomes an input of the task (so its producer is a dependency), and the
+                // engine substitutes their values into the expression and evaluates it as Argo does.
+                var condition: String?
+                if let when = try reader.string(task["when"], at + ".when") {
+                    var text = ""
+                    var rest = Substring(when)
+                    var count = 0
+                    while let open = rest.range(of: "{{") {
+                        text += rest[..<open.lowerBound]
+                        guard let close = rest[open.upperBound...].range(of: "}}") else {
+                            throw .invalid(file: file, field: at + ".when", expected: "placeholders closed with }}")
+                        }
+                        let input = "argo-when-\(count)"
+                        count += 1
+                        parameters[input] = try source("{{" + rest[open.upperBound..<close.lowerBound] + "}}", field: at + ".when",
+                                                       root: root, tasks: names, dependencies: &dependencies)
+                        components[template] = components[template]?.settingInput(input)
+                        text += "{{\(input)}}"
+                        rest = rest[close.upperBound...]
+                    }
+                    condition = ArgoWorkflow.argoConditionPrefix + text + rest
                 }
                 var fields: [(String, Value)] = [
                     ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
@@ -186,7 +214,10 @@ extension ArgoWorkflow {
                     fields.append(("retryPolicy", .mapping(Mapping([("maxRetryCount", .int(limit))]))))
                 }
                 fields.append(("taskInfo", .mapping(Mapping([("name", .string(name))]))))
-                if let strategy { fields.append(("triggerPolicy", .mapping(Mapping([("strategy", .string(strategy))])))) }
+                var trigger: [(String, Value)] = []
+                if let condition { trigger.append(("condition", .string(condition))) }
+                if let strategy { trigger.append(("strategy", .string(strategy))) }
+                if !trigger.isEmpty { fields.append(("triggerPolicy", .mapping(Mapping(trigger)))) }
                 tasks[name] = .mapping(Mapping(fields))
             }
             return .mapping(Mapping([("tasks", .mapping(tasks))]))

@@ -179,8 +179,23 @@ public enum ArgoWorkflow {
     /// it has no govaluate form (the IR in the annotation keeps it for kf-local and KFP; `untranslatedConditions`
     /// names such tasks).
     static func argoWhen(_ condition: String, task: TaskSpec, root: Bool) -> String? {
-        guard let parsed = try? Condition(condition) else { return nil }
         let sources = Dictionary(task.parameters, uniquingKeysWith: { first, _ in first })
+        if condition.hasPrefix(argoConditionPrefix) {
+            // Imported from Argo: its own expression, the inputs put back as the placeholders they came from.
+            var text = String(condition.dropFirst(argoConditionPrefix.count))
+            for (name, source) in task.parameters {
+                let placeholder: String
+                switch source {
+                case let .componentInput(input, _): placeholder = root ? "{{workflow.parameters.\(input)}}" : "{{inputs.parameters.\(input)}}"
+                case let .taskOutput(producer, key): placeholder = "{{tasks.\(producer).outputs.parameters.\(key)}}"
+                case let .constant(value): placeholder = TaskOutputs.text(value)
+                case .taskFinalStatus: return nil
+                }
+                text = text.replacingOccurrences(of: "{{\(name)}}", with: placeholder)
+            }
+            return text
+        }
+        guard let parsed = try? Condition(condition) else { return nil }
         return parsed.argoWhen { name in
             switch sources[name] {
             case let .componentInput(input, selector)?:

@@ -287,11 +287,26 @@ public struct PipelineEngine: Sendable {
         }
         if let condition = task.condition {
             do {
-                let variables: [String: Condition.Operand] = [
-                    "inputs.parameter_values": .map(inputs.parameters.sorted { $0.key < $1.key }.map { ($0.key, Condition.Operand($0.value)) }),
-                ]
-                if try !Condition(condition).evaluate(variables) {
-                    add(make(.skipped, .skipped, message: "when '\(condition)' evaluated false"), parent: scope.nodeID)
+                let holds: Bool
+                let shown: String
+                if condition.hasPrefix(ArgoWorkflow.argoConditionPrefix) {
+                    // An Argo `when`: the inputs' values substituted as text, then read as Argo reads it.
+                    var text = String(condition.dropFirst(ArgoWorkflow.argoConditionPrefix.count))
+                    for (name, value) in inputs.parameters {
+                        let substituted = TaskOutputs.text(value).trimmingCharacters(in: .whitespacesAndNewlines)
+                        text = text.replacingOccurrences(of: "{{\(name)}}", with: substituted)
+                    }
+                    holds = try Condition(text, bareWords: true).evaluate([:])
+                    shown = text
+                } else {
+                    let variables: [String: Condition.Operand] = [
+                        "inputs.parameter_values": .map(inputs.parameters.sorted { $0.key < $1.key }.map { ($0.key, Condition.Operand($0.value)) }),
+                    ]
+                    holds = try Condition(condition).evaluate(variables)
+                    shown = condition
+                }
+                if !holds {
+                    add(make(.skipped, .skipped, message: "when '\(shown)' evaluated false"), parent: scope.nodeID)
                     return true
                 }
             } catch {

@@ -108,6 +108,47 @@ struct ArgoImportTests {
         #expect(messages["last"]?.contains("\"out-left\"") == true, "\(messages)")
     }
 
+    /// Argo's coin flip: `when` reads a step's output after substitution (a bare word is a string, numbers compare
+    /// as numbers); the branch that does not hold is Skipped, its producer is a dependency.
+    @Test func whenDecidesAfterSubstitution() throws {
+        let flip = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {generateName: coinflip-}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: flip, template: toss}
+            - - {name: heads, template: say, when: "{{steps.flip.outputs.parameters.side}} == heads"}
+              - {name: tails, template: say, when: "{{steps.flip.outputs.parameters.side}} == tails"}
+              - {name: big, template: say, when: "{{steps.flip.outputs.parameters.count}} > 3"}
+          - name: toss
+            outputs: {parameters: [{name: side, valueFrom: {path: /tmp/side}}, {name: count, valueFrom: {path: /tmp/count}}]}
+            container: {image: busybox, command: [sh, -c, 'echo heads > /tmp/side; echo 12 > /tmp/count']}
+          - name: say
+            container: {image: busybox, command: [echo, said]}
+        """
+        let spec = try load(flip)
+        let heads = try #require(spec.root.dag?.tasks.first { $0.name == "heads" })
+        #expect(heads.upstream == ["flip"])
+        var ran: [String] = []
+        let (engine, _) = try PipelineEngineTests.drive(spec, parameters: [:]) { launch in
+            ran.append(launch.taskName)
+            try? "heads".write(toFile: launch.taskRoot + "/side", atomically: true, encoding: .utf8)
+            try? "12".write(toFile: launch.taskRoot + "/count", atomically: true, encoding: .utf8)
+            return true
+        }
+        #expect(engine.phase == .succeeded)
+        #expect(ran.sorted() == ["big", "flip", "heads"], "\(ran)")
+        // Compiled back to Argo, the condition is Argo's own again.
+        let workflow = ArgoWorkflow.compile(spec, options: .init(name: "c"))
+        let text = try KustomizeEmitter.string(workflow)
+        #expect(text.contains("when: '{{tasks.flip.outputs.parameters.side}} == heads'"), "\(text)")
+        #expect(ArgoWorkflow.untranslatedConditions(spec).isEmpty)
+    }
+
     @Test func whatCannotBeReadIsNamed() throws {
         func message(_ text: String) -> String {
             do { _ = try load(text); return "" } catch { return "\(error)" }
