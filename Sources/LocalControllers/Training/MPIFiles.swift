@@ -34,6 +34,11 @@ struct MPIFiles: Sendable {
         KF_MPI_HOST="$1"
         export KF_MPI_HOST
         shift
+        # Each "host" its own session folder: OpenMPI's daemons on one machine race to create the same one
+        # (/tmp/ompi.HOST.UID/jf.N/0) and one fails with "File exists". Short, for its sockets' path limit.
+        TMPDIR="/tmp/kf-mpi-$KF_MPI_HOST"
+        mkdir -p "$TMPDIR"
+        export TMPDIR
         exec /bin/sh -c "$*"
 
         """
