@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 import Synchronization
 
 /// When and how often a failed request is tried again.
@@ -63,7 +64,7 @@ public final class Transport: Sendable {
     let authenticator: Authenticator
     public let retry: RetryPolicy
     let logger: RequestLogger?
-    private let random: Mutex<SeededRandom>
+    private let random: Mutex<SplitMix64>
 
     /// `reuseConnectionsForWrites`: requests that are not safe to repeat (POST, PATCH) go over pooled connections
     /// too instead of a new connection (and TLS handshake) each. Off by default, since curl silently sends a request
@@ -81,7 +82,7 @@ public final class Transport: Sendable {
         self.authenticator = Authenticator(config: config)
         self.retry = retry
         self.logger = logger
-        self.random = Mutex(SeededRandom(seed: seed ?? UInt64.random(in: 1...UInt64.max)))
+        self.random = Mutex(SplitMix64(seed: seed ?? UInt64.random(in: 1...UInt64.max)))
     }
 
     /// Sends a request, retrying what is safe to retry, and returns the final response (any status).
@@ -209,16 +210,3 @@ public final class Transport: Sendable {
     }
 }
 
-/// A small deterministic generator (splitmix64) so tests can fix the jitter.
-struct SeededRandom: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}

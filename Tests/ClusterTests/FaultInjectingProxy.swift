@@ -26,7 +26,7 @@ final class FaultInjectingProxy: Sendable {
         self.injector = injector
         let transport = Transport(config: upstream, retry: .none)
         let goneCount = gone
-        let watchRandom = Mutex(SeededRandom(seed: seed ^ 0x5EED))
+        let watchRandom = Mutex(SplitMix64(seed: seed ^ 0x5EED))
         server = try TestHTTPServer(handler: injector.wrap { request in
             let isStream = request.query["watch"] == "1" || request.query["watch"] == "true" || request.query["follow"] == "true"
             if request.query["watch"] == "1" || request.query["watch"] == "true",

@@ -13,7 +13,7 @@ final class FaultInjector: Sendable {
              resetAfter = "reset after", stall = "stall", slow = "slow"
     }
 
-    private let state: Mutex<(random: SeededRandom, counts: [Fault: Int], requests: Int)>
+    private let state: Mutex<(random: SplitMix64, counts: [Fault: Int], requests: Int)>
     let rate: Double
     let stall: TimeInterval
     /// How long a slow answer is held back (shorter than the client's timeout: it arrives late but whole).
@@ -22,7 +22,7 @@ final class FaultInjector: Sendable {
     let retryAfter: Int
 
     init(seed: UInt64, rate: Double, stall: TimeInterval = 1.5, slow: TimeInterval = 0.3, retryAfter: Int = 0) {
-        state = Mutex((SeededRandom(seed: seed), [:], 0))
+        state = Mutex((SplitMix64(seed: seed), [:], 0))
         self.rate = rate
         self.stall = stall
         self.slow = slow

@@ -24,17 +24,6 @@ struct DurabilityTests {
         return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
     }
 
-    /// SplitMix64: the same sequence on every run and platform.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// What the writers know: per object, the last value the server acknowledged and the one in flight after it.
     final class Ledger: @unchecked Sendable {
@@ -134,7 +123,7 @@ struct DurabilityTests {
         try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: project) }
         let log = project.appendingPathComponent("serve.log")
-        var random = Seeded(state: 20_261_129)
+        var random = SplitMix64(seed: 20_261_129)
         let ledger = Ledger()
         let began = Date()
         var cycle = 0
@@ -219,7 +208,7 @@ struct DurabilityTests {
                 await withTaskGroup(of: Void.self) { group in
                     for writer in 0..<4 {
                         group.addTask {
-                            var mine = Seeded(state: seeds[writer])
+                            var mine = SplitMix64(seed: seeds[writer])
                             var names: [String] = []
                             var count = 0
                             while true {

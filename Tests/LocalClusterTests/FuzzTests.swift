@@ -98,7 +98,7 @@ struct FuzzTests {
             }
             // A fixed seed; KF_FUZZ_SEED explores others (a finding names its round, so it replays).
             let seed = ProcessInfo.processInfo.environment["KF_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_F022
-            var random = SplitMix(seed: seed)
+            var random = SplitMix64(seed: seed)
             func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
             let paths = Self.seedObjects.flatMap { [$0.path, $0.path + "/" + (Self.name(in: $0.body) ?? "x")] } + Self.extraPaths
             let bodies = Self.seedObjects.map { Array($0.body.utf8) } + [
@@ -266,7 +266,7 @@ struct FuzzTests {
     ]
 
     /// A random JSON value built from the API's own field names and values, so bodies reach past the parser.
-    static func randomValue(_ random: inout SplitMix, depth: Int) -> Value {
+    static func randomValue(_ random: inout SplitMix64, depth: Int) -> Value {
         switch random.next() % (depth > 4 ? 5 : 8) {
         case 0: return .string(strings[Int(random.next() % UInt64(strings.count))])
         case 1: return .int([0, 1, -1, 2, 80, Int.max, Int.min, 65536][Int(random.next() % 8)])
@@ -285,7 +285,7 @@ struct FuzzTests {
     }
 
     /// A seed object with a random field replaced or added, at a random depth; or a random JSON patch.
-    static func structured(_ seed: String, _ random: inout SplitMix) -> [UInt8] {
+    static func structured(_ seed: String, _ random: inout SplitMix64) -> [UInt8] {
         guard var value = try? JSON.parse(seed) else { return Array(seed.utf8) }
         if random.next() % 5 == 0 {
             let operations: [Value] = (0..<Int(1 + random.next() % 3)).map { _ in
@@ -315,7 +315,7 @@ struct FuzzTests {
         return JSON.encode(value)
     }
 
-    static func mutatePath(_ path: String, _ random: inout SplitMix) -> String {
+    static func mutatePath(_ path: String, _ random: inout SplitMix64) -> String {
         var characters = Array(path)
         let alphabet = Array("/%.aZ09-_~?#:@!$&'()*+,;= \u{00e9}\u{1F600}")
         for _ in 0..<Int(1 + random.next() % 3) {
@@ -330,7 +330,7 @@ struct FuzzTests {
         return result.hasPrefix("/") ? result : "/" + result
     }
 
-    static func mutate(_ body: [UInt8], _ random: inout SplitMix) -> [UInt8] {
+    static func mutate(_ body: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         var bytes = body
         switch random.next() % 6 {
         case 0:

@@ -193,7 +193,7 @@ struct ProtobufTests {
     /// Random and mutated bodies, decoded in-process and sent to the server: never a crash, always a Status.
     @Test func fuzzedBodiesNeverCrashTheServer() async throws {
         try await withServer(needsKubectl: false) { server in
-            var random = SplitMix(seed: 0x6B_3873)
+            var random = SplitMix64(seed: 0x6B_3873)
             let seeds: [[UInt8]] = [
                 Self.envelope("v1", "ConfigMap", ProtoWriter().message(1, ProtoWriter().string(1, "a").bytes)
                     .message(2, ProtoWriter().string(1, "k").string(2, "v").bytes).bytes),
@@ -277,15 +277,3 @@ struct ProtoWriter {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so the fuzz is the same every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -9,17 +9,6 @@ import Testing
 /// then a new spawn) is under way at that moment: a container that restarts every few tens of milliseconds is
 /// stopped at moments a seeded generator picks.
 @Suite struct ProcessLifetimeTests {
-    /// A small deterministic generator (SplitMix64), so a failing run can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// The pids of live (not zombie) processes whose command line contains `marker`.
     static func processes(marked marker: String) -> [Int32] {
@@ -95,7 +84,7 @@ import Testing
             let began = Date()
             let config = try ClusterConfig.resolve(KubeconfigOverrides(kubeconfig: k.kubeconfig.path), environment: [:])
             let client = ClusterClient(config: config, requestTimeout: .seconds(20))
-            var random = SeededGenerator(state: 20261129)
+            var random = SplitMix64(seed: 20261129)
             let run = UUID().uuidString.prefix(8)
             for round in 0..<9 {
                 let marker = "kf-churn-\(run)-\(round)"

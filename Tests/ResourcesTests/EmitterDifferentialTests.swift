@@ -12,7 +12,7 @@ import Testing
         "0x1F", "1e3", "2021-01-01", "12:30", "null", "~",
     ]
 
-    static func randomString(_ rng: inout RobustnessTests.SplitMix) -> String {
+    static func randomString(_ rng: inout SplitMix64) -> String {
         let n = [0, 1, 2, 3, 5, 8, 13, 40, 90, 130, 200].randomElement(using: &rng)!
         if n < 40 { return (0..<n).map { _ in alphabet.randomElement(using: &rng)! }.joined() }
         let words = (0..<(n / 6)).map { _ in
@@ -38,7 +38,7 @@ import Testing
     }
 
     static func document(_ seed: UInt64) -> String {
-        var rng = RobustnessTests.SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         var entries: [String] = []
         for i in 0..<300 {
             var key = "k" + String(format: "%03d", i)

@@ -14,7 +14,7 @@ import Testing
         "yes", "0777", " #", "%",
     ]
 
-    static func mutate(_ text: String, _ rng: inout RobustnessTests.SplitMix) -> String {
+    static func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
         var b = Array(text.unicodeScalars)
         for _ in 0..<Int.random(in: 1...2, using: &rng) {
             let p = b.isEmpty ? 0 : Int.random(in: 0...b.count, using: &rng)
@@ -101,7 +101,7 @@ import Testing
             }
         }
         sources.sort()
-        var rng = RobustnessTests.SplitMix(state: 2026)
+        var rng = SplitMix64(seed: 2026)
         let cases = (0..<600).map { _ in Self.mutate(sources.randomElement(using: &rng)!, &rng) }
         let answers = Answers(count: cases.count)
         DispatchQueue.concurrentPerform(iterations: cases.count) { i in

@@ -5,17 +5,6 @@ import Testing
 /// Thousands of mutated inputs (fixed seed, bounded time) never crash the parser or the emitters: each one gives
 /// values or a ResourceError.
 @Suite struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64), so every run mutates the same way.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let pieces: [[UInt8]] = [
         "-", ":", "? ", "- ", ": ", "[", "]", "{", "}", ",", "#", "&a ", "*a", "!", "!!str ", "!!binary ", "|", ">",
@@ -42,7 +31,7 @@ import Testing
         return seeds
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         let count = Int.random(in: 1...4, using: &rng)
         for _ in 0..<count {
@@ -69,7 +58,7 @@ import Testing
         // KF_ROBUSTNESS_RUNS and KF_ROBUSTNESS_SEED widen a local search; CI runs the fixed default.
         let environment = ProcessInfo.processInfo.environment
         let limit = environment["KF_ROBUSTNESS_RUNS"].flatMap(Int.init) ?? 4000
-        var rng = SplitMix(state: environment["KF_ROBUSTNESS_SEED"].flatMap(UInt64.init) ?? 20_261_129)
+        var rng = SplitMix64(seed: environment["KF_ROBUSTNESS_SEED"].flatMap(UInt64.init) ?? 20_261_129)
         let seeds = Self.seeds()
         let deadline = Date().addingTimeInterval(limit > 4000 ? 3600 : 20)
         var runs = 0, parsed = 0, rejected = 0
@@ -101,7 +90,7 @@ import Testing
 
     /// Re-emitting what was parsed from kustomize output parses back to the same values.
     @Test func emittedOutputParsesBackToTheSameValues() throws {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         for seed in Self.seeds().prefix(40) {
             for _ in 0..<10 {
                 let input = Self.mutate(seed, &rng)
