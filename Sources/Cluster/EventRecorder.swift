@@ -1,5 +1,19 @@
 import Foundation
 import Resources
+import Synchronization
+
+/// Ends recording for every EventRecorder made with it. Its owner (the node agent, the controller manager) closes
+/// it when it stops: Events asked for after that are not written, and those still being written when the API
+/// server goes away are dropped without a word, since nothing is wrong.
+public final class EventGate: Sendable {
+    private let open = Mutex(true)
+
+    public init() {}
+
+    public func close() { open.withLock { $0 = false } }
+
+    public var isOpen: Bool { open.withLock { $0 } }
+}
 
 /// Records Events (core/v1) about objects through the API, as a kubelet or controller does, so they show in
 /// `kubectl get events` and `kubectl describe`. Recording never fails its caller: an Event that cannot be
@@ -9,17 +23,21 @@ public final class EventRecorder: Sendable {
     let client: ClusterClient
     let component: String
     let host: String?
+    let gate: EventGate
 
-    /// `component` is the source (kubelet, default-scheduler, job-controller...); `host` the node, for the kubelet.
-    public init(client: ClusterClient, component: String, host: String? = nil) {
+    /// `component` is the source (kubelet, default-scheduler, job-controller...); `host` the node, for the kubelet;
+    /// `gate` the owner's, closed when it stops.
+    public init(client: ClusterClient, component: String, host: String? = nil, gate: EventGate = EventGate()) {
         self.client = client
         self.component = component
         self.host = host
+        self.gate = gate
     }
 
     /// Records an Event about `object` (any object with apiVersion, kind and metadata); `fieldPath` names a part of
     /// it, such as `spec.containers{web}`. Returns once written (or dropped).
     public func record(_ object: Value, type: String = "Normal", reason: String, message: String, fieldPath: String? = nil) async {
+        guard gate.isOpen else { return }
         let namespace = object[path: ["metadata", "namespace"]]?.text ?? "default"
         let name = object[path: ["metadata", "name"]]?.text ?? "unknown"
         let stamp = Timestamp.string()
@@ -45,8 +63,10 @@ public final class EventRecorder: Sendable {
         ]))
         do {
             _ = try await client.create(event)
-        } catch {
+        } catch where gate.isOpen {
             FileHandle.standardError.write(Data("kf-local: \(component): cannot record event \(reason) for \(namespace)/\(name): \(error)\n".utf8))
+        } catch {
+            // The owner stopped while this Event was written: the server may be gone, and that is expected.
         }
     }
 

@@ -66,11 +66,13 @@ public struct ControllerContext: Sendable {
     public let stateDirectory: URL?
     /// The field manager of every write (`kf-local-controllers`).
     public let fieldManager: String
+    /// Closed when the controllers stop, for every recorder `events` made.
+    let eventGate: EventGate
 
     /// Records Events as `component` (job-controller, replicaset-controller...), as kube-controller-manager's
     /// controllers do, so `kubectl describe` and `kubectl get events` show what they did.
     public func events(_ component: String) -> EventRecorder {
-        EventRecorder(client: client, component: component)
+        EventRecorder(client: client, component: component, gate: eventGate)
     }
 }
 
@@ -112,7 +114,8 @@ public struct ControllerManager: LocalAgent {
     public func run(client: ClusterClient, stateDirectory: URL?) async {
         let informers = InformerFactory(client: client)
         let context = ControllerContext(client: client, informers: informers, stateDirectory: stateDirectory,
-                                        fieldManager: "kf-local-controllers")
+                                        fieldManager: "kf-local-controllers", eventGate: EventGate())
+        defer { context.eventGate.close() }
         let controllers = makers.map { $0(context) }
         if informers.hasOptional {
             // A CRD installed while the controllers run: forget discovery so the waiting informers find its kind.

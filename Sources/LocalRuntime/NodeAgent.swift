@@ -87,12 +87,14 @@ public struct NodeAgent: LocalAgent {
         if !killed.isEmpty {
             FileHandle.standardError.write(Data("kf-local: node: killed \(killed.count) process group(s) left by an earlier run\n".utf8))
         }
-        let runtime = RuntimeContext(client: client, events: EventRecorder(client: client, component: "kubelet", host: options.nodeName),
+        let events = EventGate()
+        defer { events.close() }
+        let runtime = RuntimeContext(client: client, events: EventRecorder(client: client, component: "kubelet", host: options.nodeName, gate: events),
                                      registry: registry, kfDirectory: context.stateDirectory, projectRoot: context.projectRoot,
                                      kubeconfigPath: context.kubeconfigPath, options: options,
                                      capacity: options.capacity ?? .machine,
                                      toolsFolder: Self.linkOwnExecutable(stateDirectory: context.stateDirectory))
-        let core = NodeCore(runtime: runtime, scheduler: EventRecorder(client: client, component: "default-scheduler"))
+        let core = NodeCore(runtime: runtime, scheduler: EventRecorder(client: client, component: "default-scheduler", gate: events))
         try await core.registerNode()
         let heartbeat = Task {
             while !Task.isCancelled {
