@@ -7,7 +7,10 @@ import Resources
 /// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
 /// `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and args is
 /// the task's output file), `when` (evaluated after substitution, as Argo does). Steps templates run as the DAG
-/// they mean (each group after the one before). Artifacts, scripts and resources are rejected by name.
+/// they mean (each group after the one before). Script templates run their source as Argo does (the command with
+/// the source's file appended), and `{{tasks.A.outputs.result}}` is A's standard output less one final newline,
+/// captured for every script and for containers whose result something reads. Artifacts and resources are
+/// rejected by name.
 extension ArgoWorkflow {
     /// Marks a task condition imported from an Argo `when`: the text after it is Argo's expression with `{{input}}`
     /// for the task's inputs, evaluated after substitution as Argo evaluates it (a bare word is a string).
@@ -25,6 +28,7 @@ extension ArgoWorkflow {
         guard let entry = templates[entrypoint] else {
             throw .unknownReference(file: file, field: "spec.entrypoint", name: entrypoint, known: Array(templates.keys))
         }
+        let readingResult = templatesWhoseResultIsRead(templates)
         var components = Mapping()
         var executors = Mapping()
         var made: Set<String> = []
@@ -36,8 +40,8 @@ extension ArgoWorkflow {
                 throw .unknownReference(file: file, field: "spec.templates", name: name, known: Array(templates.keys))
             }
             let field = "spec.templates[\(name)]"
-            for unsupported in ["script", "resource", "suspend", "http", "plugin", "containerSet", "data"] where template[unsupported] != nil {
-                throw .invalid(file: file, field: field + "." + unsupported, expected: "a container or dag template (kf-local runs those)")
+            for unsupported in ["resource", "suspend", "http", "plugin", "containerSet", "data"] where template[unsupported] != nil {
+                throw .invalid(file: file, field: field + "." + unsupported, expected: "a container, script, dag or steps template (kf-local runs those)")
             }
             var inputs = Mapping()
             for (index, parameter) in try reader.sequence(template[path: ["inputs", "parameters"]], field + ".inputs.parameters").enumerated() {
@@ -53,7 +57,9 @@ extension ArgoWorkflow {
             }
             var fields: [(String, Value)] = []
             if !inputs.isEmpty { fields.append(("inputDefinitions", .mapping(Mapping([("parameters", .mapping(inputs))])))) }
-            if let container = template["container"] {
+            let script = template["script"]
+            if let container = template["container"] ?? script {
+                let body = field + (script == nil ? ".container" : ".script")
                 var outputs = Mapping()
                 var paths: [(String, String)] = []
                 for (index, parameter) in try reader.sequence(template[path: ["outputs", "parameters"]], field + ".outputs.parameters").enumerated() {
@@ -62,6 +68,14 @@ extension ArgoWorkflow {
                     let path = try reader.required(parameter[path: ["valueFrom", "path"]], at + ".valueFrom.path")
                     outputs[name] = .mapping(Mapping([("parameterType", .string("STRING"))]))
                     paths.append((path, "{{$.outputs.parameters['\(name)'].output_file}}"))
+                }
+                let capture = script != nil || readingResult.contains(name)
+                if capture {
+                    guard outputs[ArgoWorkflow.resultOutput] == nil else {
+                        throw .invalid(file: file, field: field + ".outputs.parameters",
+                                       expected: "no output parameter named \(ArgoWorkflow.resultOutput) where the template's outputs.result is read")
+                    }
+                    outputs[ArgoWorkflow.resultOutput] = .mapping(Mapping([("parameterType", .string("STRING"))]))
                 }
                 if !outputs.isEmpty { fields.append(("outputDefinitions", .mapping(Mapping([("parameters", .mapping(outputs))])))) }
                 fields.append(("executorLabel", .string("exec-" + name)))
@@ -72,20 +86,39 @@ extension ArgoWorkflow {
                     }
                     return try argoToKFP(result, field: at, file: file)
                 }
-                var containerFields: [(String, Value)] = [("image", .string(try reader.required(container["image"], field + ".container.image")))]
+                var containerFields: [(String, Value)] = [("image", .string(try reader.required(container["image"], body + ".image")))]
+                var line: [String: [String]] = [:]
                 for key in ["command", "args"] {
-                    let items = try reader.strings(container[key], "\(field).container.\(key)")
-                    if !items.isEmpty {
-                        containerFields.append((key, .sequence(try items.enumerated().map { index, text throws(PipelineError) in
-                            .string(try rewrite(text, "\(field).container.\(key)[\(index)]")) })))
+                    line[key] = try reader.strings(container[key], "\(body).\(key)").enumerated().map { index, text throws(PipelineError) in
+                        try rewrite(text, "\(body).\(key)[\(index)]")
                     }
                 }
-                let env = try reader.sequence(container["env"], field + ".container.env")
+                var source: String?
+                if script != nil {
+                    guard line["command"]?.isEmpty == false else {
+                        throw .invalid(file: file, field: body + ".command", expected: "the program that runs the source, such as [python] or [sh]")
+                    }
+                    source = try rewrite(try reader.required(container["source"], body + ".source"), body + ".source")
+                }
+                if capture {
+                    // One command: the wrapper writes the source to a file, runs the program and keeps its output.
+                    let program = (line["command"] ?? []) + (line["args"] ?? [])
+                    guard !program.isEmpty else {
+                        throw .invalid(file: file, field: body + ".command", expected: "a command whose output is the result (the image's own entrypoint is not known here)")
+                    }
+                    containerFields.append(("command", .sequence(ArgoWorkflow.capturingCommand(
+                        program, source: source, resultFile: "{{$.outputs.parameters['\(ArgoWorkflow.resultOutput)'].output_file}}").map(Value.string))))
+                } else {
+                    for key in ["command", "args"] where line[key]?.isEmpty == false {
+                        containerFields.append((key, .sequence((line[key] ?? []).map(Value.string))))
+                    }
+                }
+                let env = try reader.sequence(container["env"], body + ".env")
                 if !env.isEmpty {
                     containerFields.append(("env", .sequence(try env.enumerated().map { index, item throws(PipelineError) in
-                        .mapping(Mapping([("name", .string(try reader.required(item["name"], "\(field).container.env[\(index)].name"))),
-                                          ("value", .string(try rewrite(try reader.string(item["value"], "\(field).container.env[\(index)].value") ?? "",
-                                                                        "\(field).container.env[\(index)].value"))),
+                        .mapping(Mapping([("name", .string(try reader.required(item["name"], "\(body).env[\(index)].name"))),
+                                          ("value", .string(try rewrite(try reader.string(item["value"], "\(body).env[\(index)].value") ?? "",
+                                                                        "\(body).env[\(index)].value"))),
                         ]))
                     })))
                 }
@@ -93,7 +126,7 @@ extension ArgoWorkflow {
             } else if let dag = template["dag"] {
                 fields.append(("dag", try dagComponent(dag, field: field + ".dag", root: false)))
             } else {
-                throw .invalid(file: file, field: field, expected: "a container or dag template")
+                throw .invalid(file: file, field: field, expected: "a container, script, dag or steps template")
             }
             components[name] = .mapping(Mapping(fields))
         }
@@ -240,14 +273,17 @@ extension ArgoWorkflow {
             if parts.count == 3, parts[0] == "inputs", parts[1] == "parameters", !root {
                 return .mapping(Mapping([("componentInputParameter", .string(parts[2]))]))
             }
-            if parts.count == 5, parts[0] == "tasks", parts[2] == "outputs", parts[3] == "parameters" {
+            let output: String? = if parts.count == 5, parts[0] == "tasks", parts[2] == "outputs", parts[3] == "parameters" { parts[4] }
+                else if parts.count == 4, parts[0] == "tasks", parts[2] == "outputs", parts[3] == "result" { ArgoWorkflow.resultOutput }
+                else { nil }
+            if let output {
                 guard tasks.contains(parts[1]) else { throw .unknownReference(file: file, field: field, name: parts[1], known: tasks) }
                 dependencies.append(parts[1])
                 return .mapping(Mapping([("taskOutputParameter", .mapping(Mapping([
-                    ("outputParameterKey", .string(parts[4])), ("producerTask", .string(parts[1])),
+                    ("outputParameterKey", .string(output)), ("producerTask", .string(parts[1])),
                 ])))]))
             }
-            throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}} or {{item}} (found \(trimmed))")
+            throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}}, {{tasks.A.outputs.result}} or {{item}} (found \(trimmed))")
         }
 
         for unsupported in ["script", "resource", "container"] where entry[unsupported] != nil {
@@ -301,6 +337,54 @@ extension ArgoWorkflow {
         _ = converted.removeValue(forKey: "steps")
         converted["dag"] = .mapping(Mapping([("tasks", .sequence(tasks))]))
         return .mapping(converted)
+    }
+
+    /// The output parameter that holds a template's `outputs.result`.
+    static let resultOutput = "result"
+
+    /// The container templates whose `outputs.result` a task reads (`{{tasks.A.outputs.result}}` in its arguments,
+    /// `when` or `withParam`, with A a task of the same DAG): only those are run through the capturing wrapper.
+    static func templatesWhoseResultIsRead(_ templates: [String: Value]) -> Set<String> {
+        var read: Set<String> = []
+        for template in templates.values {
+            let tasks = template[path: ["dag", "tasks"]]?.sequence ?? []
+            var templateOf: [String: String] = [:]
+            for task in tasks {
+                if let name = task["name"]?.text, let used = task["template"]?.text { templateOf[name] = used }
+            }
+            for task in tasks {
+                var rest = Substring(JSON.string(task))
+                while let start = rest.range(of: "tasks.") {
+                    rest = rest[start.upperBound...]
+                    guard let end = rest.range(of: ".outputs.result") else { break }
+                    let producer = String(rest[..<end.lowerBound])
+                    if let used = templateOf[producer] { read.insert(used) }
+                }
+            }
+        }
+        return read
+    }
+
+    /// The command that runs `program` as Argo runs a script or a container whose result is read: a script's
+    /// source goes to a file appended to the program's arguments; standard output is shown as it comes and also
+    /// kept, and written (less one final newline, as Argo trims it) to `resultFile`; the exit status is the
+    /// program's.
+    static func capturingCommand(_ program: [String], source: String?, resultFile: String) -> [String] {
+        let wrapper = """
+        work=$(mktemp -d) || exit 1
+        result=$1; mode=$2; shift 2
+        if [ "$mode" = script ]; then printf '%s' "$1" > "$work/script"; shift; set -- "$@" "$work/script"; fi
+        { "$@"; echo $? > "$work/status"; } | tee "$work/stdout"
+        output=$(cat "$work/stdout"; printf .); output=${output%.}
+        newline='
+        '
+        printf '%s' "${output%"$newline"}" > "$result"
+        status=$(cat "$work/status" 2>/dev/null || echo 1)
+        rm -rf "$work"
+        exit "$status"
+        """
+        let mode = source.map { ["script", $0] } ?? ["container"]
+        return ["sh", "-c", wrapper, "argo-result", resultFile] + mode + program
     }
 
     /// Every `{{steps.` in a step's strings as `{{tasks.`.

@@ -186,6 +186,73 @@ struct WorkflowControllerTests {
         }
     }
 
+    /// Argo's script templates and `outputs.result` (the loops-param and coin-flip examples): a Python script's
+    /// printed JSON list drives a loop, a shell script's result decides a `when`, and each result is the script's
+    /// output less its final newline.
+    @Test func argoScriptsAndTheirResultsRun() async throws {
+        guard Self.available else { return }
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            try await harness.create("""
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: scripts}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: gen, template: gen-numbers}
+                  - {name: flip, template: flip-coin}
+                - - {name: double, template: double, arguments: {parameters: [{name: n, value: "{{item}}"}]}, withParam: "{{steps.gen.outputs.result}}"}
+                  - {name: heads, template: say, arguments: {parameters: [{name: what, value: "{{steps.flip.outputs.result}}"}]}, when: "{{steps.flip.outputs.result}} == heads"}
+                  - {name: tails, template: say, arguments: {parameters: [{name: what, value: tails}]}, when: "{{steps.flip.outputs.result}} == tails"}
+              - name: gen-numbers
+                script:
+                  image: python:3.12
+                  command: [python]
+                  source: |
+                    import json
+                    print(json.dumps([n * n for n in range(1, 4)]))
+              - name: flip-coin
+                script:
+                  image: busybox
+                  command: [sh]
+                  source: |
+                    echo "flipping" >&2
+                    echo heads
+              - name: double
+                inputs: {parameters: [{name: n}]}
+                script:
+                  image: python:3.12
+                  command: [python]
+                  source: |
+                    print({{inputs.parameters.n}} * 2)
+              - name: say
+                inputs: {parameters: [{name: what}]}
+                container: {image: busybox, command: [echo, "it was {{inputs.parameters.what}}"]}
+            """)
+            var workflow: Value?
+            _ = try await eventually(60) {
+                workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "scripts")
+                return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
+            }
+            let done = try #require(workflow)
+            #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
+            let pods = Self.nodes(done).filter { $0.type == .pod }
+            func results(_ template: String) -> [String] {
+                pods.filter { $0.templateName.contains(template) && $0.phase == .succeeded }
+                    .compactMap { $0.outputs.parameters["result"]?.text }.sorted()
+            }
+            #expect(results("gen-numbers") == ["[1, 4, 9]"], "\(pods.map { ($0.templateName, $0.outputs.parameters) })")
+            #expect(results("double") == ["18", "2", "8"])
+            #expect(results("flip-coin") == ["heads"])
+            let said = pods.filter { $0.templateName.contains("say") }.map { "\($0.displayName) \($0.phase)" }
+            #expect(said == ["heads succeeded"], "\(said)")
+            #expect(Self.nodes(done).first { $0.displayName == "tails" }?.phase == .skipped)
+        }
+    }
+
     /// A restarted controller continues a run from status.nodes, and a status behind the Pods (as the controller's
     /// coalesced status writes can leave it when kf-local stops) costs no task a second run: the last tasks missing
     /// from it and the one before still Running, the Pods of all of them there and finished.

@@ -149,12 +149,74 @@ struct ArgoImportTests {
         #expect(ArgoWorkflow.untranslatedConditions(spec).isEmpty)
     }
 
+    /// A script's source runs as a file after its command, and `outputs.result` is its standard output less one
+    /// final newline; a container's result is captured only when something reads it.
+    @Test func scriptsRunTheirSourceAndResultsAreTheirOutput() throws {
+        let workflow = """
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            dag:
+              tasks:
+              - {name: gen, template: gen}
+              - {name: each, template: show, withParam: "{{tasks.gen.outputs.result}}", arguments: {parameters: [{name: x, value: "{{item}}"}]}}
+              - {name: quiet, template: show, arguments: {parameters: [{name: x, value: "1"}]}}
+              - {name: loud, template: date}
+              - {name: last, template: show, when: "{{tasks.loud.outputs.result}} != ''", arguments: {parameters: [{name: x, value: "{{tasks.loud.outputs.result}}"}]}}
+          - name: gen
+            script: {image: python, command: [python], source: "print([1, 2])"}
+          - name: show
+            inputs: {parameters: [{name: x}]}
+            container: {image: busybox, command: [echo, "{{inputs.parameters.x}}"]}
+          - name: date
+            container: {image: busybox, command: [date]}
+        """
+        let spec = try load(workflow)
+        let each = try #require(spec.root.dag?.tasks.first { $0.name == "each" })
+        #expect(each.upstream == ["gen"])
+        #expect(spec.root.dag?.tasks.first { $0.name == "last" }?.upstream == ["loud"])
+        // The script and the container whose result is read go through the wrapper; `show` does not.
+        func command(_ executor: String) -> [String] { spec.executors[executor]?.command ?? [] }
+        #expect(command("exec-gen").suffix(3) == ["script", "print([1, 2])", "python"], "\(command("exec-gen"))")
+        #expect(command("exec-date").suffix(2) == ["container", "date"])
+        #expect(command("exec-show") == ["echo", "{{$.inputs.parameters['x']}}"])
+
+        // The wrapper itself, run by sh: output shown as it comes, result trimmed of one newline, status kept.
+        func run(_ program: [String], source: String?) throws -> (stdout: String, result: String?, status: Int32) {
+            let result = FileManager.default.temporaryDirectory.appendingPathComponent("kf-result-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: result) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            let line = ArgoWorkflow.capturingCommand(program, source: source, resultFile: result.path)
+            process.arguments = Array(line.dropFirst())
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (String(decoding: output, as: UTF8.self), try? String(contentsOf: result, encoding: .utf8), process.terminationStatus)
+        }
+        let script = try run(["sh", "-e"], source: "echo 'a b'\necho two\necho err >&2\nexit 3\n")
+        #expect(script.stdout == "a b\ntwo\n" && script.result == "a b\ntwo" && script.status == 3, "\(script)")
+        let container = try run(["printf", "x\n\n"], source: nil)
+        #expect(container.stdout == "x\n\n" && container.result == "x\n" && container.status == 0, "\(container)")
+        let missing = try run(["/nonexistent/program"], source: nil)
+        #expect(missing.status == 127 && missing.result == "")
+    }
+
     @Test func whatCannotBeReadIsNamed() throws {
         func message(_ text: String) -> String {
             do { _ = try load(text); return "" } catch { return "\(error)" }
         }
-        let script = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    script: {image: python, source: 'print(1)'}\n"
-        #expect(message(script).contains("spec.templates[main].script"))
+        let resource = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    resource: {action: create}\n"
+        #expect(message(resource).contains("spec.templates[main].resource"))
+        let entry = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    dag: {tasks: [{name: a, template: s}]}\n"
+        #expect(message(entry + "  - name: s\n    script: {image: python, source: 'print(1)'}\n").contains("spec.templates[s].script.command"))
+        #expect(message(entry + "  - name: s\n    script: {image: python, command: [python]}\n").contains("spec.templates[s].script.source"))
+        let taken = entry + "  - name: s\n    outputs: {parameters: [{name: result, valueFrom: {path: /tmp/r}}]}\n    script: {image: python, command: [python], source: 'print(1)'}\n"
+        #expect(message(taken).contains("no output parameter named result"))
         let mixed = Self.workflow.replacingOccurrences(of: "value: \"{{workflow.parameters.who}}\"", with: "value: \"x-{{workflow.parameters.who}}\"")
         #expect(message(mixed).contains("one reference as the whole value"))
         let unknown = Self.workflow.replacingOccurrences(of: "echo {{workflow.name}}", with: "echo {{steps.x.outputs.result}}")
