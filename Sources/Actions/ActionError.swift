@@ -49,6 +49,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     /// A KFP API server (`kf pipeline upload` and runs with --endpoint).
     case kfpBadEndpoint(url: String, source: String)
     case kfpNeedsEndpoint(command: String)
+    case kfpTokenOverPlainHTTP(endpoint: String, source: String)
     case kfpUnreachable(endpoint: String, source: String, reason: String)
     case kfpRequestFailed(endpoint: String, method: String, path: String, status: Int, message: String)
     case kfpBadAnswer(endpoint: String, what: String, reason: String)
@@ -121,6 +122,9 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
                 + "; `kf pipeline status \(name)` shows its tasks, `kf pipeline retry \(name)` runs the failed ones again"
         case let .kfpBadEndpoint(url, source):
             return "\(source): '\(url)' is not a KFP API server URL; expected http(s)://HOST[:PORT][/PATH], e.g. https://kubeflow.example.com/pipeline"
+        case let .kfpTokenOverPlainHTTP(endpoint, source):
+            return "refusing to send the token from \(source) to \(endpoint): over plain http anyone on the network path can read it; "
+                + "use the server's https:// URL, or reach it through `kubectl port-forward -n kubeflow svc/ml-pipeline 8888` at http://127.0.0.1:8888"
         case let .kfpNeedsEndpoint(command):
             return "\(command) needs a KFP API server: give --endpoint URL, set \(KFPEndpoint.environmentVariable), or set defaults.pipeline.endpoint in kf.yaml"
         case let .kfpUnreachable(endpoint, source, reason):

@@ -33,6 +33,17 @@ public struct KFPEndpoint: Sendable, Equatable {
         while url.hasSuffix("/") { url.removeLast() }
         return KFPEndpoint(url: url, source: source)
     }
+
+    /// Whether credentials may be sent here: over https, or over plain http to this machine only (a
+    /// `kubectl port-forward`), where nothing on a network can read them.
+    public var carriesCredentials: Bool {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return false }
+        if scheme == "https" { return true }
+        let host = (components.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+        let loopbackIPv4 = octets.count == 4 && !octets.contains(nil) && octets[0] == 127
+        return scheme == "http" && (host == "localhost" || host == "::1" || loopbackIPv4)
+    }
 }
 
 /// A client of a KFP API server's REST API v2beta1 (pipelines, versions, experiments, runs), through Cluster's
@@ -53,15 +64,22 @@ public final class KFPClient: Sendable {
     /// The connection settings for an endpoint: a token from `--token` or KF_PIPELINE_TOKEN, else the credentials
     /// of the kubeconfig context (token, token file, exec plugin; not kf-local's, which mean nothing elsewhere).
     /// The cluster's CA and client certificate are kept only when the endpoint is the API server itself (a service
-    /// proxy URL); any other host is verified against the system's trusted CAs.
+    /// proxy URL); any other host is verified against the system's trusted CAs. Credentials travel only over https
+    /// or to this machine (a port-forward): a given token for another plain-http host is refused, and the
+    /// kubeconfig's credentials are not sent there.
     public static func config(endpoint: KFPEndpoint, token: String?, connection: ClusterConnection?,
-                              environment: [String: String]) -> ClusterConfig {
+                              environment: [String: String]) throws -> ClusterConfig {
         var config = ClusterConfig(server: endpoint.url, contextName: "kfp", clusterName: endpoint.url, userName: "kfp")
-        if let token = token ?? environment[KFPEndpoint.tokenVariable], !token.isEmpty {
+        let given = [(token, "--token"), (environment[KFPEndpoint.tokenVariable], KFPEndpoint.tokenVariable)]
+            .first { $0.0?.isEmpty == false }
+        if let (token, source) = given, let token {
+            guard endpoint.carriesCredentials else {
+                throw ActionError.kfpTokenOverPlainHTTP(endpoint: endpoint.url, source: source)
+            }
             config.credentials = .token(token)
             return config
         }
-        guard let connection, connection.localProjectRoot == nil,
+        guard endpoint.carriesCredentials, let connection, connection.localProjectRoot == nil,
               let cluster = try? ClusterConfig.resolve(connection.overrides, environment: environment) else { return config }
         config.credentials = cluster.credentials
         config.userName = cluster.userName

@@ -47,7 +47,7 @@ private func kfpAction(_ server: PipelineServerOptions, _ cluster: ClusterOption
     let project = try ProjectContext.find(from: FileManager.default.currentDirectoryPath)
     guard let endpoint = try KFPEndpoint.resolve(flag: server.endpoint, environment: environment, project: project) else { return nil }
     let connection = try? ClusterConnection(flags: cluster.flags, environment: environment, project: project)
-    let config = KFPClient.config(endpoint: endpoint, token: server.token, connection: connection, environment: environment)
+    let config = try KFPClient.config(endpoint: endpoint, token: server.token, connection: connection, environment: environment)
     let client = KFPClient(endpoint: endpoint, config: config, namespace: cluster.namespace, logger: global.requestLogger)
     return KFPPipelineAction(client: client, connection: connection)
 }

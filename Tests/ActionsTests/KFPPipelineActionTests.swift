@@ -180,7 +180,7 @@ import Testing
         let files = try PipelineFiles()
         defer { files.remove() }
         let path = try files.write("linear.yaml", PipelineFiles.ir)
-        let action = fake.action()
+        let action = try fake.action()
         let first = try await action.run(.file(path), parameters: [], name: "one", experiment: "e", cache: true)
         let second = try await action.run(.file(path), parameters: [], name: "two", experiment: "e", cache: true)
         try await fake.reset()
@@ -211,7 +211,7 @@ import Testing
         defer { fake.stop() }
         let files = try PipelineFiles()
         defer { files.remove() }
-        let action = fake.action()
+        let action = try fake.action()
         let run = try await action.run(.file(try files.write("linear.yaml", PipelineFiles.ir)), parameters: [], name: "will fail",
                                        experiment: nil, cache: true)
         let seen = SeenStates()
@@ -286,10 +286,45 @@ import Testing
         // -v's lines never hold the token.
         let lines = LoggedLines()
         let endpoint = KFPEndpoint(url: fake.url, source: "--endpoint")
-        let client = KFPClient(endpoint: endpoint, config: KFPClient.config(endpoint: endpoint, token: "t0ken", connection: nil, environment: [:]),
+        let client = KFPClient(endpoint: endpoint, config: try KFPClient.config(endpoint: endpoint, token: "t0ken", connection: nil, environment: [:]),
                                logger: { lines.add($0.description + " " + $0.headers.map { "\($0.0): \($0.1)" }.joined(separator: ", ")) })
         _ = try await client.runs()
         #expect(!lines.text.isEmpty && !lines.text.contains("t0ken") && lines.text.contains("Bearer REDACTED"), "\(lines.text)")
+    }
+
+    /// Credentials go over https or to this machine only: a given token for another plain-http host is refused
+    /// before anything is sent, and the kubeconfig's credentials are left out there.
+    @Test func credentialsNeverTravelOverPlainHTTPToAnotherHost() throws {
+        let remote = KFPEndpoint(url: "http://kfp.example.com:8888", source: "--endpoint")
+        #expect(throws: ActionError.kfpTokenOverPlainHTTP(endpoint: remote.url, source: "--token")) {
+            try KFPClient.config(endpoint: remote, token: "t0ken", connection: nil, environment: [:])
+        }
+        #expect(throws: ActionError.kfpTokenOverPlainHTTP(endpoint: remote.url, source: KFPEndpoint.tokenVariable)) {
+            try KFPClient.config(endpoint: remote, token: nil, connection: nil, environment: [KFPEndpoint.tokenVariable: "t0ken"])
+        }
+        for url in ["https://kfp.example.com", "http://127.0.0.1:8888", "http://localhost:8888/pipeline", "http://[::1]:8888"] {
+            let config = try KFPClient.config(endpoint: KFPEndpoint(url: url, source: "--endpoint"), token: "t0ken", connection: nil, environment: [:])
+            #expect(config.credentials == .token("t0ken"), "\(url)")
+        }
+        for url in ["http://127.example.com", "http://10.0.0.5:8888", "ftp://localhost"] {
+            #expect(!KFPEndpoint(url: url, source: "--endpoint").carriesCredentials, "\(url)")
+        }
+        let files = try PipelineFiles()
+        let kubeconfig = try files.write("kubeconfig", """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "https://api.example.com"}}]
+        users: [{name: u, user: {token: kube-token}}]
+        contexts: [{name: ctx, context: {cluster: c, user: u}}]
+        current-context: ctx
+
+        """)
+        let connection = try ClusterConnection(flags: ClusterFlags(kubeconfig: kubeconfig), environment: [:], project: nil)
+        let plain = try KFPClient.config(endpoint: remote, token: nil, connection: connection, environment: [:])
+        #expect(plain.credentials != .token("kube-token"))
+        let secure = try KFPClient.config(endpoint: KFPEndpoint(url: "https://kfp.example.com", source: "--endpoint"), token: nil,
+                                          connection: connection, environment: [:])
+        #expect(secure.credentials == .token("kube-token"))
     }
 
     @Test func anUnreachableEndpointIsNamed() async throws {
@@ -324,7 +359,7 @@ import Testing
         defer { fake.stop() }
         let files = try PipelineFiles()
         defer { files.remove() }
-        let action = fake.action()
+        let action = try fake.action()
         let run = try await action.run(.file(try files.write("linear.yaml", PipelineFiles.ir)), parameters: [], name: "r", experiment: nil, cache: true)
         _ = try await action.watch(run.id, firstDelay: .milliseconds(20)) { _ in }
         do {
@@ -358,7 +393,7 @@ extension KFPPipelineActionTests {
         """)
         let connection = try ClusterConnection(flags: ClusterFlags(kubeconfig: kubeconfig), environment: [:], project: nil)
         let endpoint = KFPEndpoint(url: fake.url, source: "--endpoint")
-        let client = KFPClient(endpoint: endpoint, config: KFPClient.config(endpoint: endpoint, token: nil, connection: connection, environment: [:]))
+        let client = KFPClient(endpoint: endpoint, config: try KFPClient.config(endpoint: endpoint, token: nil, connection: connection, environment: [:]))
         let action = KFPPipelineAction(client: client, connection: connection)
         let run = try await action.run(.file(try files.write("linear.yaml", PipelineFiles.ir)), parameters: [], name: "logged",
                                        experiment: nil, cache: true)

@@ -65,13 +65,13 @@ final class FakeKFPServer: @unchecked Sendable {
     }
 
     /// A client of the fake with this token.
-    func client(token: String? = "test-token") -> KFPClient {
+    func client(token: String? = "test-token") throws -> KFPClient {
         let endpoint = KFPEndpoint(url: url, source: "--endpoint")
-        return KFPClient(endpoint: endpoint, config: KFPClient.config(endpoint: endpoint, token: token, connection: nil, environment: [:]))
+        return KFPClient(endpoint: endpoint, config: try KFPClient.config(endpoint: endpoint, token: token, connection: nil, environment: [:]))
     }
 
-    func action(token: String? = "test-token") -> KFPPipelineAction {
-        KFPPipelineAction(client: client(token: token), connection: nil)
+    func action(token: String? = "test-token") throws -> KFPPipelineAction {
+        KFPPipelineAction(client: try client(token: token), connection: nil)
     }
 
     /// The requests recorded since the last reset (each: method, path, query, authorization, content_type, body).
