@@ -49,26 +49,42 @@ import Glibc
 
     /// openssl s_server answering GET / with its status page; requires a client certificate when asked to.
     final class TLSServer: @unchecked Sendable {
-        let process = Process()
+        let process: Process
         let port: Int
 
+        /// Starts s_server on a free port and waits until it listens. The port is free when chosen but s_server
+        /// binds it a moment later, when something else may have taken it: s_server then exits, and another port is
+        /// tried.
         init(pki: PKI, requireClientCertificate: Bool) throws {
-            port = try Self.freePort()
-            process.executableURL = URL(fileURLWithPath: pki.openssl)
-            var arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "server.crt", "-key", "server.key",
-                             "-www", "-quiet"]
-            if requireClientCertificate { arguments += ["-CAfile", "ca.crt", "-Verify", "1"] }
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: pki.folder.path)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            // Wait until it listens.
-            for _ in 0..<100 {
-                if Self.canConnect(port) { return }
-                Thread.sleep(forTimeInterval: 0.05)
+            var attempts: [String] = []
+            for _ in 0..<5 {
+                let port = try Self.freePort()
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: pki.openssl)
+                var arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "server.crt", "-key", "server.key",
+                                 "-www", "-quiet"]
+                if requireClientCertificate { arguments += ["-CAfile", "ca.crt", "-Verify", "1"] }
+                process.arguments = arguments
+                process.currentDirectoryURL = URL(fileURLWithPath: pki.folder.path)
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                process.standardInput = FileHandle.nullDevice
+                try process.run()
+                // Wait until it listens (20 s: openssl starts in well under a second alone, CI's cores are shared),
+                // or exits because it could not bind.
+                let deadline = Date().addingTimeInterval(20)
+                while process.isRunning && !Self.canConnect(port) && Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                if process.isRunning && Self.canConnect(port) {
+                    (self.process, self.port) = (process, port)
+                    return
+                }
+                attempts.append("port \(port): " + (process.isRunning ? "not listening after 20 s" : "exited with \(process.terminationStatus)"))
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                process.waitUntilExit()
             }
+            throw ClusterError.invalidObject(reason: "openssl s_server did not start: \(attempts.joined(separator: "; "))")
         }
 
         deinit {

@@ -70,8 +70,9 @@ struct PythonClientTests {
             // Compaction forces the client to relist (410), then it keeps watching.
             server.api.compactHistory()
             #expect(try await server.kubectl("label", "configmap", "py-1", "step=two").ok)
-            // Idle longer than the bookmark interval, so the client handles a BOOKMARK on every run.
-            try await Task.sleep(for: .seconds(6))
+            // Idle until the server's bookmark (every 5 s of an open watch) reaches the client, so it handles one on
+            // every run (a fixed idle time could fall short when the client's watch was opened again meanwhile).
+            #expect(try await eventually(20) { buffer.value.contains("BOOKMARK") }, "no bookmark while idle: \(buffer.value) \(errorBuffer.value)")
             #expect(try await server.kubectl("delete", "configmap", "py-1").ok)
             #expect(try await eventually(20) { buffer.value.contains("RESULT") }, "python: \(buffer.value) \(errorBuffer.value)")
             while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }

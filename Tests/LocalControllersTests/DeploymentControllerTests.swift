@@ -132,9 +132,10 @@ struct DeploymentControllerTests {
     }
 
     /// Waits for the Recreate rollout; says whether it finished and whether old and new Pods ever ran at once.
+    /// As patient as `eventually(30)`: 30 s × 4, since CI runs every suite at once on two cores.
     func waitForRecreate(_ harness: ControllerHarness) async throws -> (rolled: Bool, mixed: Bool) {
         var mixed = false
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(30 * 4)
         while Date() < deadline {
             let pods = try await activePods(harness, "batch")
             let hashes = Set(pods.compactMap { $0.field("metadata", "labels", "pod-template-hash") })

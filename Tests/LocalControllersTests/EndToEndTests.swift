@@ -128,13 +128,23 @@ struct EndToEndTests {
             if let output = try await harness.kubectl("get", "endpoints", "site") {
                 #expect(output.stdout.contains("\(ip):8080"), "\(output.stdout)")
             }
-            // Through the Service proxy on 127.0.0.1, an HTTP answer from the process.
-            let address = try #require(try await harness.get("v1", "Service", "site")?.field("metadata", "annotations", ServiceProxy.addressAnnotation))
-            let port = try #require(Int(address.dropFirst("127.0.0.1:".count)))
-            let reply = try await Task.detached {
-                try EchoServer.roundTrip(port: port, message: "GET / HTTP/1.0\r\nHost: site\r\n\r\n")
-            }.value
-            #expect(reply.hasPrefix("HTTP/1.0 200"), "\(reply.prefix(200))")
+            // Through the Service proxy on 127.0.0.1, an HTTP answer from the process. The proxy's annotation is the
+            // service-proxy controller's write, not the Endpoints controller's; the readiness probe only tests a file,
+            // so python may not listen yet; and the proxy picks from its own cache of Endpoints, which may trail
+            // the server's: wait for each rather than try once.
+            let address = Box<String?>(nil)
+            #expect(try await eventually {
+                address.value = try await harness.get("v1", "Service", "site")?.field("metadata", "annotations", ServiceProxy.addressAnnotation)
+                return address.value != nil
+            })
+            let port = try #require(address.value.flatMap { Int($0.dropFirst("127.0.0.1:".count)) }, "\(address.value ?? "no address")")
+            let reply = Box("")
+            #expect(try await eventually(10) {
+                reply.value = (try? await Task.detached {
+                    try EchoServer.roundTrip(port: port, message: "GET / HTTP/1.0\r\nHost: site\r\n\r\n")
+                }.value) ?? "(refused)"
+                return reply.value.hasPrefix("HTTP/1.0 200")
+            }, "last reply: \(reply.value.prefix(200))")
         }
     }
 }

@@ -65,10 +65,14 @@ struct EndpointsControllerTests {
                 #expect(output.ok, "\(output.stderr)")
                 #expect(output.stdout.contains("web") && output.stdout.contains("\(aIP):8080"), "\(output.stdout)")
             }
-            // The slice says the same, with conditions per endpoint and an owner reference to the Service.
-            let slices = try await harness.list("discovery.k8s.io/v1", "EndpointSlice", selector: "kubernetes.io/service-name=web")
-            #expect(slices.count == 1)
-            let slice = try #require(slices.first)
+            // The slice says the same, with conditions per endpoint and an owner reference to the Service. The
+            // controller writes the slices after the Endpoints, so wait for them too rather than read them once.
+            let slices = Box<[Value]>([])
+            #expect(try await eventually {
+                slices.value = try await harness.list("discovery.k8s.io/v1", "EndpointSlice", selector: "kubernetes.io/service-name=web")
+                return slices.value.count == 1 && slices.value[0]["endpoints"]?.sequence?.count == 2
+            }, "slices: \(slices.value.map { JSON.string($0) })")
+            let slice = try #require(slices.value.first)
             #expect(slice.field("addressType") == "IPv4")
             #expect(slice.field("metadata", "labels", "endpointslice.kubernetes.io/managed-by") == "endpointslice-controller.k8s.io")
             #expect(OwnerReferences.controllerOf(slice)?.field("kind") == "Service")
@@ -176,8 +180,13 @@ struct EndpointsControllerTests {
             #expect(try await eventually {
                 (try await harness.get("v1", "Endpoints", "echo")?["subsets"]?.sequence?.first?["addresses"]) != nil
             })
-            let reply = try await Task.detached { try EchoServer.roundTrip(port: port, message: "hello through kf-local\n") }.value
-            #expect(reply == "hello through kf-local\n")
+            // The proxy picks from its own cache of Endpoints, which may trail the server by more than the second it
+            // waits for an endpoint on a loaded machine: try again until the echo comes back.
+            let reply = Box("")
+            #expect(try await eventually(10) {
+                reply.value = (try? await Task.detached { try EchoServer.roundTrip(port: port, message: "hello through kf-local\n") }.value) ?? "(refused)"
+                return reply.value == "hello through kf-local\n"
+            }, "last reply: \(reply.value.debugDescription)")
             // Without a ready endpoint, a connection is closed (after a second of waiting for one).
             try await harness.kubelet.run(try #require(try await harness.get("v1", "Pod", "server")), ready: false)
             #expect(try await eventually {
@@ -196,9 +205,9 @@ struct EndpointsControllerTests {
 
 extension EndpointsControllerTests {
     @Test func theProxyTakesTheServicePortOnlyWhenPodsListenOnAnother() async throws {
-        let probe = try EchoServer()
-        let free = probe.port
-        probe.stop()
+        // A port outside the kernel's ephemeral range: one from bind(0) could be taken by any outgoing connection
+        // between this check and the proxy's bind, and the proxy would then (rightly) take another.
+        let free = try EchoServer.quietPort()
         try await withControllers { harness in
             try await harness.create("""
             apiVersion: v1
@@ -228,16 +237,20 @@ final class EchoServer: @unchecked Sendable {
     let port: Int
     private let fd: Int32
 
-    init() throws {
+    /// Listens on 127.0.0.1:`port` (0: a free port the kernel picks).
+    init(port wanted: Int = 0) throws {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(wanted)).bigEndian
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(socketFD, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard bound == 0, listen(socketFD, 16) == 0 else {
+            close(socketFD)
+            throw POSIXError(.EADDRINUSE)
+        }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
@@ -264,6 +277,25 @@ final class EchoServer: @unchecked Sendable {
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
+    }
+
+    /// A port nothing listens on, below the kernel's ephemeral range (net.ipv4.ip_local_port_range), where neither an
+    /// outgoing connection nor another bind(0) can take it before the test binds it; a bind(0) port when that range
+    /// leaves no room below it.
+    static func quietPort() throws -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+            .split(whereSeparator: \.isWhitespace).compactMap { Int($0) } ?? []
+        let low = range.first ?? 32768
+        if low > 11000 {
+            for _ in 0..<200 {
+                guard let probe = try? EchoServer(port: Int.random(in: 10000..<low)) else { continue }
+                probe.stop()
+                return probe.port
+            }
+        }
+        let probe = try EchoServer()
+        probe.stop()
+        return probe.port
     }
 
     static func connectTo(_ port: Int) -> Int32? {

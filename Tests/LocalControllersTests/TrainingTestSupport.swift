@@ -39,13 +39,18 @@ extension ControllerHarness {
         }
     }
 
-    /// Waits for `count` Pods of the job to be Running and returns them sorted by name.
+    /// Waits for `count` Pods of the job to be Running and returns them sorted by name. When they never are, the
+    /// test stops there with the Pods last seen (its callers index the list).
     func runningPods(_ job: String, count: Int) async throws -> [Value] {
         var pods: [Value] = []
-        _ = try await eventually {
-            pods = try await trainingPods(job).filter { Pods.phase($0) == "Running" && !$0.isDeleting }
+        var seen: [String] = []
+        let reached = try await eventually {
+            let all = try await trainingPods(job)
+            seen = all.map { "\($0.field("metadata", "name") ?? "?") \(Pods.phase($0))\($0.isDeleting ? " (deleting)" : "")" }
+            pods = all.filter { Pods.phase($0) == "Running" && !$0.isDeleting }
             return pods.count == count
         }
+        try #require(reached, "job \(job): \(pods.count) of \(count) Pods Running; its Pods: \(seen)")
         return pods.sorted { ($0.field("metadata", "name") ?? "") < ($1.field("metadata", "name") ?? "") }
     }
 }

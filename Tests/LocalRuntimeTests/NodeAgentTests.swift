@@ -31,10 +31,14 @@ import Testing
             #expect(tail.stdout.hasSuffix(" to stderr\n") && tail.stdout.hasPrefix("20"), "\(tail)")
             let ip = try await k.podField("hello", ".status.podIP")
             #expect(ip.hasPrefix("127.1."))
-            // Events: the scheduler's and the kubelet's.
-            let events = try await k.kubectl("get", "events", "--field-selector", "involvedObject.name=hello", "-o",
-                                             "jsonpath={.items[*].reason}")
-            for reason in ["Scheduled", "Created", "Started"] { #expect(events.stdout.contains(reason), "\(events)") }
+            // Events: the scheduler's and the kubelet's. The agent records them after the status writes that report
+            // what they tell (a moment later still for a short container), so wait for them rather than read once.
+            var events = ""
+            #expect(try await k.eventually {
+                events = try await k.kubectl("get", "events", "--field-selector", "involvedObject.name=hello", "-o",
+                                             "jsonpath={.items[*].reason}").stdout
+                return ["Scheduled", "Created", "Started"].allSatisfy { events.contains($0) }
+            }, "events of pod hello: \(events)")
         }
     }
 
@@ -377,8 +381,12 @@ import Testing
             #expect(message.hasPrefix("0/1 nodes are available: 1 Insufficient cpu."), "\(message)")
             #expect(try await k.podField("greedy", ".status.phase") == "Pending")
             #expect(try await k.podField("greedy", ".spec.nodeName") == "")
-            let events = try await k.kubectl("get", "events", "-o", "jsonpath={.items[*].reason}")
-            #expect(events.stdout.contains("FailedScheduling"))
+            // The scheduler records the Event after it writes the condition.
+            var events = ""
+            #expect(try await k.eventually {
+                events = try await k.kubectl("get", "events", "-o", "jsonpath={.items[*].reason}").stdout
+                return events.contains("FailedScheduling")
+            }, "events: \(events)")
         }
     }
 
@@ -483,7 +491,8 @@ import Testing
             }
             #expect(try await k.eventually(20) { recorded().contains { $0.container == "main (exec probe)" && $0.pod == "default/probed" } },
                     "the running probe is not in processes.json: \(recorded())")
-            #expect(FileManager.default.fileExists(atPath: marker))
+            // The probe's shell touches the marker a moment after its process is recorded.
+            #expect(try await k.eventually(5) { FileManager.default.fileExists(atPath: marker) }, "the probe never ran its command")
             try await k.kubectl("delete", "pod", "probed", "--wait=true")
             #expect(try await k.eventually(20) { !recorded().contains { $0.pod == "default/probed" } },
                     "the Pod's probe stayed recorded after the Pod was deleted: \(recorded())")

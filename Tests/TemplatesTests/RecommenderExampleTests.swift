@@ -178,7 +178,26 @@ import Templates
         let settings = #"{"name": "recommender", "implementation": "mlserver_sklearn.SKLearnModel", "parameters": {"uri": "./model.joblib"}}"#
         try settings.write(to: serving.appending(path: "model-settings.json"), atomically: true, encoding: .utf8)
 
-        run = try project.python(["-c", "import socket\nfor _ in range(3):\n s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        // Three free ports for MLServer, which binds them seconds later: taken below the kernel's ephemeral range
+        // (net.ipv4.ip_local_port_range), where no outgoing connection or bind(0) can take them meanwhile.
+        let pick = """
+        import random, socket
+        try:
+            low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+        except (OSError, ValueError):
+            low = 32768
+        held = []
+        while len(held) < 3:
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", random.randrange(10000, low) if low > 11000 else 0))
+            except OSError:
+                s.close()
+                continue
+            held.append(s)
+        print("\\n".join(str(s.getsockname()[1]) for s in held))
+        """
+        run = try project.python(["-c", pick])
         let ports = run.stdout.split(separator: "\n").map(String.init)
         try #require(ports.count == 3, "no free ports: \(run.stderr)")
 

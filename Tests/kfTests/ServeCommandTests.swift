@@ -180,7 +180,12 @@ import Testing
         let promoted = try kf(["serve", "promote", "digits"])
         #expect(promoted.status == 0, "\(promoted.stderr)")
         try waitFor { try counted(python, predictURL, 20, probe, root) == [v2[probe]: 20] }
-        let after = try kf(["serve", "status", "digits"])
+        // The controller gives the router the new traffic before it writes it into the status: wait for the status too.
+        var after = try kf(["serve", "status", "digits"])
+        try waitFor {
+            after = try kf(["serve", "status", "digits"])
+            return after.stdout.contains("digits-predictor-00002   -     100%")
+        }
         #expect(after.stdout.contains("digits-predictor-00002   -     100%"), "\(after.stdout)")
         let again = try kf(["serve", "promote", "digits"])
         #expect(again.stderr.hasPrefix("error: digits has no canary to promote"), "\(again.stderr)")

@@ -101,11 +101,16 @@ import Testing
         let json = try KfBinary.run(["train", "list", "-o", "json"], in: root)
         #expect(json.stdout.contains("\"state\": \"Succeeded\""), "\(json.stdout)")
 
-        // Logs: the main replica's, one replica's, every replica's prefixed.
+        // Logs: every replica's prefixed, the main replica's, one replica's. The Master's success ends the job while
+        // the Worker (cleanPodPolicy None: it runs to its end) may still be on its way to its line: wait for it.
+        var all = try KfBinary.run(["train", "logs", "mnist", "--all"], in: root)
+        for _ in 0..<120 where all.stdout != "[master-0] 1\n[worker-0] 1\n" {
+            usleep(500_000)
+            all = try KfBinary.run(["train", "logs", "mnist", "--all"], in: root)
+        }
+        #expect(all.stdout == "[master-0] 1\n[worker-0] 1\n", "\(all.stdout)\(all.stderr)")
         #expect(try KfBinary.run(["train", "logs", "mnist"], in: root).stdout == "1\n")
         #expect(try KfBinary.run(["train", "logs", "mnist", "--replica", "worker", "--index", "0"], in: root).stdout == "1\n")
-        let all = try KfBinary.run(["train", "logs", "mnist", "--all"], in: root)
-        #expect(all.stdout == "[master-0] 1\n[worker-0] 1\n", "\(all.stdout)\(all.stderr)")
         let none = try KfBinary.run(["train", "logs", "mnist", "--replica", "ps"], in: root)
         #expect(none.status == 1)
         #expect(none.stderr.contains("job mnist has no Pods of type ps yet"), "\(none.stderr)")
@@ -130,7 +135,13 @@ import Testing
         // A wait that times out names the state the job is in.
         let slow = try KfBinary.run(["train", "slow", "--image", "python:3.12", "--", "python3", "-c", "import time; time.sleep(60)"], in: root)
         #expect(slow.status == 0, "\(slow.stderr)")
-        _ = try KfBinary.run(["train", "wait", "slow", "--timeout", "1"], in: root)
+        // Running once its Pod runs, which a loaded machine may take seconds to get to.
+        var slowStatus = try KfBinary.run(["train", "status", "slow"], in: root)
+        for _ in 0..<120 where !slowStatus.stdout.contains("State:      Running") {
+            usleep(500_000)
+            slowStatus = try KfBinary.run(["train", "status", "slow"], in: root)
+        }
+        #expect(slowStatus.stdout.contains("State:      Running"), "\(slowStatus.stdout)\(slowStatus.stderr)")
         let late = try KfBinary.run(["train", "wait", "slow", "--timeout", "2"], in: root)
         #expect(late.status == 1)
         #expect(late.stderr.contains("error: job slow did not finish within 2 s (it is Running)"), "\(late.stderr)")
