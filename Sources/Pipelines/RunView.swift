@@ -41,9 +41,12 @@ public struct RunView: Sendable {
         nodes.values.filter { $0.type == .pod }.sorted { ($0.startedAt ?? .distantPast, $0.name) < ($1.startedAt ?? .distantPast, $1.name) }
     }
 
+    /// From the root node's times, which have milliseconds (the Workflow's own, in Argo's format, have whole seconds
+    /// and make a quick run 0.0s), else the Workflow's.
     public var duration: TimeInterval? {
-        guard let startedAt else { return nil }
-        return (finishedAt ?? Date()).timeIntervalSince(startedAt)
+        let root = nodes.values.first { $0.name == name }
+        guard let start = root?.startedAt ?? startedAt else { return nil }
+        return max(0, (root?.finishedAt ?? finishedAt ?? Date()).timeIntervalSince(start))
     }
 
     public static func duration(_ seconds: TimeInterval) -> String {
