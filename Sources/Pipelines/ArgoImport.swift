@@ -3,7 +3,7 @@ import Resources
 
 /// A plain Argo Workflow (DAG and container templates) read as a KFP pipeline, so the engine runs it with Argo's
 /// placeholders: `{{workflow.parameters.x}}`, `{{inputs.parameters.x}}` (in arguments and in containers),
-/// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
+/// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` and `{{item.x}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
 /// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
 /// `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and args is
 /// the task's output file), `when` (evaluated after substitution, as Argo does). Steps templates run as the DAG
@@ -139,9 +139,6 @@ extension ArgoWorkflow {
             for (index, task) in list.enumerated() {
                 let at = "\(field).tasks[\(index)]"
                 let name = names[index]
-                if task["when"] != nil, task["withItems"] != nil || task["withParam"] != nil {
-                    throw .invalid(file: file, field: at + ".when", expected: "no when on a task with withItems or withParam (not supported yet)")
-                }
                 let template = try reader.required(task["template"], at + ".template")
                 try component(template)
                 var dependencies = try reader.strings(task["dependencies"], at + ".dependencies")
@@ -209,7 +206,7 @@ extension ArgoWorkflow {
                     var outerParameters = Mapping()
                     for (input, source) in parameters.pairs {
                         if source[path: ["componentInputParameter"]]?.text == "item" {
-                            inner[input] = .mapping(Mapping([("componentInputParameter", .string("item"))]))
+                            inner[input] = source
                         } else {
                             let channel = "channel-" + input
                             outerParameters[channel] = source
@@ -218,13 +215,19 @@ extension ArgoWorkflow {
                     }
                     var loopInputs = Mapping([("item", .mapping(Mapping([("parameterType", .string("STRING"))])))])
                     for (channel, _) in outerParameters.pairs { loopInputs[channel] = .mapping(Mapping([("parameterType", .string("STRING"))])) }
+                    // Argo decides `when` for each item (it may read `{{item}}`): the condition goes on the inner task.
+                    var innerTask: [(String, Value)] = [
+                        ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
+                        ("componentRef", .mapping(Mapping([("name", .string(template))]))),
+                        ("inputs", .mapping(Mapping([("parameters", .mapping(inner))]))),
+                        ("taskInfo", .mapping(Mapping([("name", .string(name))]))),
+                    ]
+                    if let condition {
+                        innerTask.append(("triggerPolicy", .mapping(Mapping([("condition", .string(condition))]))))
+                    }
+                    condition = nil
                     components[loop] = .mapping(Mapping([
-                        ("dag", .mapping(Mapping([("tasks", .mapping(Mapping([(name, .mapping(Mapping([
-                            ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
-                            ("componentRef", .mapping(Mapping([("name", .string(template))]))),
-                            ("inputs", .mapping(Mapping([("parameters", .mapping(inner))]))),
-                            ("taskInfo", .mapping(Mapping([("name", .string(name))]))),
-                        ])))])))]))),
+                        ("dag", .mapping(Mapping([("tasks", .mapping(Mapping([(name, .mapping(Mapping(innerTask)))])))]))),
                         ("inputDefinitions", .mapping(Mapping([("parameters", .mapping(loopInputs))]))),
                     ]))
                     fields[1] = ("componentRef", .mapping(Mapping([("name", .string(loop))])))
@@ -263,10 +266,16 @@ extension ArgoWorkflow {
                 return .mapping(Mapping([("runtimeValue", .mapping(Mapping([("constant", .string(value))])))]))
             }
             guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}"), trimmed.components(separatedBy: "{{").count == 2 else {
-                throw .invalid(file: file, field: field, expected: "one reference as the whole value ({{inputs.parameters.x}}, {{tasks.A.outputs.parameters.y}}, {{workflow.parameters.x}}, {{item}})")
+                throw .invalid(file: file, field: field, expected: "one reference as the whole value ({{inputs.parameters.x}}, {{tasks.A.outputs.parameters.y}}, {{workflow.parameters.x}}, {{item}}, {{item.x}})")
             }
             let parts = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces).split(separator: ".").map(String.init)
             if parts == ["item"] { return .mapping(Mapping([("componentInputParameter", .string("item"))])) }
+            if parts.count == 2, parts[0] == "item" {
+                // A field of a map item, picked as KFP picks a ParallelFor item's field.
+                let key = parts[1].replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                return .mapping(Mapping([("componentInputParameter", .string("item")),
+                                         ("parameterExpressionSelector", .string("parseJson(string_value)[\"\(key)\"]"))]))
+            }
             if parts.count == 3, parts[0] == "workflow", parts[1] == "parameters", root {
                 return .mapping(Mapping([("componentInputParameter", .string(parts[2]))]))
             }
@@ -283,7 +292,7 @@ extension ArgoWorkflow {
                     ("outputParameterKey", .string(output)), ("producerTask", .string(parts[1])),
                 ])))]))
             }
-            throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}}, {{tasks.A.outputs.result}} or {{item}} (found \(trimmed))")
+            throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}}, {{tasks.A.outputs.result}}, {{item}} or {{item.x}} (found \(trimmed))")
         }
 
         for unsupported in ["script", "resource", "container"] where entry[unsupported] != nil {

@@ -206,6 +206,37 @@ struct ArgoImportTests {
         #expect(missing.status == 127 && missing.result == "")
     }
 
+    /// Argo's loops over maps: `{{item.x}}` is the item's field, and `when` is decided for each item (it may read
+    /// the item), so only the items it holds for run; the others are Skipped.
+    @Test func itemFieldsAndWhenForEachItem() throws {
+        let workflow = """
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            dag:
+              tasks:
+              - name: each
+                template: show
+                withItems: [{os: debian, n: 1}, {os: "ubuntu \\"lts\\"", n: 5}, {os: alpine, n: 9}]
+                when: "{{item.n}} > 2"
+                arguments: {parameters: [{name: x, value: "{{item.os}}"}, {name: n, value: "{{item.n}}"}]}
+          - name: show
+            inputs: {parameters: [{name: x}, {name: n}]}
+            container: {image: busybox, command: [echo, "{{inputs.parameters.x}}", "{{inputs.parameters.n}}"]}
+        """
+        let spec = try load(workflow)
+        var ran: [[String]] = []
+        let (engine, _) = try PipelineEngineTests.drive(spec) { launch in
+            ran.append(Array(launch.command.dropFirst()))
+            return true
+        }
+        #expect(engine.phase == .succeeded)
+        #expect(ran.sorted { $0.description < $1.description } == [["alpine", "9"], ["ubuntu \"lts\"", "5"]], "\(ran)")
+        #expect(engine.nodes.values.filter { $0.phase == .skipped }.count == 1,
+                "\(engine.nodes.values.map { ($0.name, $0.type, $0.phase) })")
+    }
+
     @Test func whatCannotBeReadIsNamed() throws {
         func message(_ text: String) -> String {
             do { _ = try load(text); return "" } catch { return "\(error)" }
