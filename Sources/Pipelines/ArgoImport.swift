@@ -1,7 +1,7 @@
 import Foundation
 import Resources
 
-/// A plain Argo Workflow (DAG and container templates) read as a KFP pipeline, so the engine runs it with Argo's
+/// A plain Argo Workflow (DAG, steps, container and script templates) read as a KFP pipeline, so the engine runs it with Argo's
 /// placeholders: `{{workflow.parameters.x}}`, `{{inputs.parameters.x}}` (in arguments and in containers),
 /// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` and `{{item.x}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
 /// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
