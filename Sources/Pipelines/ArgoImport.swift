@@ -1,16 +1,15 @@
 import Foundation
 import Resources
 
-/// A plain Argo Workflow (DAG, steps, container and script templates) read as a KFP pipeline, so the engine runs it with Argo's
-/// placeholders: `{{workflow.parameters.x}}`, `{{inputs.parameters.x}}` (in arguments and in containers),
-/// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` and `{{item.x}}` with `withItems`/`withParam`, `dependencies`, `depends` (task
-/// names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever happened),
-/// `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and args is
-/// the task's output file), `when` (evaluated after substitution, as Argo does). Steps templates run as the DAG
-/// they mean (each group after the one before). Script templates run their source as Argo does (the command with
-/// the source's file appended), and `{{tasks.A.outputs.result}}` is A's standard output less one final newline,
-/// captured for every script and for containers whose result something reads. Artifacts and resources are
-/// rejected by name.
+/// A plain Argo Workflow (DAG, steps, container and script templates) read as a KFP pipeline, so the engine runs it
+/// with Argo's placeholders: `{{workflow.parameters.x}}`, `{{inputs.parameters.x}}` (in arguments and in containers),
+/// `{{tasks.A.outputs.parameters.y}}`, `{{item}}` and `{{item.x}}` with `withItems`/`withParam`, `dependencies`,
+/// `depends` (task names with `&&`, `.Succeeded`, `.Completed`/`.Failed`/`.Errored` for tasks that run whatever
+/// happened), `retryStrategy.limit`, and output parameters `valueFrom.path` (the path in the container's command and
+/// args is the task's output file), `when` (evaluated after substitution, as Argo does). Steps templates run as the DAG
+/// they mean (each group after the one before). Script templates run their source as Argo does (the command with the
+/// source's file appended), and `{{tasks.A.outputs.result}}` is A's standard output less one final newline, captured
+/// for every script and for containers whose result something reads. Artifacts and resources are rejected by name.
 extension ArgoWorkflow {
     /// Marks a task condition imported from an Argo `when`: the text after it is Argo's expression with `{{input}}`
     /// for the task's inputs, evaluated after substitution as Argo evaluates it (a bare word is a string).
