@@ -187,7 +187,15 @@ public enum LocalCluster {
                                         kubeconfigPath: kubeconfigFile(state).path,
                                         endpoint: LocalEndpoint(url: server.url, token: token, kubeconfigPath: kubeconfigFile(state).path))
         let agentsTask = Task { await runAgents(agents, context: context) }
+        // Events expire as the real API server's do (--event-ttl): at start, then every minute.
+        let eventExpiry = Task {
+            while !Task.isCancelled {
+                api.expireEvents()
+                try? await Task.sleep(for: .seconds(60))
+            }
+        }
         for await _ in stopped { break }
+        eventExpiry.cancel()
         agentsTask.cancel()
         await agentsTask.value
         try? FileManager.default.removeItem(at: runFile(state))
