@@ -1,21 +1,16 @@
 import Foundation
+import Resources
 import Testing
 @testable import Manifests
 
 /// Thousands of inputs derived from the conformance fixtures by small random edits (fixed seed, bounded time):
 /// every build must either produce YAML or fail with an engine error that has a message; none may crash.
 struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64), so every run tries the same inputs.
+    /// A deterministic generator (Resources' SplitMix64), so every run tries the same inputs.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+        var source: SplitMix64
+        init(state: UInt64) { source = SplitMix64(seed: state) }
+        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(source.next() % UInt64(n)) }
     }
 
     static let fragments = [":", "- ", "[", "]", "{", "}", "\"", "'", "&a", "*a", "!!str", "|", ">", "#", "---\n", "  ",

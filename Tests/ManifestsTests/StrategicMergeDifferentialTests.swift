@@ -7,18 +7,16 @@ import Testing
 /// equal. Skipped, with a printed reason, when .tools/venv/bin/kubectl is absent (scripts/install-tools.sh).
 struct StrategicMergeDifferentialTests {
     struct Generator {
-        var state: UInt64
+        var source: SplitMix64
         /// Only values the Go types accept (kubectl patch --local decodes into them).
         var typedOnly = false
 
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+        init(state: UInt64, typedOnly: Bool = false) {
+            source = SplitMix64(seed: state)
+            self.typedOnly = typedOnly
         }
 
+        mutating func next() -> UInt64 { source.next() }
         mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
         mutating func pick<T>(_ options: [T]) -> T { options[int(options.count)] }
