@@ -137,6 +137,11 @@ struct ServingControllerTests {
             #expect(predictorService[path: ["spec", "ports"]]?.sequence?.first?.integer("port") == 80)
             #expect(predictorService[path: ["metadata", "ownerReferences"]]?.sequence?.first?.field("name") == "raw")
             #expect(try await harness.get("v1", "Service", "raw-predictor-00001") == nil)
+            // v0.20's Service per canary entry, NAME-ENTRY-predictor, selecting the entry's Pods.
+            let blueService = try #require(try await harness.get("v1", "Service", "raw-blue-predictor"))
+            #expect(blueService.field("spec", "selector", InferenceServiceController.revisionLabel) == "raw-predictor-blue")
+            #expect(blueService.field("metadata", "labels", InferenceServiceController.canaryLabel) == "blue")
+            #expect(blueService[path: ["spec", "ports"]]?.sequence?.first?.integer("port") == 80)
             let deployment = try #require(try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment"))
             #expect(deployment.field("metadata", "labels", InferenceServiceController.canaryLabel) == "blue")
             let env = deployment[path: ["spec", "template", "spec", "containers"]]?.sequence?.first?["env"]?.sequence ?? []
@@ -154,11 +159,38 @@ struct ServingControllerTests {
                 let percent = try await service()?[path: ["status", "components", "predictor", "traffic"]]?.sequence?.first?.integer("percent")
                 return volume?.field("hostPath", "path") == venv.appendingPathComponent("bin").standardizedFileURL.path && percent == 60
             })
+            // A canary whose model server is not ready yet gets no traffic (kserve#5984): its share stays with the
+            // predictor until it is.
+            harness.kubelet.paused = true
+            try await harness.client.patch(ObjectReference(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
+                                                           name: "raw", namespace: "default"),
+                                           try JSON.parse(#"{"spec":{"canary":[{"trafficPercent":40,"predictor":{"model":{"name":"blue","modelFormat":{"name":"sklearn"},"storageUri":"file://\#(venv.path)/bin"}}},{"trafficPercent":10,"predictor":{"name":"green","model":{"name":"green","modelFormat":{"name":"sklearn"},"storageUri":"file://\#(venv.path)/lib"}}}]}}"#),
+                                           type: .merge, fieldManager: "test")
+            let waiting = Box<String>("")
+            #expect(try await eventually(15) {
+                let status = try await service()?["status"]
+                waiting.value = status.map(JSON.string) ?? ""
+                let green = status?["canaryStatuses"]?.sequence?.first { $0.field("name") == "green" }
+                let greenService = try await harness.get("v1", "Service", "raw-green-predictor")
+                return green?.flag("ready") == false && greenService != nil
+                    && status?[path: ["components", "predictor", "traffic"]]?.sequence?.first?.integer("percent") == 60
+            }, "\(waiting.value)")
+            harness.kubelet.paused = false
+            #expect(try await eventually(15) {
+                let status = try await service()?["status"]
+                waiting.value = status.map(JSON.string) ?? ""
+                let green = status?["canaryStatuses"]?.sequence?.first { $0.field("name") == "green" }
+                return green?.flag("ready") == true
+                    && status?[path: ["components", "predictor", "traffic"]]?.sequence?.first?.integer("percent") == 50
+            }, "\(waiting.value)")
             try await harness.client.patch(ObjectReference(apiVersion: InferenceServiceController.apiVersion, kind: "InferenceService",
                                                            name: "raw", namespace: "default"),
                                            try JSON.parse(#"{"spec":{"canary":null}}"#), type: .merge, fieldManager: "test")
             #expect(try await eventually(15) {
-                let gone = try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment") == nil
+                let deployment = try await harness.get("apps/v1", "Deployment", "raw-predictor-blue-deployment")
+                let blue = try await harness.get("v1", "Service", "raw-blue-predictor")
+                let green = try await harness.get("v1", "Service", "raw-green-predictor")
+                let gone = deployment == nil && blue == nil && green == nil
                 let status = try await service()
                 return gone && status?[path: ["status", "canaryStatuses"]] == nil
                     && status?[path: ["status", "components", "predictor", "traffic"]]?.sequence?.first?.integer("percent") == 100

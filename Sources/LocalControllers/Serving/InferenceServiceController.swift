@@ -153,14 +153,17 @@ public final class InferenceServiceController: Reconciler {
             }
         }
 
-        let rollout = Rollout.plan(revisions: revisions.map(\.revision), canaryPercent: spec.canaryPercent, standard: standard,
-                                   standardShare: 100 - min(canaryShare, 100),
-                                   latestRolledout: previous?.field("latestRolledoutRevision"),
-                                   previousRolledout: previous?.field("previousRolledoutRevision"))
+        // Canaries first, as KServe reconciles them (kserve#5984): only a canary whose model server is ready takes
+        // its share; until then the predictor keeps it, so a rollout never sends requests to a server still loading.
         var canaryProblem: RuntimeProblem?
         let served = problem == nil ? try await reconcileCanaries(service, key: key, canaries: canaries, owned: owned,
                                                                   problem: &canaryProblem) : []
         if problem == nil { problem = canaryProblem }
+        let routed = served.filter { !readyServers(key.namespace, $0.revision).isEmpty }
+        let rollout = Rollout.plan(revisions: revisions.map(\.revision), canaryPercent: spec.canaryPercent, standard: standard,
+                                   standardShare: 100 - min(routed.reduce(0) { $0 + $1.percent }, 100),
+                                   latestRolledout: previous?.field("latestRolledoutRevision"),
+                                   previousRolledout: previous?.field("previousRolledoutRevision"))
         // Revisions without traffic sleep (Knative scales them to zero); the latest and the routed ones run.
         for (deployment, revision) in revisions {
             let wanted = rollout.active.contains(revision.name) ? spec.minReplicas : 0
@@ -172,14 +175,15 @@ public final class InferenceServiceController: Reconciler {
         for target in rollout.traffic { if let tag = target.tag { tags[tag] = target.revisionName } }
         for canary in served { tags[canary.name] = canary.revision }
         // The router reads each routed revision's ready servers from the route (set again at each Pod change).
-        let weights = rollout.weights + served.map { ($0.revision, $0.percent) }
+        let weights = rollout.weights + routed.map { ($0.revision, $0.percent) }
         var servers: [String: [InferenceRouter.Backend]] = [:]
         for revision in Set(weights.map(\.revision)).union(tags.values) {
             servers[revision] = readyServers(key.namespace, revision).map { InferenceRouter.Backend(host: $0.host, port: $0.port) }
         }
         router.set(InferenceRouter.Route(key: key, model: key.name, weights: weights, tags: tags, servers: servers))
 
-        try await reconcileServices(service, key: key, standard: standard, revisions: revisions.map(\.revision), rollout: rollout)
+        try await reconcileServices(service, key: key, standard: standard, revisions: revisions.map(\.revision), rollout: rollout,
+                                    canaries: served)
 
         var status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
                                 problem: problem, router: router)
@@ -265,16 +269,26 @@ public final class InferenceServiceController: Reconciler {
     /// The predictor's Services as KServe's cluster has them, so that the API server's service proxy reaches the
     /// model servers (`kf serve predict` off kf-local's router): in Serverless mode Knative's Service per revision,
     /// named as the revision (`NAME-predictor-00001`); in Standard mode KServe's `NAME-predictor`, selecting the
-    /// latest ready revision's Pods. Port 80 `http` to the model server's `http` port, as both name theirs.
-    func reconcileServices(_ service: Value, key: NamespacedName, standard: Bool, revisions: [PredictorRevision], rollout: Rollout) async throws {
-        var wanted: [(name: String, revision: String)] = []
+    /// latest ready revision's Pods, and v0.20's `NAME-ENTRY-predictor` for each `spec.canary` entry (deleted with
+    /// the entry). Port 80 `http` to the model server's `http` port, as both name theirs.
+    func reconcileServices(_ service: Value, key: NamespacedName, standard: Bool, revisions: [PredictorRevision], rollout: Rollout,
+                           canaries: [ServedCanary]) async throws {
+        var wanted: [(name: String, revision: String, canary: String?)] = []
         if standard {
-            if let revision = rollout.latestReadyRevision ?? rollout.latestCreatedRevision { wanted.append((key.name + "-predictor", revision)) }
+            if let revision = rollout.latestReadyRevision ?? rollout.latestCreatedRevision { wanted.append((key.name + "-predictor", revision, nil)) }
+            wanted += canaries.map { (key.name + "-" + $0.name + "-predictor", $0.revision, $0.name) }
         } else {
-            wanted = revisions.map { ($0.name, $0.name) }
+            wanted = revisions.map { ($0.name, $0.name, nil) }
         }
-        for (name, revision) in wanted {
-            let labels: [(String, String)] = [(Self.serviceLabel, key.name), ("component", "predictor"), (Self.revisionLabel, revision)]
+        let names = Set(wanted.map(\.name))
+        for existing in kubeServices.list(namespace: key.namespace)
+        where existing.field("metadata", "labels", Self.canaryLabel) != nil && OwnerReferences.isControlled(existing, by: service)
+            && !existing.isDeleting && !names.contains(existing.field("metadata", "name") ?? "") {
+            try await client.deleteObject(existing)
+        }
+        for (name, revision, canary) in wanted {
+            var labels: [(String, String)] = [(Self.serviceLabel, key.name), ("component", "predictor"), (Self.revisionLabel, revision)]
+            if let canary { labels.append((Self.canaryLabel, canary)) }
             let selector: [(String, String)] = [(Self.revisionLabel, revision)]
             if let existing = kubeServices.get(NamespacedName(namespace: key.namespace, name: name)) {
                 guard OwnerReferences.isControlled(existing, by: service),
