@@ -181,6 +181,49 @@ struct TrainingControllerTests {
         }
     }
 
+    /// Each failure counts once towards the backoff limit even while another writer keeps changing the job, so
+    /// that the controller's status writes often find its cached job behind and must be computed again. (Failures
+    /// were once remembered before their status was written: a lost write lost the failure, and the job ran on
+    /// past its backoff limit.)
+    @Test func failuresCountOnceWhileTheJobKeepsChanging() async throws {
+        try await withTraining { harness in
+            try await harness.create(T.job("PyTorchJob", "churn", specs: "pytorchReplicaSpecs", [
+                T.replica("Master", replicas: 1, container: "pytorch", restartPolicy: "ExitCode"),
+                T.replica("Worker", replicas: 1, container: "pytorch", restartPolicy: "ExitCode"),
+            ], extra: "  runPolicy: {backoffLimit: 1}\n"))
+            let reference = ObjectReference(apiVersion: TrainingKind.apiVersion, kind: "PyTorchJob", name: "churn", namespace: "default")
+            let first = try await harness.runningPods("churn", count: 2)
+            let churn = Task {
+                var round = 0
+                while !Task.isCancelled {
+                    round += 1
+                    _ = try? await harness.client.patch(reference, .fields([("metadata", .fields([("annotations", .fields([
+                        ("test/churn", .string(String(round))),
+                    ]))]))]), type: .merge)
+                    try? await Task.sleep(for: .milliseconds(3))
+                }
+            }
+            defer { churn.cancel() }
+            try await harness.kubelet.finish(first[1], exitCode: 137)
+            let seen = Box<String>("")
+            #expect(try await eventually(60) {
+                let job = try await harness.trainingJob("PyTorchJob", "churn")
+                seen.value = job?["status"].map(JSON.string) ?? ""
+                let worker = try await harness.trainingPods("churn").first { T.name($0) == "churn-worker-0" }
+                return job?.integer("status", "replicaStatuses", "Worker", "failed") == 1
+                    && worker.map { $0.uid != first[1].uid && Pods.phase($0) == "Running" } ?? false
+            }, "\(seen.value)")
+            let second = try await harness.runningPods("churn", count: 2)
+            try await harness.kubelet.finish(second[1], exitCode: 143)
+            #expect(try await eventually(60) {
+                let job = try await harness.trainingJob("PyTorchJob", "churn")
+                seen.value = job?["status"].map(JSON.string) ?? ""
+                return job.map { T.condition($0, "Failed")?.field("status") == "True" } == true
+                    && job?.integer("status", "replicaStatuses", "Worker", "failed") == 2
+            }, "\(seen.value)")
+        }
+    }
+
     @Test func exitCodeRecreatesRetryableFailuresWithinTheBackoffLimit() async throws {
         try await withTraining { harness in
             try await harness.create(T.job("PyTorchJob", "flaky", specs: "pytorchReplicaSpecs", [

@@ -126,6 +126,11 @@ public struct TrainingJobController: Reconciler {
         var counts: [String: ReplicaCounts] = [:]
         var toCreate: [(ReplicaSpec, Int)] = []
         var toDelete: [Value] = []
+        // Failed Pods counted in this reconcile: remembered as counted, and deleted to be made again, only once the
+        // status that counts them is written. A write that loses to a newer job (the cache was behind) leaves
+        // them to the next reconcile, which counts them then; remembering them first lost the failure (the
+        // backoff limit never reached) and its Restarting condition.
+        var newlyFailed: [Value] = []
         var waiting = false
         var lastFailure: String?
         var restartingTypes: [(String, Int)] = []
@@ -163,10 +168,9 @@ public struct TrainingJobController: Reconciler {
                         + (code.map { " with exit code \($0)" } ?? "")
                     lastFailure = description
                     if TrainingJobController.isRetryable(policy: replica.restartPolicy, exitCode: code) {
-                        counted.count(pod, job: key)
                         recreated += 1
                         count.failed += 1
-                        toDelete.append(pod)
+                        newlyFailed.append(pod)
                     } else {
                         nonRetryable += 1
                     }
@@ -250,6 +254,8 @@ public struct TrainingJobController: Reconciler {
         status.assign(["replicaStatuses"], .mapping(replicaStatuses))
         status.assign(["conditions"], .sequence(conditions.items))
         try await write(job, status)
+        for pod in newlyFailed { counted.count(pod, job: key) }
+        if failure == nil { try await deletePods(newlyFailed) }
 
         if conditions.isFinished {
             return .requeueAfter(.milliseconds(10))
