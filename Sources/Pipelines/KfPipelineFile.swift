@@ -40,9 +40,10 @@ public enum KfPipelineFile {
         "sliced-classification-metrics": "system.SlicedClassificationMetrics",
     ]
 
-    /// Whether a YAML document is kf's format (a `steps` mapping, no `schemaVersion`).
+    /// Whether a YAML document is meant as kf's format (`steps`, no `schemaVersion` or `kind`); `compile` then says
+    /// what is wrong with it (`steps: []` is kf's format with a mistake, not IR without a schemaVersion).
     public static func recognizes(_ document: Value) -> Bool {
-        document["steps"]?.mapping != nil && document["schemaVersion"] == nil
+        document["steps"] != nil && document["schemaVersion"] == nil && document["kind"] == nil
     }
 
     /// The IR document for a kf pipeline file.
