@@ -74,6 +74,15 @@ public struct PipelineAction: Sendable {
         }
     }
 
+    /// Writes compiled text to `-o PATH` (whole or not at all); never over the pipeline file it was compiled from.
+    public static func write(_ text: String, to path: String, compiledFrom source: String) throws {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        if target == URL(fileURLWithPath: source).resolvingSymlinksInPath().standardizedFileURL.path {
+            throw ActionError.cannotWrite(path: path, reason: "it is the pipeline file being compiled; give -o another file")
+        }
+        try FileWriter.write(text, to: path)
+    }
+
     /// The IR as `kfp dsl compile` writes it: its header comment, then the document.
     static func irText(_ spec: PipelineSpec) throws -> String {
         "# PIPELINE DEFINITION\n# Name: \(spec.name)\n" + (try KustomizeEmitter.string(spec.document))

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 
 /// What the user chose on the command line (and kf.yaml / environment, already applied by the caller): these win
 /// over the kubeconfig's own values, as kubectl's flags do.
@@ -241,7 +242,7 @@ public struct ClusterConfig: Sendable, Equatable {
         do {
             return [UInt8](try Data(contentsOf: URL(fileURLWithPath: resolved)))
         } catch {
-            throw .credentialFileUnreadable(entry.location, field: field, path: resolved, reason: KubeconfigFile.reason(error))
+            throw .credentialFileUnreadable(entry.location, field: field, path: resolved, reason: FileErrorReason.of(error, path: resolved))
         }
     }
 }

@@ -85,9 +85,7 @@ struct PipelineCompileCommand: AsyncParsableCommand {
         let (text, warnings) = try PipelineAction.compile(file, to: to, parameters: parameters)
         for warning in warnings { global.terminal.warning(warning) }
         if let output {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                throw ActionError.cannotWrite(path: output, reason: "\(error)")
-            }
+            try PipelineAction.write(text, to: output, compiledFrom: file)
         } else {
             global.terminal.write(text)
         }

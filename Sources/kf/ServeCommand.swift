@@ -235,22 +235,7 @@ struct ServePredictCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let input: [UInt8]
-        let origin: String
-        if let data {
-            origin = "--data " + data
-            if data == "-" {
-                input = Array(FileHandle.standardInput.readDataToEndOfFile())
-            } else {
-                guard let contents = FileManager.default.contents(atPath: data) else {
-                    throw ValidationError("--data \(data): no such file, or it cannot be read")
-                }
-                input = Array(contents)
-            }
-        } else {
-            origin = "--json"
-            input = Array((json ?? "").utf8)
-        }
+        let (input, origin) = try PredictAction.input(data: data, json: json)
         let context = try ServeContext(cluster)
         let client = try await context.connection.client(logger: global.requestLogger)
         let result = try await PredictAction(name: service.name, namespace: context.connection.namespace, input: input,

@@ -69,6 +69,36 @@ import Testing
         #expect(run.stderr.contains(message), "\(run.stderr)")
     }
 
+    /// Files that are wrong in ways found by adversarial QA: each is one line naming the file and the field, exit 1,
+    /// and nothing is written (kf-local's controller used to crash, at every start, on a template that calls itself).
+    @Test(arguments: [
+        ("steps: []\nname: p\n", [], "error: bad.yaml: steps: expected a mapping"),
+        (Self.argo("  - name: main\n    dag: {tasks: [{name: a, template: main}]}\n"), [],
+         "error: bad.yaml: spec.templates[main].dag.tasks[0].template: main -> main runs itself, which would never end"),
+        (Self.argo("  - name: main\n    dag: {tasks: [{name: a, template: c}, {name: a, template: c}]}\n  - name: c\n    container: {image: busybox, command: [echo]}\n"), [],
+         "error: bad.yaml: spec.templates[main].dag.tasks[1].name: expected a task name unique in its template ('a' is used twice)"),
+        (Self.argo("  - name: main\n    dag: {tasks: [{name: a, template: c, when: '((( == 3'}]}\n  - name: c\n    container: {image: busybox, command: [echo]}\n"), [],
+         "error: bad.yaml: spec.templates[main].dag.tasks[0].when: expected a condition Argo can evaluate"),
+        (Self.pipeline, ["-o", "bad.yaml"], "error: cannot write bad.yaml: it is the pipeline file being compiled; give -o another file"),
+        (Self.pipeline, ["-o", "kf.yaml/ir.yaml"], "error: cannot write kf.yaml/ir.yaml: "),
+    ])
+    func badFilesAreOneLineNamingTheField(_ text: String, _ extra: [String], _ message: String) throws {
+        let (base, root) = try makeProject()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try text.write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
+        let kfYAML = try String(contentsOfFile: root + "/kf.yaml", encoding: .utf8)
+        let run = try KfBinary.run(["pipeline", "compile", "bad.yaml"] + extra, in: root)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix(message) && !run.stderr.contains("Domain="), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(try String(contentsOfFile: root + "/bad.yaml", encoding: .utf8) == text)
+        #expect(try String(contentsOfFile: root + "/kf.yaml", encoding: .utf8) == kfYAML)
+    }
+
+    static func argo(_ templates: String) -> String {
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: w-}\nspec:\n  entrypoint: main\n  templates:\n" + templates
+    }
+
     /// An endpoint nothing answers at: one clear line naming it, and -v never prints the token.
     @Test func anUnreachableKFPServerIsNamedAndTheTokenNeverPrinted() throws {
         let (base, root) = try makeProject()
