@@ -120,7 +120,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "With --watch: also print each task's log as it runs, each line after its task's name.")
     var follow = false
 
-    @Option(help: ArgumentHelp("At most this many tasks at once.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("At most this many tasks at once.", valueName: "n"))
     var parallel: Int?
 
     @Option(help: ArgumentHelp("The experiment the run belongs to (kf pipeline list --experiment shows its runs).", valueName: "name"))

@@ -44,4 +44,24 @@ import Testing
             #expect(KF.exitCode(for: error) != .success)
         }
     }
+
+    /// A negative count reaches the command's own check ("--parallel must be 1 or more"), not argument-parser's
+    /// "Missing value for '--parallel <n>'", which read `-1` as a flag although the user gave a value.
+    @Test(arguments: [
+        ["pipeline", "run", "p.yaml", "--parallel", "-1"],
+        ["serve", "d", "--canary", "-5"],
+        ["serve", "d", "--min-replicas", "-1"],
+        ["train", "--workers", "-2"],
+        ["tune", "--max-trials", "-1"],
+        ["serve", "logs", "d", "--tail", "-3"],
+    ])
+    func negativeCountsAreValuesNotFlags(_ arguments: [String]) {
+        do {
+            _ = try KF.parseAsRoot(arguments)
+        } catch {
+            let message = KF.fullMessage(for: error)
+            #expect(!message.contains("Missing value"), "\(message)")
+            #expect(!message.contains("Unknown option"), "\(message)")
+        }
+    }
 }
