@@ -43,6 +43,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case noBestTrial(experiment: String)
     case noTrialPods(trial: String, selector: String)
     case pipelineRunNotFound(name: String, namespace: String)
+    case invalidRunName(name: String)
     case pipelineTaskNotFound(run: String, task: String, known: [String])
     case pipelineRunNotRetryable(name: String, phase: String)
     case pipelineRunFailed(name: String, phase: String, message: String)
@@ -113,6 +114,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(name) names jobs of several kinds (\(kinds.joined(separator: ", "))); pass --kind"
         case let .jobFailed(name, message):
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
+        case let .invalidRunName(name):
+            return "--name: \"\(name)\" is not valid: expected a run name of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters (it is the Workflow's name, which Argo also writes into label values)"
         case let .pipelineRunNotFound(name, namespace):
             return "no pipeline run named \(name) in namespace \(namespace); `kf pipeline list` shows them"
         case let .pipelineTaskNotFound(run, task, known):

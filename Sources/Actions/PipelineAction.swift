@@ -129,6 +129,7 @@ public struct PipelineAction: Sendable {
 
     /// Creates the run's Workflow; returns its name.
     public func run(_ request: RunRequest) async throws -> String {
+        if let name = request.name, !KubernetesName.isDNS1123Subdomain(name, maxLength: 63) { throw ActionError.invalidRunName(name: name) }
         let spec = try PipelineSource.load(request.path)
         let values = try PipelineEngine.parameters(spec, given: try Self.parameters(request.parameters))
         let client = try await client()

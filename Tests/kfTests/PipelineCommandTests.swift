@@ -145,6 +145,18 @@ import Testing
         #expect(list.stdout.contains("w1") && list.stdout.contains("w3") && list.stdout.contains("Succeeded"), "\(list.stdout)")
         let nightly = try KfBinary.run(["pipeline", "list", "--experiment", "nightly"], in: root)
         #expect(nightly.stdout.contains("w3") && !nightly.stdout.contains("w1"), "\(nightly.stdout)")
+        // -o name|yaml|json, as the other lists print them (kf pipeline list had only its table).
+        let names = try KfBinary.run(["pipeline", "list", "-o", "name", "--experiment", "nightly"], in: root)
+        #expect(names.stdout == "workflow.argoproj.io/w3\n", "\(names.stdout)\(names.stderr)")
+        let yaml = try KfBinary.run(["pipeline", "list", "-o", "yaml", "--experiment", "nightly"], in: root)
+        #expect(yaml.stdout.hasPrefix("- durationSeconds: ") && yaml.stdout.contains("\n  experiment: nightly\n  name: w3\n  namespace: pipes\n  phase: Succeeded\n  pipeline: words\n  progress: 2/2\n"),
+                "\(yaml.stdout)\(yaml.stderr)")
+        let json = try KfBinary.run(["pipeline", "list", "-o", "json", "--experiment", "nightly"], in: root)
+        #expect(json.stdout.hasPrefix("[\n    {\n        \"durationSeconds\": ") && json.stdout.contains("\"name\": \"w3\""), "\(json.stdout)\(json.stderr)")
+        #expect(try KfBinary.run(["pipeline", "status", "w3", "-o", "name"], in: root).stdout == "workflow.argoproj.io/w3\n")
+        let badName = try KfBinary.run(["pipeline", "run", "words.yaml", "--name", "W_4"], in: root)
+        #expect(badName.status == 1 && badName.stderr.hasPrefix("error: --name: \"W_4\" is not valid: expected a run name of lower-case letters"),
+                "\(badName.stderr)")
         let sorted = try String(contentsOfFile: root + "/.kf/pipelines/pipes/w3/sort/sorted", encoding: .utf8)
         #expect(sorted == "a\nb\nc\n")
         #expect(try KfBinary.run(["pipeline", "delete", "w2"], in: root).stdout == "run w2 deleted\n")
