@@ -245,7 +245,20 @@ public enum KfPipelineFile {
             if let when = try reader.string(spec["when"], at + ".when") {
                 let condition = rewriteCondition(when)
                 do { _ = try Condition(condition) } catch {
-                    throw .invalid(file: file, field: at + ".when", expected: "a CEL condition over the step's inputs (\(error))")
+                    var reason = "\(error)"
+                    if case let .expression(_, _, said) = error { reason = said }
+                    throw .invalid(file: file, field: at + ".when", expected: "a CEL condition over the step's inputs (\(when): \(reason))")
+                }
+                // Each input it reads is one of the step's parameter inputs (else the run would stop at it).
+                var rest = Substring(condition)
+                while let open = rest.range(of: "inputs.parameter_values['") {
+                    rest = rest[open.upperBound...]
+                    guard let close = rest.range(of: "']") else { break }
+                    let input = String(rest[..<close.lowerBound])
+                    if inputParameters[input] == nil {
+                        throw .unknownReference(file: file, field: at + ".when", name: "inputs." + input, known: inputParameters.keys.map { "inputs." + $0 })
+                    }
+                    rest = rest[close.upperBound...]
                 }
                 task.append(("triggerPolicy", .mapping(Mapping([("condition", .string(condition))]))))
             }
