@@ -35,6 +35,22 @@ import Testing
         let missing = try KfBinary.run(["apply", "-f", "nope.yaml"], in: root)
         #expect(missing.status == 1)
         #expect(missing.stderr == "error: cannot read nope.yaml: no such file or folder\n")
+        // A folder with no manifests, or a file with no object, is an error as in kubectl (it said "all 0 objects
+        // unchanged"); nothing is started for it. A folder as kf.yaml reads as such, not as NSError's code 256.
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        try write("# nothing yet\n", to: root + "/blank.yaml")
+        for (arguments, source) in [(["-f", "empty"], "empty"), (["-f", "blank.yaml"], "blank.yaml")] {
+            for verb in ["apply", "delete"] {
+                let none = try KfBinary.run([verb] + arguments, in: root)
+                #expect(none.status == 1)
+                #expect(none.stderr == "error: no objects in \(source): expected YAML or JSON files (.yaml, .yml, .json) holding Kubernetes objects\n",
+                        "\(none.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "no objects must not start kf-local")
+        try FileManager.default.createDirectory(atPath: base + "/folder/kf.yaml", withIntermediateDirectories: true)
+        let folder = try KfBinary.run(["apply"], in: base + "/folder")
+        #expect(folder.status == 1 && folder.stderr == "error: cannot read \(base)/folder/kf.yaml: it is a folder, not a file\n", "\(folder.stderr)")
         let outside = try KfBinary.run(["apply"], in: base)
         #expect(outside.status == 1)
         #expect(outside.stderr.contains("nothing to apply"))
