@@ -150,7 +150,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
         case let .kfpAmbiguous(kind, name, endpoint, count):
             return "\(count) \(kind)s are named \(name) on the KFP API server \(endpoint); name one by its ID"
         case let .kfpUploadRefusesArgo(file):
-            return "\(file): an Argo Workflow cannot be uploaded to KFP v2, which takes pipeline IR; upload the KFP IR (`kfp dsl compile`) or kf pipeline YAML instead"
+            return "\(file): an Argo Workflow cannot go to a KFP v2 API server, which takes pipeline IR only; give the KFP IR (`kfp dsl compile`) or kf pipeline YAML, or run the Workflow without --endpoint (on kf-local or a cluster with Argo)"
         case let .kfpVersionExists(pipeline, version, endpoint):
             return "pipeline \(pipeline) on the KFP API server \(endpoint) already has a version named \(version); choose another --pipeline-version"
         case let .kfpLogsUnavailable(run, reason):

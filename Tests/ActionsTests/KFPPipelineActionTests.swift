@@ -87,6 +87,9 @@ import Testing
         await #expect(throws: ActionError.kfpUploadRefusesArgo(file: argo)) {
             _ = try await fake.action().run(.file(argo), parameters: [], name: nil, experiment: nil, cache: true)
         }
+        // The message fits `run` as well as `upload` (it said "cannot be uploaded" to a run).
+        #expect("\(ActionError.kfpUploadRefusesArgo(file: "wf.yaml"))" == "wf.yaml: an Argo Workflow cannot go to a KFP v2 API server, which takes "
+                + "pipeline IR only; give the KFP IR (`kfp dsl compile`) or kf pipeline YAML, or run the Workflow without --endpoint (on kf-local or a cluster with Argo)")
         let missing = files.folder.appendingPathComponent("none.yaml").path
         do {
             _ = try await fake.action().upload(missing)
