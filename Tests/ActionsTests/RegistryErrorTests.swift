@@ -65,6 +65,9 @@ struct RegistryErrorTests {
         try expectRefusal(repo, ["version", "register", "m", "--repo", outside + "/missing"],
                           mentions: "is not inside a git repository")
         try expectRefusal(repo, ["version", "register", "m", "no-such-branch"], mentions: "'no-such-branch' does not name a commit")
+        // A remote registry that cannot be cloned says so (it said the URL "is not inside a git repository").
+        try expectRefusal(repo, ["version", "list", "--repo", "https://127.0.0.1:1/registry.git"],
+                          mentions: "fetching the registry from https://127.0.0.1:1/registry.git failed (clone: ")
         let empty = try ScratchRepo(commits: 0)
         try expectRefusal(empty, ["version", "register", "m"], mentions: "has no commits yet")
         #expect(try empty.kf(["version", "list"]).stdout == "Nothing found in the current workspace\n")
