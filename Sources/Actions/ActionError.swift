@@ -46,6 +46,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case pipelineRunNotFound(name: String, namespace: String)
     case invalidRunName(name: String)
     case pipelineTaskNotFound(run: String, task: String, known: [String])
+    case pipelineRunWithoutLogs(name: String, phase: String, reason: String)
     case pipelineRunNotRetryable(name: String, phase: String)
     case pipelineRunFailed(name: String, phase: String, message: String)
     /// A KFP API server (`kf pipeline upload` and runs with --endpoint).
@@ -119,6 +120,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
         case let .invalidRunName(name):
             return "--name: \"\(name)\" is not valid: expected a run name of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters (it is the Workflow's name, which Argo also writes into label values)"
+        case let .pipelineRunWithoutLogs(name, phase, reason):
+            return "run \(name) (\(phase)) has no task that ran a Pod, so no logs: \(reason); `kf pipeline status \(name)` shows its tasks"
         case let .pipelineRunNotFound(name, namespace):
             return "no pipeline run named \(name) in namespace \(namespace); `kf pipeline list` shows them"
         case let .pipelineTaskNotFound(run, task, known):

@@ -226,6 +226,12 @@ public struct PipelineAction: Sendable {
     public func logs(_ name: String, task: String?, emit: @escaping @Sendable (String?, String) -> Void) async throws {
         let view = RunView(try await get(name))
         var tasks = view.taskNodes.filter { $0.podName != nil && !$0.cached }
+        if task == nil && tasks.isEmpty {
+            // Say why there is nothing to print rather than printing nothing.
+            let cached = view.taskNodes.contains { $0.cached }
+            throw ActionError.pipelineRunWithoutLogs(name: name, phase: view.phase,
+                                                     reason: cached ? "its tasks came from the cache" : view.message ?? "no task has started")
+        }
         if let task {
             tasks = tasks.filter { $0.displayName == task || $0.displayName.hasPrefix(task + "(") }
             if tasks.isEmpty {

@@ -159,6 +159,10 @@ import Testing
                 "\(badName.stderr)")
         let sorted = try String(contentsOfFile: root + "/.kf/pipelines/pipes/w3/sort/sorted", encoding: .utf8)
         #expect(sorted == "a\nb\nc\n")
+        // A run served wholly from the cache has no logs, and says so (it printed nothing).
+        let noLogs = try KfBinary.run(["pipeline", "logs", "w2"], in: root)
+        #expect(noLogs.status == 1 && noLogs.stderr == "error: run w2 (Succeeded) has no task that ran a Pod, so no logs: its tasks came from "
+                + "the cache; `kf pipeline status w2` shows its tasks\n", "\(noLogs.stderr)")
         #expect(try KfBinary.run(["pipeline", "delete", "w2"], in: root).stdout == "run w2 deleted\n")
         let missing = try KfBinary.run(["pipeline", "status", "w2"], in: root)
         #expect(missing.status == 1 && missing.stderr.contains("no pipeline run named w2"), "\(missing.stderr)")
