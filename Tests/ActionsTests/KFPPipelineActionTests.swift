@@ -254,6 +254,11 @@ import Testing
             #expect(text == "KFP API server \(fake.url): POST /apis/v2beta1/runs: 500: \(message)")
             #expect(!text.contains("\n"))
         }
+        // A 200 without the run's ID is not taken for a run (kf printed "run  created (id )").
+        try await fake.failNext(method: "POST", path: "/apis/v2beta1/runs", status: 200, body: .mapping(Mapping([("display_name", .string("x"))])))
+        await #expect(throws: ActionError.kfpBadAnswer(endpoint: fake.url, what: "POST /apis/v2beta1/runs", reason: "the created run has no run_id")) {
+            _ = try await fake.action().run(.file(path), parameters: [], name: nil, experiment: nil, cache: true)
+        }
         // The upload handler's {error_message, error_details}.
         try await fake.failNext(method: "POST", path: "/apis/v2beta1/pipelines/upload", status: 400, body: .mapping(Mapping([
             ("error_message", .string("Invalid input error: unsupported file type")), ("error_details", .string("file.txt")),
