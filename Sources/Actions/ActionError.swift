@@ -7,6 +7,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case localNotRunning(projectRoot: String)
     case nothingToApply(verb: String)
     case noObjects(sources: [String])
+    case invalidNamespace(namespace: String, source: String)
     case unreadableManifest(path: String, reason: String)
     case namespaceMismatch(object: String, objectNamespace: String, flag: String)
     case applyFailed(failed: Int, total: Int, details: [String])
@@ -97,6 +98,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "kf-local is not running for the project in \(root); start it with `kf local up`"
         case let .nothingToApply(verb):
             return "nothing to \(verb): pass a kustomization folder or -f FILE, or run inside a kf project"
+        case let .invalidNamespace(namespace, source):
+            return "\(source): \"\(namespace)\" is not a valid namespace: expected a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)"
         case let .noObjects(sources):
             return "no objects in " + sources.joined(separator: ", ") + ": expected YAML or JSON files (.yaml, .yml, .json) holding Kubernetes objects"
         case let .unreadableManifest(path, reason):

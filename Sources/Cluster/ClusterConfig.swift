@@ -7,6 +7,8 @@ public struct KubeconfigOverrides: Sendable, Equatable {
     /// `--kubeconfig`: one file, which must exist; nil means KUBECONFIG, then ~/.kube/config.
     public var kubeconfig: String?
     public var context: String?
+    /// Where `context` came from, for messages ("--context", "KF_CONTEXT", "kf.yaml's context"); nil: --context.
+    public var contextSource: String?
     public var cluster: String?
     public var user: String?
     public var namespace: String?
@@ -123,7 +125,7 @@ public struct ClusterConfig: Sendable, Equatable {
         }
         guard let context = set.contexts[contextName] else {
             throw .missingEntry(kind: "context", name: contextName,
-                                referencedBy: overrides.context?.isEmpty == false ? "--context" : "current-context",
+                                referencedBy: overrides.context?.isEmpty == false ? overrides.contextSource ?? "--context" : "current-context",
                                 files: set.files, available: set.contexts.keys.sorted())
         }
         let clusterName = overrides.cluster.flatMap { $0.isEmpty ? nil : $0 } ?? context.body.cluster ?? ""
