@@ -220,6 +220,9 @@ extension ArgoWorkflow {
                     ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
                     ("componentRef", .mapping(Mapping([("name", .string(template))]))),
                 ]
+                if let withItems = task["withItems"], withItems.sequence == nil {
+                    throw .invalid(file: file, field: at + ".withItems", expected: "a list of items")
+                }
                 let items = task["withItems"].map { Value.string(JSON.string($0)) } ?? task["withParam"]
                 if let items {
                     // The loop: a DAG component around the task that gets the item as an input.

@@ -429,7 +429,12 @@ public struct TaskSpec: Sendable {
             let at = field + ".parameterIterator"
             let itemInput = try reader.required(iterator["itemInput"], at + ".itemInput")
             if let raw = iterator[path: ["items", "raw"]] {
-                self.iterator = Iterator(items: .raw(try reader.required(raw, at + ".items.raw")), itemInput: itemInput)
+                let text = try reader.required(raw, at + ".items.raw")
+                // Known when the file is read: a run would stop at the loop.
+                guard (try? JSON.parse(text))?.sequence != nil else {
+                    throw .invalid(file: reader.file, field: at + ".items.raw", expected: "a JSON list of the loop's items (found \(text))")
+                }
+                self.iterator = Iterator(items: .raw(text), itemInput: itemInput)
             } else if let input = iterator[path: ["items", "inputParameter"]] {
                 self.iterator = Iterator(items: .inputParameter(try reader.required(input, at + ".items.inputParameter")), itemInput: itemInput)
             } else {

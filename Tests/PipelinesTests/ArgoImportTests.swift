@@ -361,6 +361,15 @@ struct ArgoImportTests {
         let strings = try failure("      - {name: each, template: show, withItems: [a, b], arguments: {parameters: [{name: x, value: \"{{item.os}}\"}]}}")
         #expect(strings == ["task each: cannot resolve {{item.os}}: the item a is not a map with the field 'os'",
                             "task each: cannot resolve {{item.os}}: the item b is not a map with the field 'os'"], "\(strings)")
+        // Items known when the file is read are checked then.
+        let constant = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    dag: {tasks: [{name: a, template: c, ITEMS}]}\n  - name: c\n    container: {image: busybox, command: [echo]}\n"
+        #expect(throws: PipelineError.invalid(file: "wf.yaml", field: "spec.templates[main].dag.tasks[0].withItems", expected: "a list of items")) {
+            try load(constant.replacingOccurrences(of: "ITEMS", with: "withItems: 5"))
+        }
+        #expect(throws: PipelineError.invalid(file: "wf.yaml", field: "root.dag.tasks.a.parameterIterator.items.raw",
+                                              expected: "a JSON list of the loop's items (found not-json)")) {
+            try load(constant.replacingOccurrences(of: "ITEMS", with: "withParam: not-json"))
+        }
         let notAList = try failure("      - {name: each, template: show, withParam: \"{{workflow.parameters.xs}}\", arguments: {parameters: [{name: x, value: \"{{item}}\"}]}}")
         #expect(notAList.count == 1 && notAList[0].hasPrefix("task each: cannot resolve the loop's items (withItems, withParam or ParallelFor): expected a JSON list"),
                 "\(notAList)")
