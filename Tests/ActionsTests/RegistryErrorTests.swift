@@ -97,6 +97,15 @@ struct RegistryErrorTests {
         try expectRefusal(repo, ["version", "register", "m"], mentions: "records a digest")
     }
 
+    /// A lock left by another git process: one line that says what to do, and nothing written (libgit2's message
+    /// used to end in "for writing: ").
+    @Test func aLockedReferenceSaysWhatToDo() throws {
+        let repo = try ScratchRepo()
+        FileManager.default.createFile(atPath: repo.path + "/.git/refs/tags/m@v0.0.1.lock", contents: Data())
+        try expectRefusal(repo, ["version", "register", "m", "--uri", "s3://b/m"],
+                          mentions: "for writing; another git process holds the lock: wait for it to finish, or remove the .lock file if none is running")
+    }
+
     @Test func failedPushWritesNothing() throws {
         let repo = try ScratchRepo()
         try expectRefusal(repo, ["version", "register", "m", "--push"], mentions: "has no 'origin' remote")
