@@ -1345,7 +1345,7 @@ _kf_pipeline_list() {
     repeating_flags=()
     non_repeating_flags=(--pipelines -v --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--experiment --endpoint --token --kubeconfig --context -n --namespace)
+    non_repeating_options=(--experiment --endpoint --token --kubeconfig --context -n --namespace -o --output)
     __kf_offer_flags_options 0
 
     # Offer option value completions
@@ -1367,6 +1367,10 @@ _kf_pipeline_list() {
         return
         ;;
     '-n'|'--namespace')
+        return
+        ;;
+    '-o'|'--output')
+        __kf_add_completions -W 'table'$'\n''yaml'$'\n''json'$'\n''name'$'\n''wide'
         return
         ;;
     esac

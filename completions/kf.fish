@@ -96,7 +96,7 @@ function __kf_parse_tokens -S
             case 'upload'
                 __kf_parse_subcommand 1 'name=' 'description=' 'pipeline-version=' 'endpoint=' 'token=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'list'
-                __kf_parse_subcommand 0 'experiment=' 'pipelines' 'endpoint=' 'token=' 'kubeconfig=' 'context=' 'n/namespace=' 'v/verbose' 'no-color' 'version' 'h/help'
+                __kf_parse_subcommand 0 'experiment=' 'pipelines' 'endpoint=' 'token=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'status'
                 __kf_parse_subcommand 1 'endpoint=' 'token=' 'kubeconfig=' 'context=' 'n/namespace=' 'o/output=' 'v/verbose' 'no-color' 'version' 'h/help'
             case 'logs'
@@ -608,6 +608,7 @@ complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipe
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" kubeconfig' -l 'kubeconfig' -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).' -rF
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" context' -l 'context' -d 'The kubeconfig context to use (default: KF_CONTEXT, then kf.yaml, then current-context).' -rfka ''
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" n namespace' -s 'n' -l 'namespace' -d 'The namespace (default: KF_NAMESPACE, then kf.yaml, then the context\'s).' -rfka ''
+complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" o output' -s 'o' -l 'output' -d 'Output format: table, yaml, json, name or wide, as the command supports.' -rfka 'table yaml json name wide'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" v verbose' -s 'v' -l 'verbose' -d 'Print more about what kf does (tokens and secrets are always redacted).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" no-color' -l 'no-color' -d 'Never colour the output (also when NO_COLOR is set).'
 complete -c 'kf' -n '__kf_should_offer_completions_for_flags_or_options "kf pipeline list" version' -l 'version' -d 'Show the version.'

@@ -6,6 +6,8 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case localContextWithoutProject
     case localNotRunning(projectRoot: String)
     case nothingToApply(verb: String)
+    case noObjects(sources: [String])
+    case invalidNamespace(namespace: String, source: String)
     case unreadableManifest(path: String, reason: String)
     case namespaceMismatch(object: String, objectNamespace: String, flag: String)
     case applyFailed(failed: Int, total: Int, details: [String])
@@ -43,7 +45,9 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
     case noBestTrial(experiment: String)
     case noTrialPods(trial: String, selector: String)
     case pipelineRunNotFound(name: String, namespace: String)
+    case invalidRunName(name: String)
     case pipelineTaskNotFound(run: String, task: String, known: [String])
+    case pipelineRunWithoutLogs(name: String, phase: String, reason: String)
     case pipelineRunNotRetryable(name: String, phase: String)
     case pipelineRunFailed(name: String, phase: String, message: String)
     /// A KFP API server (`kf pipeline upload` and runs with --endpoint).
@@ -94,6 +98,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "kf-local is not running for the project in \(root); start it with `kf local up`"
         case let .nothingToApply(verb):
             return "nothing to \(verb): pass a kustomization folder or -f FILE, or run inside a kf project"
+        case let .invalidNamespace(namespace, source):
+            return "\(source): \"\(namespace)\" is not a valid namespace: expected a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)"
+        case let .noObjects(sources):
+            return "no objects in " + sources.joined(separator: ", ") + ": expected YAML or JSON files (.yaml, .yml, .json) holding Kubernetes objects"
         case let .unreadableManifest(path, reason):
             return "cannot read \(path): \(reason)"
         case let .namespaceMismatch(object, objectNamespace, flag):
@@ -113,6 +121,10 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
             return "\(name) names jobs of several kinds (\(kinds.joined(separator: ", "))); pass --kind"
         case let .jobFailed(name, message):
             return "job \(name) failed" + (message.isEmpty ? "" : ": \(message)")
+        case let .invalidRunName(name):
+            return "--name: \"\(name)\" is not valid: expected a run name of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters (it is the Workflow's name, which Argo also writes into label values)"
+        case let .pipelineRunWithoutLogs(name, phase, reason):
+            return "run \(name) (\(phase)) has no task that ran a Pod, so no logs: \(reason); `kf pipeline status \(name)` shows its tasks"
         case let .pipelineRunNotFound(name, namespace):
             return "no pipeline run named \(name) in namespace \(namespace); `kf pipeline list` shows them"
         case let .pipelineTaskNotFound(run, task, known):
@@ -144,7 +156,7 @@ public enum ActionError: Error, CustomStringConvertible, Equatable {
         case let .kfpAmbiguous(kind, name, endpoint, count):
             return "\(count) \(kind)s are named \(name) on the KFP API server \(endpoint); name one by its ID"
         case let .kfpUploadRefusesArgo(file):
-            return "\(file): an Argo Workflow cannot be uploaded to KFP v2, which takes pipeline IR; upload the KFP IR (`kfp dsl compile`) or kf pipeline YAML instead"
+            return "\(file): an Argo Workflow cannot go to a KFP v2 API server, which takes pipeline IR only; give the KFP IR (`kfp dsl compile`) or kf pipeline YAML, or run the Workflow without --endpoint (on kf-local or a cluster with Argo)"
         case let .kfpVersionExists(pipeline, version, endpoint):
             return "pipeline \(pipeline) on the KFP API server \(endpoint) already has a version named \(version); choose another --pipeline-version"
         case let .kfpLogsUnavailable(run, reason):

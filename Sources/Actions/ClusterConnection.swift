@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import LocalCluster
 import Project
+import Resources
 
 /// The cluster flags every cluster command takes (`--kubeconfig`, `--context`, `-n`).
 public struct ClusterFlags: Sendable, Equatable {
@@ -42,6 +43,9 @@ public struct ClusterConnection: Sendable {
         selection = ClusterSelection(kubeconfigFlag: flags.kubeconfig, contextFlag: flags.context,
                                      namespaceFlag: flags.namespace, environment: environment, project: project?.file)
         self.environment = environment
+        if let namespace = selection.namespace, !KubernetesName.isDNS1123Label(namespace.value) {
+            throw ActionError.invalidNamespace(namespace: namespace.value, source: Self.origin(namespace.source, flag: "-n", variable: ClusterSelection.namespaceVariable))
+        }
         let context = selection.context?.value
         // kf-local is the project's own server, unless an explicitly named kubeconfig defines the context itself.
         if context == LocalCluster.contextName, selection.kubeconfig?.source != .flag {
@@ -53,8 +57,20 @@ public struct ClusterConnection: Sendable {
         } else {
             localProjectRoot = nil
             // A kubeconfig from the environment stays there, so KUBECONFIG's list-merging rules apply.
-            overrides = KubeconfigOverrides(kubeconfig: selection.kubeconfig?.source == .flag ? selection.kubeconfig?.value : nil,
-                                            context: context, namespace: selection.namespace?.value)
+            var overrides = KubeconfigOverrides(kubeconfig: selection.kubeconfig?.source == .flag ? selection.kubeconfig?.value : nil,
+                                                context: context, namespace: selection.namespace?.value)
+            overrides.contextSource = selection.context.map { Self.origin($0.source, flag: "--context", variable: ClusterSelection.contextVariable) }
+            self.overrides = overrides
+        }
+    }
+
+    /// Where a setting came from, as messages name it.
+    static func origin(_ source: SettingSource, flag: String, variable: String) -> String {
+        switch source {
+        case .flag: return flag
+        case .environment: return variable
+        case .project: return "kf.yaml"
+        case .kubeconfig, .builtIn: return source.rawValue
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 
 /// Writes files so that a reader never sees half of one: the text goes to a temporary file beside the target,
 /// which is then renamed over it.
@@ -6,6 +7,10 @@ enum FileWriter {
     static func write(_ text: String, to path: String, mode: Int = 0o644) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ActionError.cannotWrite(path: path, reason: "\(folder.path) is a file, not a folder")
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let temporary = folder.appending(path: ".\(url.lastPathComponent).kf-\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -21,7 +26,7 @@ enum FileWriter {
         } catch let error as ActionError {
             throw error
         } catch {
-            throw ActionError.cannotWrite(path: path, reason: (error as NSError).localizedDescription)
+            throw ActionError.cannotWrite(path: path, reason: FileErrorReason.of(error))
         }
     }
 }

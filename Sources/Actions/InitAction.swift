@@ -122,6 +122,7 @@ public struct InitAction {
         // Everything is rendered before anything is written, so a template error leaves the folder untouched.
         var files = try scaffold(for: project, root: root)
         if let example { files += try exampleFiles(example, root: root) }
+        try Self.checkPlaces(for: [ProjectFile.fileName] + files.map(\.0), root: root)
         var entries: [Entry] = []
         if !existing {
             try FileWriter.write(try project.rendered(), to: projectPath)
@@ -187,6 +188,28 @@ public struct InitAction {
             files.append((relative, text, template.origin))
         }
         return files
+    }
+
+    /// Every file can be written where it goes (no folder on its way is a file, and it is not a folder itself),
+    /// checked before anything is written, so a conflict leaves the folder as it was.
+    static func checkPlaces(for relatives: [String], root: String) throws {
+        for relative in relatives {
+            var path = URL(fileURLWithPath: root)
+            let parts = relative.split(separator: "/").map(String.init)
+            for (index, part) in parts.enumerated() {
+                path = path.appending(path: part)
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isFolder) else { break }
+                let last = index == parts.count - 1
+                if last && isFolder.boolValue {
+                    throw ActionError.cannotWrite(path: path.path, reason: "it is a folder, where kf writes a file; move it away and run kf init again")
+                }
+                if !last && !isFolder.boolValue {
+                    throw ActionError.cannotWrite(path: URL(fileURLWithPath: root).appending(path: relative).path,
+                                                  reason: "\(path.path) is a file, where kf needs a folder; move it away and run kf init again")
+                }
+            }
+        }
     }
 
     private func place(_ text: String, at relative: String, root: String) throws -> Entry {

@@ -177,7 +177,12 @@ public final class KFPClient: Sendable {
 
     /// `POST /apis/v2beta1/runs` with a V2beta1Run.
     public func createRun(_ run: Value) async throws -> Value {
-        try await call("POST", "/apis/v2beta1/runs", body: run)
+        let created = try await call("POST", "/apis/v2beta1/runs", body: run)
+        // Without its run_id, the run cannot be watched, shown or deleted: not an answer to trust.
+        guard let id = created["run_id"]?.scalar?.text, !id.isEmpty else {
+            throw ActionError.kfpBadAnswer(endpoint: endpoint.url, what: "POST /apis/v2beta1/runs", reason: "the created run has no run_id")
+        }
+        return created
     }
 
     public func run(id: String) async throws -> Value {

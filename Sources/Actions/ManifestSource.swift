@@ -39,6 +39,8 @@ public enum ManifestSource: Sendable, Equatable {
                     }
                 }
             }
+            // As kubectl: files that hold no object are a mistake (an empty folder, a typo'd glob), not "0 unchanged".
+            guard !out.isEmpty else { throw ActionError.noObjects(sources: paths) }
             return out
         }
     }
@@ -52,7 +54,7 @@ public enum ManifestSource: Sendable, Equatable {
         if isDirectory.boolValue {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
-                throw ActionError.unreadableManifest(path: path, reason: (error as NSError).localizedDescription)
+                throw ActionError.unreadableManifest(path: path, reason: FileErrorReason.of(error))
             }
             return try names.filter { name in [".yaml", ".yml", ".json"].contains { name.hasSuffix($0) } }.sorted()
                 .map { name in

@@ -74,6 +74,15 @@ public struct PipelineAction: Sendable {
         }
     }
 
+    /// Writes compiled text to `-o PATH` (whole or not at all); never over the pipeline file it was compiled from.
+    public static func write(_ text: String, to path: String, compiledFrom source: String) throws {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        if target == URL(fileURLWithPath: source).resolvingSymlinksInPath().standardizedFileURL.path {
+            throw ActionError.cannotWrite(path: path, reason: "it is the pipeline file being compiled; give -o another file")
+        }
+        try FileWriter.write(text, to: path)
+    }
+
     /// The IR as `kfp dsl compile` writes it: its header comment, then the document.
     static func irText(_ spec: PipelineSpec) throws -> String {
         "# PIPELINE DEFINITION\n# Name: \(spec.name)\n" + (try KustomizeEmitter.string(spec.document))
@@ -120,6 +129,7 @@ public struct PipelineAction: Sendable {
 
     /// Creates the run's Workflow; returns its name.
     public func run(_ request: RunRequest) async throws -> String {
+        if let name = request.name, !KubernetesName.isDNS1123Subdomain(name, maxLength: 63) { throw ActionError.invalidRunName(name: name) }
         let spec = try PipelineSource.load(request.path)
         let values = try PipelineEngine.parameters(spec, given: try Self.parameters(request.parameters))
         let client = try await client()
@@ -216,6 +226,12 @@ public struct PipelineAction: Sendable {
     public func logs(_ name: String, task: String?, emit: @escaping @Sendable (String?, String) -> Void) async throws {
         let view = RunView(try await get(name))
         var tasks = view.taskNodes.filter { $0.podName != nil && !$0.cached }
+        if task == nil && tasks.isEmpty {
+            // Say why there is nothing to print rather than printing nothing.
+            let cached = view.taskNodes.contains { $0.cached }
+            throw ActionError.pipelineRunWithoutLogs(name: name, phase: view.phase,
+                                                     reason: cached ? "its tasks came from the cache" : view.message ?? "no task has started")
+        }
         if let task {
             tasks = tasks.filter { $0.displayName == task || $0.displayName.hasPrefix(task + "(") }
             if tasks.isEmpty {

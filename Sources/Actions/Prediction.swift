@@ -23,6 +23,34 @@ public struct PredictAction: Sendable {
         self.protocolVersion = protocolVersion
     }
 
+    /// The request of `--data FILE` (`-`: standard input) or `--json TEXT`, and where it came from; checked to be
+    /// JSON before any service is looked up, so a typo is reported as such.
+    public static func input(data: String?, json: String?) throws -> (input: [UInt8], origin: String) {
+        let input: [UInt8]
+        let origin: String
+        if let data {
+            origin = "--data " + data
+            if data == "-" {
+                input = Array(FileHandle.standardInput.readDataToEndOfFile())
+            } else {
+                do { input = Array(try Data(contentsOf: URL(fileURLWithPath: data))) } catch {
+                    throw ActionError.badPredictionInput(origin: origin, reason: "cannot read the file: \(FileErrorReason.of(error, path: data))")
+                }
+            }
+        } else {
+            origin = "--json"
+            input = Array((json ?? "").utf8)
+        }
+        let value: Value
+        do { value = try JSON.parse(input).value } catch {
+            throw ActionError.badPredictionInput(origin: origin, reason: "not JSON: \(error)")
+        }
+        guard value.mapping != nil || value.sequence != nil else {
+            throw ActionError.badPredictionInput(origin: origin, reason: "expected a JSON object (the request) or a list of rows")
+        }
+        return (input, origin)
+    }
+
     public struct Result: Sendable {
         public var protocolVersion: InferenceProtocol
         /// The URL that answered.

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 
 /// A generated workload's files in the project's `manifests/`: a base copied once (then the user's to change) and
 /// the workload's overlay, rewritten each time.
@@ -14,7 +15,7 @@ enum ProjectManifests {
             do {
                 files[name] = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ActionError.unreadableManifest(path: path, reason: (error as NSError).localizedDescription)
+                throw ActionError.unreadableManifest(path: path, reason: FileErrorReason.of(error, path: path))
             }
         }
         return files

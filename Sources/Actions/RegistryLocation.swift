@@ -64,7 +64,7 @@ public struct RegistryLocation {
                 repository = try Repository.clone(from: url, to: path, bare: true)
             } catch {
                 try? FileManager.default.removeItem(atPath: path)
-                throw RegistryError.noRepository(path: "\(url) (clone failed: \(ModelRegistryReason.text(error)))")
+                throw RegistryError.fetchFailed(remote: url, reason: "clone: " + ModelRegistryReason.text(error))
             }
         }
         do {
@@ -72,7 +72,7 @@ public struct RegistryLocation {
                                                        "+\(VersionMetadata.notesRef):\(VersionMetadata.notesRef)"],
                                  prune: true)
         } catch {
-            throw RegistryError.noRepository(path: "\(url) (fetch failed: \(ModelRegistryReason.text(error)))")
+            throw RegistryError.fetchFailed(remote: url, reason: ModelRegistryReason.text(error))
         }
         let (config, remote) = try loadConfig(repository)
         return RegistryLocation(registry: ModelRegistry(repository: repository, config: config, location: url),

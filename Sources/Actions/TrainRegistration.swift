@@ -68,7 +68,7 @@ public struct TrainRegistration: Sendable {
             if manager.fileExists(atPath: folder) { try manager.removeItem(atPath: folder) }
             try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw ActionError.cannotWrite(path: folder, reason: (error as NSError).localizedDescription)
+            throw ActionError.cannotWrite(path: folder, reason: FileErrorReason.of(error))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Resources
 
 /// What the user chose on the command line (and kf.yaml / environment, already applied by the caller): these win
 /// over the kubeconfig's own values, as kubectl's flags do.
@@ -6,6 +7,8 @@ public struct KubeconfigOverrides: Sendable, Equatable {
     /// `--kubeconfig`: one file, which must exist; nil means KUBECONFIG, then ~/.kube/config.
     public var kubeconfig: String?
     public var context: String?
+    /// Where `context` came from, for messages ("--context", "KF_CONTEXT", "kf.yaml's context"); nil: --context.
+    public var contextSource: String?
     public var cluster: String?
     public var user: String?
     public var namespace: String?
@@ -122,7 +125,7 @@ public struct ClusterConfig: Sendable, Equatable {
         }
         guard let context = set.contexts[contextName] else {
             throw .missingEntry(kind: "context", name: contextName,
-                                referencedBy: overrides.context?.isEmpty == false ? "--context" : "current-context",
+                                referencedBy: overrides.context?.isEmpty == false ? overrides.contextSource ?? "--context" : "current-context",
                                 files: set.files, available: set.contexts.keys.sorted())
         }
         let clusterName = overrides.cluster.flatMap { $0.isEmpty ? nil : $0 } ?? context.body.cluster ?? ""
@@ -241,7 +244,7 @@ public struct ClusterConfig: Sendable, Equatable {
         do {
             return [UInt8](try Data(contentsOf: URL(fileURLWithPath: resolved)))
         } catch {
-            throw .credentialFileUnreadable(entry.location, field: field, path: resolved, reason: KubeconfigFile.reason(error))
+            throw .credentialFileUnreadable(entry.location, field: field, path: resolved, reason: FileErrorReason.of(error, path: resolved))
         }
     }
 }

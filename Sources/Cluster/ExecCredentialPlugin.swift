@@ -189,7 +189,7 @@ public actor ExecCredentialPlugin {
         switch result {
         case let .success(pair): (data, status) = pair
         case let .failure(error):
-            throw fail("cannot start it (\(error.localizedDescription))" + hint)
+            throw fail("cannot start it (\(FileErrorReason.of(error)))" + hint)
         }
         if status == 127, !configuration.command.contains("/") {
             throw fail("command not found" + hint)

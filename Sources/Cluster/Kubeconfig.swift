@@ -93,21 +93,9 @@ public struct KubeconfigFile: Sendable, Equatable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .kubeconfigUnreadable(file: path, reason: Self.reason(error))
+            throw .kubeconfigUnreadable(file: path, reason: FileErrorReason.of(error, path: path))
         }
         return try parse(String(decoding: data, as: UTF8.self), path: path)
-    }
-
-    static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-           let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
-            return "no such file"
-        }
-        return nsError.localizedDescription
     }
 
     /// Parses kubeconfig text; `path` names the file in errors and anchors relative paths.

@@ -132,7 +132,7 @@ public struct KubeconfigSet: Sendable, Equatable {
         do {
             return [UInt8](try Data(contentsOf: URL(fileURLWithPath: resolved)))
         } catch {
-            throw .credentialFileUnreadable(entry.location, field: field, path: resolved, reason: KubeconfigFile.reason(error))
+            throw .credentialFileUnreadable(entry.location, field: field, path: resolved, reason: FileErrorReason.of(error, path: resolved))
         }
     }
 

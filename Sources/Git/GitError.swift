@@ -1,4 +1,5 @@
 import CGit2
+import Foundation
 
 /// Every failure of a libgit2 call, with the operation that failed and libgit2's own message.
 public enum GitError: Error, CustomStringConvertible, Equatable {
@@ -14,7 +15,12 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .failed(operation, code, message):
-            return "git: \(operation) failed (libgit2 error \(code)): \(message)"
+            // libgit2 ends some messages with ": " and the OS error it did not get; drop that empty tail.
+            var text = "git: \(operation) failed (libgit2 error \(code)): " + message.trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+            if code == GIT_ELOCKED.rawValue {
+                text += "; another git process holds the lock: wait for it to finish, or remove the .lock file if none is running"
+            }
+            return text
         case let .notARepository(path):
             return "git: \(path) is not inside a git repository; run `git init` there or pass a repository path"
         case let .pushRejected(remote, rejections):

@@ -29,6 +29,8 @@ public indirect enum ManifestsError: Error, CustomStringConvertible, Equatable {
     case remoteBase(url: String, problem: String)
     /// A feature kf does not run (helm, exec or container functions, plugins).
     case unsupported(feature: String, hint: String)
+    /// An output file (`kf build --output-path`) that cannot be written.
+    case cannotWrite(path: String, reason: String)
     /// Any other failure, already phrased as a whole message.
     case message(String)
 
@@ -71,6 +73,8 @@ public indirect enum ManifestsError: Error, CustomStringConvertible, Equatable {
             return "remote base '\(url)': \(problem)"
         case let .unsupported(feature, hint):
             return "\(feature) is not supported by kf build: \(hint)"
+        case let .cannotWrite(path, reason):
+            return "cannot write \(path): \(reason); check --output-path (an existing folder gets one file per resource)"
         case let .message(text):
             return text
         }

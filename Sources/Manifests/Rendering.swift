@@ -1,3 +1,4 @@
+import Foundation
 import Resources
 
 /// The printed forms of a build: kustomize's YAML stream, a JSON list, and one file per resource.
@@ -24,6 +25,23 @@ public enum Rendering {
             var name = (typeName + "_" + r.name).lowercased() + (asJSON ? ".json" : ".yaml")
             if namespaces.count > 1 && !g.isClusterScoped { name = r.id.effectiveNamespace.lowercased() + "_" + name }
             return (name, asJSON ? try JSONEmitter.string(r.value) + "\n" : try yaml([r]))
+        }
+    }
+
+    /// `kustomize build -o PATH`: one file per resource into PATH when it is an existing folder, else the whole
+    /// stream (or JSON list) into the file PATH. A failure names the file and why, in a few words.
+    public static func write(_ resources: [Resource], to path: String, json asJSON: Bool) throws {
+        var isFolder: ObjCBool = false
+        let written: [(path: String, content: String)]
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            written = try files(resources, json: asJSON).map { (URL(fileURLWithPath: path).appendingPathComponent($0.name).path, $0.content) }
+        } else {
+            written = [(path, asJSON ? try json(resources) + "\n" : try yaml(resources))]
+        }
+        for (file, content) in written {
+            do { try Data(content.utf8).write(to: URL(fileURLWithPath: file)) } catch {
+                throw ManifestsError.cannotWrite(path: file, reason: FileErrorReason.of(error, path: file))
+            }
         }
     }
 }

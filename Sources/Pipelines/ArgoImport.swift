@@ -22,6 +22,9 @@ extension ArgoWorkflow {
         var templates: [String: Value] = [:]
         for (index, template) in try reader.sequence(spec["templates"], "spec.templates").enumerated() {
             let name = try reader.required(template["name"], "spec.templates[\(index)].name")
+            guard templates[name] == nil else {
+                throw .invalid(file: file, field: "spec.templates[\(index)].name", expected: "a name no other template has ('\(name)' is used twice)")
+            }
             templates[name] = template["steps"] == nil ? template : try stepsAsDag(template, field: "spec.templates[\(name)]", reader: reader)
         }
         guard let entry = templates[entrypoint] else {
@@ -31,15 +34,22 @@ extension ArgoWorkflow {
         var components = Mapping()
         var executors = Mapping()
         var made: Set<String> = []
+        // The templates being read, outermost first: one that a task inside it calls again is recursion.
+        var building: [String] = []
 
-        func component(_ name: String) throws(PipelineError) {
+        func component(_ name: String, calledAt: String) throws(PipelineError) {
+            if let start = building.firstIndex(of: name) {
+                throw .recursion(file: file, field: calledAt, components: Array(building[start...]) + [name])
+            }
             guard !made.contains(name) else { return }
             made.insert(name)
+            building.append(name)
+            defer { building.removeLast() }
             guard let template = templates[name] else {
                 throw .unknownReference(file: file, field: "spec.templates", name: name, known: Array(templates.keys))
             }
             let field = "spec.templates[\(name)]"
-            for unsupported in ["resource", "suspend", "http", "plugin", "containerSet", "data"] where template[unsupported] != nil {
+            for unsupported in unsupportedKinds where template[unsupported] != nil {
                 throw .invalid(file: file, field: field + "." + unsupported, expected: "a container, script, dag or steps template (kf-local runs those)")
             }
             var inputs = Mapping()
@@ -135,11 +145,14 @@ extension ArgoWorkflow {
             var tasks = Mapping()
             let list = try reader.sequence(dag["tasks"], field + ".tasks")
             let names = try list.enumerated().map { index, task throws(PipelineError) in try reader.required(task["name"], "\(field).tasks[\(index)].name") }
+            for (index, name) in names.enumerated() where names[..<index].contains(name) {
+                throw .invalid(file: file, field: "\(field).tasks[\(index)].name", expected: "a task name unique in its template ('\(name)' is used twice)")
+            }
             for (index, task) in list.enumerated() {
                 let at = "\(field).tasks[\(index)]"
                 let name = names[index]
                 let template = try reader.required(task["template"], at + ".template")
-                try component(template)
+                try component(template, calledAt: at + ".template")
                 var dependencies = try reader.strings(task["dependencies"], at + ".dependencies")
                 var strategy: String?
                 if let depends = try reader.string(task["depends"], at + ".depends") {
@@ -191,12 +204,25 @@ extension ArgoWorkflow {
                         text += "{{\(input)}}"
                         rest = rest[close.upperBound...]
                     }
+                    // Its syntax is checked now, with each placeholder standing for one value, as the engine
+                    // will read it after substitution.
+                    var sample = text + rest
+                    for input in 0..<count { sample = sample.replacingOccurrences(of: "{{argo-when-\(input)}}", with: "0") }
+                    do { _ = try Condition(sample, bareWords: true) } catch {
+                        var reason = "\(error)"
+                        if case let .expression(_, _, said) = error { reason = said }
+                        throw .invalid(file: file, field: at + ".when",
+                                       expected: "a condition Argo can evaluate, such as '{{tasks.flip.outputs.result}} == heads' (\(when): \(reason))")
+                    }
                     condition = ArgoWorkflow.argoConditionPrefix + text + rest
                 }
                 var fields: [(String, Value)] = [
                     ("cachingOptions", .mapping(Mapping([("enableCache", .bool(false))]))),
                     ("componentRef", .mapping(Mapping([("name", .string(template))]))),
                 ]
+                if let withItems = task["withItems"], withItems.sequence == nil {
+                    throw .invalid(file: file, field: at + ".withItems", expected: "a list of items")
+                }
                 let items = task["withItems"].map { Value.string(JSON.string($0)) } ?? task["withParam"]
                 if let items {
                     // The loop: a DAG component around the task that gets the item as an input.
@@ -271,9 +297,8 @@ extension ArgoWorkflow {
             if parts == ["item"] { return .mapping(Mapping([("componentInputParameter", .string("item"))])) }
             if parts.count == 2, parts[0] == "item" {
                 // A field of a map item, picked as KFP picks a ParallelFor item's field.
-                let key = parts[1].replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 return .mapping(Mapping([("componentInputParameter", .string("item")),
-                                         ("parameterExpressionSelector", .string("parseJson(string_value)[\"\(key)\"]"))]))
+                                         ("parameterExpressionSelector", .string(ArgoWorkflow.itemSelector(parts[1])))]))
             }
             if parts.count == 3, parts[0] == "workflow", parts[1] == "parameters", root {
                 return .mapping(Mapping([("componentInputParameter", .string(parts[2]))]))
@@ -294,11 +319,26 @@ extension ArgoWorkflow {
             throw .invalid(file: file, field: field, expected: "{{inputs.parameters.x}} (in a dag template), {{workflow.parameters.x}} (in the entrypoint), {{tasks.A.outputs.parameters.y}}, {{tasks.A.outputs.result}}, {{item}} or {{item.x}} (found \(trimmed))")
         }
 
-        for unsupported in ["script", "resource", "container"] where entry[unsupported] != nil {
-            throw .invalid(file: file, field: "spec.templates[\(entrypoint)].\(unsupported)", expected: "a dag or steps template as the entrypoint")
+        for unsupported in unsupportedKinds where entry[unsupported] != nil {
+            throw .invalid(file: file, field: "spec.templates[\(entrypoint)].\(unsupported)", expected: "a container, script, dag or steps template (kf-local runs those)")
         }
-        guard let dag = entry["dag"] else {
-            throw .invalid(file: file, field: "spec.templates[\(entrypoint)]", expected: "a dag template as the entrypoint")
+        var dag = entry["dag"]
+        if entry["container"] != nil || entry["script"] != nil {
+            // Argo runs a container or script entrypoint as the whole workflow (hello-world), its inputs given by
+            // the workflow's arguments of the same name: here a DAG of one task that runs the template.
+            let given = try reader.sequence(spec[path: ["arguments", "parameters"]], "spec.arguments.parameters").compactMap { $0["name"]?.text }
+            let arguments = try reader.sequence(entry[path: ["inputs", "parameters"]], "spec.templates[\(entrypoint)].inputs.parameters")
+                .compactMap { $0["name"]?.text }.filter(given.contains).map { name in
+                    Value.mapping(Mapping([("name", .string(name)), ("value", .string("{{workflow.parameters.\(name)}}"))]))
+                }
+            var task: [(String, Value)] = [("name", .string(entrypoint)), ("template", .string(entrypoint))]
+            if !arguments.isEmpty { task.append(("arguments", .mapping(Mapping([("parameters", .sequence(arguments))])))) }
+            dag = .mapping(Mapping([("tasks", .sequence([.mapping(Mapping(task))]))]))
+        } else {
+            building = [entrypoint]
+        }
+        guard let dag else {
+            throw .invalid(file: file, field: "spec.templates[\(entrypoint)]", expected: "a dag, steps, container or script template as the entrypoint")
         }
         var rootInputs = Mapping()
         for (index, parameter) in try reader.sequence(spec[path: ["arguments", "parameters"]], "spec.arguments.parameters").enumerated() {
@@ -346,6 +386,24 @@ extension ArgoWorkflow {
         converted["dag"] = .mapping(Mapping([("tasks", .sequence(tasks))]))
         return .mapping(converted)
     }
+
+    /// The selector that picks a map item's field (`{{item.x}}`), as KFP picks a ParallelFor item's field.
+    static func itemSelector(_ field: String) -> String {
+        let key = field.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "parseJson(string_value)[\"\(key)\"]"
+    }
+
+    /// The field an `itemSelector` picks, when `selector` is one.
+    static func itemField(_ selector: String) -> String? {
+        let prefix = "parseJson(string_value)[\"", suffix = "\"]"
+        guard selector.hasPrefix(prefix), selector.hasSuffix(suffix), selector.count >= prefix.count + suffix.count else { return nil }
+        let key = String(selector.dropFirst(prefix.count).dropLast(suffix.count))
+        let field = key.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+        return itemSelector(field) == selector ? field : nil
+    }
+
+    /// The template kinds Argo has that kf does not run.
+    static let unsupportedKinds = ["resource", "suspend", "http", "plugin", "containerSet", "data"]
 
     /// The output parameter that holds a template's `outputs.result`.
     static let resultOutput = "result"

@@ -74,6 +74,16 @@ public struct KFPRunView: Sendable {
 
     public var phase: String { Self.phase(state) }
 
+    /// The run as `kf pipeline list -o yaml|json` prints it on a KFP API server: the table's columns as fields.
+    public func summary(experiment: String) -> Value {
+        var mapping = Mapping([("name", .string(name)), ("id", .string(id))])
+        if !experiment.isEmpty { mapping["experiment"] = .string(experiment) }
+        mapping["phase"] = .string(phase)
+        if let seconds = duration { mapping["durationSeconds"] = .int(Int(seconds.rounded())) }
+        if let error { mapping["message"] = .string(error) }
+        return .mapping(mapping)
+    }
+
     public var duration: TimeInterval? {
         guard let created, created.timeIntervalSince1970 > 0 else { return nil }
         let end = finished.flatMap { $0.timeIntervalSince1970 > 0 ? $0 : nil } ?? Date()

@@ -40,9 +40,10 @@ public enum KfPipelineFile {
         "sliced-classification-metrics": "system.SlicedClassificationMetrics",
     ]
 
-    /// Whether a YAML document is kf's format (a `steps` mapping, no `schemaVersion`).
+    /// Whether a YAML document is meant as kf's format (`steps`, no `schemaVersion` or `kind`); `compile` then says
+    /// what is wrong with it (`steps: []` is kf's format with a mistake, not IR without a schemaVersion).
     public static func recognizes(_ document: Value) -> Bool {
-        document["steps"]?.mapping != nil && document["schemaVersion"] == nil
+        document["steps"] != nil && document["schemaVersion"] == nil && document["kind"] == nil
     }
 
     /// The IR document for a kf pipeline file.
@@ -244,7 +245,20 @@ public enum KfPipelineFile {
             if let when = try reader.string(spec["when"], at + ".when") {
                 let condition = rewriteCondition(when)
                 do { _ = try Condition(condition) } catch {
-                    throw .invalid(file: file, field: at + ".when", expected: "a CEL condition over the step's inputs (\(error))")
+                    var reason = "\(error)"
+                    if case let .expression(_, _, said) = error { reason = said }
+                    throw .invalid(file: file, field: at + ".when", expected: "a CEL condition over the step's inputs (\(when): \(reason))")
+                }
+                // Each input it reads is one of the step's parameter inputs (else the run would stop at it).
+                var rest = Substring(condition)
+                while let open = rest.range(of: "inputs.parameter_values['") {
+                    rest = rest[open.upperBound...]
+                    guard let close = rest.range(of: "']") else { break }
+                    let input = String(rest[..<close.lowerBound])
+                    if inputParameters[input] == nil {
+                        throw .unknownReference(file: file, field: at + ".when", name: "inputs." + input, known: inputParameters.keys.map { "inputs." + $0 })
+                    }
+                    rest = rest[close.upperBound...]
                 }
                 task.append(("triggerPolicy", .mapping(Mapping([("condition", .string(condition))]))))
             }

@@ -442,16 +442,16 @@ public struct PipelineEngine: Sendable {
         switch iterator.items {
         case let .raw(text):
             do { value = try JSON.parse(text) } catch {
-                throw .expression(task: task.name, expression: text, reason: "the ParallelFor items are not a JSON list: \(error)")
+                throw .placeholder(task: task.name, text: PipelineEngine.loopItems, reason: "expected a JSON list, found \(text) (\(error))")
             }
         case let .inputParameter(name):
             guard let found = inputs[name] ?? scope.parameters[name] else {
-                throw .expression(task: task.name, expression: name, reason: "the ParallelFor items input has no value")
+                throw .placeholder(task: task.name, text: PipelineEngine.loopItems, reason: "its input '\(name)' has no value")
             }
             if let text = found.string, let parsed = try? JSON.parse(text), parsed.sequence != nil { value = parsed } else { value = found }
         }
         guard let list = value.sequence else {
-            throw .expression(task: task.name, expression: JSON.string(value), reason: "ParallelFor needs a list of items")
+            throw .placeholder(task: task.name, text: PipelineEngine.loopItems, reason: "expected a JSON list, found \(JSON.string(value))")
         }
         return list
     }
@@ -590,6 +590,9 @@ public struct PipelineEngine: Sendable {
     }
 
     /// A DAG's tasks in an order where each comes after its upstream tasks (stable: as written otherwise).
+    /// What a loop's items are called in errors.
+    static let loopItems = "the loop's items (withItems, withParam or ParallelFor)"
+
     static func order(_ dag: DAGSpec) -> [TaskSpec] {
         var placed: Set<String> = []
         var result: [TaskSpec] = []
@@ -609,14 +612,19 @@ public struct PipelineEngine: Sendable {
 }
 
 extension Condition {
-    /// KFP's parameterExpressionSelector (a CEL expression over `string_value`, the item as JSON text).
+    /// KFP's parameterExpressionSelector (a CEL expression over `string_value`, the item as JSON text). A failure
+    /// names what the pipeline wrote: `{{item.x}}` for an Argo loop's field, else the selector.
     static func select(_ selector: String, stringValue: String, task: String) throws(PipelineError) -> Value {
         do {
             let condition = try Condition(selector)
             return try condition.value(["string_value": .string(stringValue)])
         } catch {
-            if case let .expression(_, expression, reason) = error { throw .expression(task: task, expression: expression, reason: reason) }
-            throw error
+            var reason = "\(error)"
+            if case let .expression(_, _, said) = error { reason = said }
+            if let field = ArgoWorkflow.itemField(selector) {
+                throw .placeholder(task: task, text: "{{item.\(field)}}", reason: "the item \(stringValue) is not a map with the field '\(field)'")
+            }
+            throw .placeholder(task: task, text: "the parameterExpressionSelector \(selector) of the item \(stringValue)", reason: reason)
         }
     }
 }

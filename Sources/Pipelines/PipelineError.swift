@@ -8,6 +8,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownReference(file: String, field: String, name: String, known: [String])
     /// The tasks of a DAG depend on each other in a cycle.
     case cycle(file: String, dag: String, tasks: [String])
+    /// A component (an Argo template) runs itself through its DAG, directly or through others: it would never end.
+    case recursion(file: String, field: String, components: [String])
     /// A run parameter given on the command line is not declared or has the wrong type.
     case badParameter(name: String, reason: String)
     /// A placeholder in a command or argument cannot be resolved.
@@ -28,6 +30,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(file): \(field): '\(name)' is not defined (\(list))"
         case let .cycle(file, dag, tasks):
             return "\(file): \(dag): the tasks \(tasks.joined(separator: " -> ")) depend on each other in a cycle; remove one dependency"
+        case let .recursion(file, field, components):
+            return "\(file): \(field): \(components.joined(separator: " -> ")) runs itself, which would never end; kf does not run recursive pipelines: unroll the recursion or use a loop (withItems, withParam, ParallelFor)"
         case let .badParameter(name, reason):
             return "parameter '\(name)': \(reason)"
         case let .placeholder(task, text, reason):

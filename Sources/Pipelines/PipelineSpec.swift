@@ -65,9 +65,10 @@ public struct PipelineSpec: Sendable {
     /// The component a task runs.
     public func component(_ name: String) -> ComponentSpec? { components[name] }
 
-    /// Every reference resolves and no DAG has a cycle.
+    /// Every reference resolves, no DAG has a cycle and no component contains itself.
     private func check() throws(PipelineError) {
         try check(root, field: "root")
+        try checkRecursion()
         for (name, component) in components.sorted(by: { $0.key < $1.key }) {
             try check(component, field: "components.\(name)")
             if let label = component.executorLabel, executors[label] == nil {
@@ -119,6 +120,31 @@ public struct PipelineSpec: Sendable {
             }
         }
         if let cycle = dag.cycle() { throw .cycle(file: file, dag: field, tasks: cycle) }
+    }
+
+    /// No component's DAG runs that component again (through its own tasks or deeper ones): the engine expands a
+    /// DAG's tasks as they start, so such a pipeline would grow without end. KFP v2 has no recursion either.
+    private func checkRecursion() throws(PipelineError) {
+        var done: Set<String> = []
+        var path: [String] = []
+        func visit(_ name: String, _ component: ComponentSpec, field: String) throws(PipelineError) {
+            guard let dag = component.dag, !done.contains(name) else { return }
+            path.append(name)
+            for task in dag.tasks {
+                let at = "\(field).dag.tasks.\(task.name).componentRef.name"
+                if let start = path.firstIndex(of: task.componentRef) {
+                    throw .recursion(file: file, field: at, components: Array(path[start...]) + [task.componentRef])
+                }
+                if let next = components[task.componentRef] {
+                    try visit(task.componentRef, next, field: "components.\(task.componentRef)")
+                }
+            }
+            path.removeLast()
+            done.insert(name)
+        }
+        for (name, component) in components.sorted(by: { $0.key < $1.key }) {
+            try visit(name, component, field: "components.\(name)")
+        }
     }
 }
 
@@ -403,7 +429,12 @@ public struct TaskSpec: Sendable {
             let at = field + ".parameterIterator"
             let itemInput = try reader.required(iterator["itemInput"], at + ".itemInput")
             if let raw = iterator[path: ["items", "raw"]] {
-                self.iterator = Iterator(items: .raw(try reader.required(raw, at + ".items.raw")), itemInput: itemInput)
+                let text = try reader.required(raw, at + ".items.raw")
+                // Known when the file is read: a run would stop at the loop.
+                guard (try? JSON.parse(text))?.sequence != nil else {
+                    throw .invalid(file: reader.file, field: at + ".items.raw", expected: "a JSON list of the loop's items (found \(text))")
+                }
+                self.iterator = Iterator(items: .raw(text), itemInput: itemInput)
             } else if let input = iterator[path: ["items", "inputParameter"]] {
                 self.iterator = Iterator(items: .inputParameter(try reader.required(input, at + ".items.inputParameter")), itemInput: itemInput)
             } else {

@@ -36,6 +36,17 @@ public struct RunView: Sendable {
 
     public var isFinished: Bool { ["Succeeded", "Failed", "Error"].contains(phase) }
 
+    /// The run as `kf pipeline list -o yaml|json` prints it: the table's columns as fields (absent when empty).
+    public var summary: Value {
+        var mapping = Mapping([("name", .string(name)), ("namespace", .string(namespace)), ("pipeline", .string(pipeline))])
+        if !experiment.isEmpty { mapping["experiment"] = .string(experiment) }
+        mapping["phase"] = .string(phase)
+        if !progress.isEmpty { mapping["progress"] = .string(progress) }
+        if let seconds = duration { mapping["durationSeconds"] = .int(Int(seconds.rounded())) }
+        if let message { mapping["message"] = .string(message) }
+        return .mapping(mapping)
+    }
+
     /// The run's Pod nodes (every attempt), in the order they started.
     public var taskNodes: [RunNode] {
         nodes.values.filter { $0.type == .pod }.sorted { ($0.startedAt ?? .distantPast, $0.name) < ($1.startedAt ?? .distantPast, $1.name) }

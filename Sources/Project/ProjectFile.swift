@@ -50,7 +50,7 @@ public struct ProjectFile: Equatable, Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ProjectError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+            throw ProjectError.unreadable(file: path, reason: FileErrorReason.of(error, path: path))
         }
         return try parse(text, file: path)
     }

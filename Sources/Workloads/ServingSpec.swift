@@ -157,9 +157,5 @@ public struct ServingSpec: Sendable, Equatable {
         }
     }
 
-    static func isDNS1123Subdomain(_ text: String) -> Bool {
-        guard (1...253).contains(text.count), let first = text.first, let last = text.last,
-              first.isASCII, first.isLowercase || first.isNumber, last.isASCII, last.isLowercase || last.isNumber else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == ".") }
-    }
+    static func isDNS1123Subdomain(_ text: String) -> Bool { KubernetesName.isDNS1123Subdomain(text) }
 }

@@ -62,20 +62,12 @@ struct BuildCommand: ParsableCommand {
         let resources = try Kustomizer(options: options).build(directory)
         guard let outputPath else {
             if output.output == .json {
-                FileHandle.standardOutput.write(Data((try Rendering.json(resources) + "\n").utf8))
+                global.terminal.write(try Rendering.json(resources) + "\n")
             } else {
-                FileHandle.standardOutput.write(Data(try Kustomizer.yamlBytes(resources)))
+                global.terminal.writeBytes(try Kustomizer.yamlBytes(resources))
             }
             return
         }
-        let text = output.output == .json ? try Rendering.json(resources) + "\n" : try Rendering.yaml(resources)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: outputPath, isDirectory: &isDirectory), isDirectory.boolValue {
-            for (name, content) in try Rendering.files(resources, json: output.output == .json) {
-                try Data(content.utf8).write(to: URL(fileURLWithPath: outputPath).appendingPathComponent(name))
-            }
-        } else {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: outputPath))
-        }
+        try Rendering.write(resources, to: outputPath, json: output.output == .json)
     }
 }

@@ -135,7 +135,7 @@ struct LocalKubeconfig: AsyncParsableCommand {
 struct LocalServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run kf-local in the foreground.", shouldDisplay: false)
     @OptionGroup var location: ProjectLocation
-    @Option(help: ArgumentHelp("The port to listen on (default: the last one used, else a free one).", valueName: "port"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The port to listen on (default: the last one used, else a free one).", valueName: "port"))
     var port: Int?
 
     func run() async throws {

@@ -85,9 +85,7 @@ struct PipelineCompileCommand: AsyncParsableCommand {
         let (text, warnings) = try PipelineAction.compile(file, to: to, parameters: parameters)
         for warning in warnings { global.terminal.warning(warning) }
         if let output {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                throw ActionError.cannotWrite(path: output, reason: "\(error)")
-            }
+            try PipelineAction.write(text, to: output, compiledFrom: file)
         } else {
             global.terminal.write(text)
         }
@@ -122,7 +120,7 @@ struct PipelineRunCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "With --watch: also print each task's log as it runs, each line after its task's name.")
     var follow = false
 
-    @Option(help: ArgumentHelp("At most this many tasks at once.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("At most this many tasks at once.", valueName: "n"))
     var parallel: Int?
 
     @Option(help: ArgumentHelp("The experiment the run belongs to (kf pipeline list --experiment shows its runs).", valueName: "name"))
@@ -287,13 +285,40 @@ struct PipelineListCommand: AsyncParsableCommand {
 
     @OptionGroup var server: PipelineServerOptions
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws { try output.require([.table, .yaml, .json, .name], command: "kf pipeline list") }
+
+    /// -o yaml|json: a list of summaries; -o name: one name per line; else nil (the table).
+    private func printed(_ summaries: [Value], names: [String]) throws -> Bool {
+        let out = global.terminal
+        switch output.output {
+        case .yaml: out.writeBytes(try KustomizeEmitter.emit([.sequence(summaries)]))
+        case .json: out.line(try JSONEmitter.string(.sequence(summaries)))
+        case .name: for name in names { out.line(name) }
+        default: return false
+        }
+        return true
+    }
 
     func run() async throws {
         if let kfp = try kfpAction(server, cluster, global) {
             if pipelines {
+                let all = try await kfp.pipelines()
+                let summaries = all.map { pipeline, versions in
+                    Value.mapping(Mapping([
+                        ("name", .string(pipeline["display_name"]?.text ?? pipeline["name"]?.text ?? "")),
+                        ("id", .string(pipeline["pipeline_id"]?.text ?? "")),
+                        ("versions", .sequence(versions.map { version in
+                            .mapping(Mapping([("name", .string(version["display_name"]?.text ?? version["name"]?.text ?? "")),
+                                              ("id", .string(version["pipeline_version_id"]?.text ?? ""))]))
+                        })),
+                    ]))
+                }
+                if try printed(summaries, names: summaries.compactMap { $0["name"]?.text }) { return }
                 var rows: [[String]] = []
-                for (pipeline, versions) in try await kfp.pipelines() {
+                for (pipeline, versions) in all {
                     let name = pipeline["display_name"]?.text ?? pipeline["name"]?.text ?? ""
                     let id = pipeline["pipeline_id"]?.text ?? ""
                     if versions.isEmpty { rows.append([name, id, "", "", pipeline["created_at"]?.text ?? ""]) }
@@ -305,7 +330,10 @@ struct PipelineListCommand: AsyncParsableCommand {
                 printTable(["PIPELINE", "ID", "VERSION", "VERSION ID", "CREATED"], rows, terminal: global.terminal)
                 return
             }
-            let rows = try await kfp.list(experiment: experiment).map { item in
+            let listed = try await kfp.list(experiment: experiment)
+            // KFP's display names may repeat; its IDs are what status, logs and delete take without doubt.
+            if try printed(listed.map { $0.run.summary(experiment: $0.experiment) }, names: listed.map(\.run.id)) { return }
+            let rows = listed.map { item in
                 [item.run.name, item.run.id, item.experiment, item.run.phase, item.run.duration.map(RunView.duration) ?? "", item.run.error ?? ""]
             }
             printTable(["NAME", "ID", "EXPERIMENT", "STATE", "DURATION", "MESSAGE"], rows, terminal: global.terminal)
@@ -313,6 +341,8 @@ struct PipelineListCommand: AsyncParsableCommand {
         }
         if pipelines { throw ActionError.kfpNeedsEndpoint(command: "kf pipeline list --pipelines") }
         let runs = try await pipelineAction(cluster).list(experiment: experiment)
+        let names = runs.map { kubectlName(ObjectReference(apiVersion: ArgoWorkflow.apiVersion, kind: ArgoWorkflow.kind, name: $0.name)) }
+        if try printed(runs.map(\.summary), names: names) { return }
         let rows = runs.map { run in
             [run.name, run.pipeline, run.experiment, run.phase, run.progress, run.duration.map(RunView.duration) ?? "", run.message ?? ""]
         }
@@ -342,7 +372,7 @@ struct PipelineStatusCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws { try output.require([.table, .yaml, .json], command: "kf pipeline status") }
+    func validate() throws { try output.require([.table, .yaml, .json, .name], command: "kf pipeline status") }
 
     func run() async throws {
         if let kfp = try kfpAction(server, cluster, global) {
@@ -350,6 +380,7 @@ struct PipelineStatusCommand: AsyncParsableCommand {
             switch output.output {
             case .yaml: global.terminal.writeBytes(try KustomizeEmitter.emit([value]))
             case .json: global.terminal.line(try JSONEmitter.string(value))
+            case .name: global.terminal.line(KFPRunView(value).id)
             default: printKFPRun(KFPRunView(value), global.terminal)
             }
             return
@@ -359,6 +390,7 @@ struct PipelineStatusCommand: AsyncParsableCommand {
         switch output.output {
         case .yaml: out.writeBytes(try KustomizeEmitter.emit([workflow]))
         case .json: out.line(try JSONEmitter.string(workflow))
+        case .name: out.line(kubectlName(try ObjectReference(workflow)))
         default:
             let view = RunView(workflow)
             out.line("Name: \(view.name)    Pipeline: \(view.pipeline)    Phase: \(view.phase)    Progress: \(view.progress)"

@@ -67,13 +67,13 @@ struct ServeRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("protocol"), help: ArgumentHelp("The inference protocol: v1 or v2.", valueName: "version"))
     var protocolVersion: String?
 
-    @Option(help: ArgumentHelp("Roll the new model out to this share of the traffic (0-100) beside the current one.", valueName: "percent"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Roll the new model out to this share of the traffic (0-100) beside the current one.", valueName: "percent"))
     var canary: Int?
 
-    @Option(name: .customLong("min-replicas"), help: ArgumentHelp("The fewest predictor replicas.", valueName: "n"))
+    @Option(name: .customLong("min-replicas"), parsing: .unconditional, help: ArgumentHelp("The fewest predictor replicas.", valueName: "n"))
     var minReplicas: Int?
 
-    @Option(name: .customLong("max-replicas"), help: ArgumentHelp("The most predictor replicas.", valueName: "n"))
+    @Option(name: .customLong("max-replicas"), parsing: .unconditional, help: ArgumentHelp("The most predictor replicas.", valueName: "n"))
     var maxReplicas: Int?
 
     @Option(help: ArgumentHelp("CPU of the model server, a quantity such as 500m or 2.", valueName: "quantity"))
@@ -235,22 +235,7 @@ struct ServePredictCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let input: [UInt8]
-        let origin: String
-        if let data {
-            origin = "--data " + data
-            if data == "-" {
-                input = Array(FileHandle.standardInput.readDataToEndOfFile())
-            } else {
-                guard let contents = FileManager.default.contents(atPath: data) else {
-                    throw ValidationError("--data \(data): no such file, or it cannot be read")
-                }
-                input = Array(contents)
-            }
-        } else {
-            origin = "--json"
-            input = Array((json ?? "").utf8)
-        }
+        let (input, origin) = try PredictAction.input(data: data, json: json)
         let context = try ServeContext(cluster)
         let client = try await context.connection.client(logger: global.requestLogger)
         let result = try await PredictAction(name: service.name, namespace: context.connection.namespace, input: input,
@@ -318,7 +303,7 @@ struct ServeLogsCommand: AsyncParsableCommand {
     @Flag(help: "Only the canary's Pods.")
     var canary = false
 
-    @Option(help: ArgumentHelp("Only the last lines of each log.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only the last lines of each log.", valueName: "n"))
     var tail: Int?
 
     @OptionGroup var cluster: ClusterOptions

@@ -22,13 +22,27 @@ struct Terminal {
     }
 
     func write(_ text: String) {
-        let handle = stream == .output ? FileHandle.standardOutput : FileHandle.standardError
-        handle.write(Data(text.utf8))
+        writeBytes(Array(text.utf8))
     }
 
+    /// Writes all of `bytes`. When the reader has gone (`kf pipeline list | head -1`), kf ends at once and quietly
+    /// with 141 (128 + SIGPIPE), as a program that SIGPIPE ends does, rather than trapping in FileHandle.write.
     func writeBytes(_ bytes: [UInt8]) {
-        let handle = stream == .output ? FileHandle.standardOutput : FileHandle.standardError
-        handle.write(Data(bytes))
+        let descriptor = stream == .output ? STDOUT_FILENO : STDERR_FILENO
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let written = writeToDescriptor(descriptor, base + offset, buffer.count - offset)
+                if written >= 0 {
+                    offset += written
+                } else if errno == EPIPE {
+                    exit(141)
+                } else if errno != EINTR {
+                    return
+                }
+            }
+        }
     }
 
     func line(_ text: String) {
@@ -43,4 +57,9 @@ struct Terminal {
     func warning(_ message: String) {
         line(paint("warning:", .yellow) + " " + message)
     }
+}
+
+/// write(2), out of reach of Terminal's own `write` inside the type.
+private func writeToDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }

@@ -55,16 +55,16 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The container image of every replica.", valueName: "image"))
     var image: String?
 
-    @Option(help: ArgumentHelp("Processes in all, as the Training SDK counts them.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Processes in all, as the Training SDK counts them.", valueName: "n"))
     var workers: Int?
 
-    @Option(help: ArgumentHelp("TensorFlow parameter servers.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("TensorFlow parameter servers.", valueName: "n"))
     var ps: Int?
 
     @Flag(help: "Add a TensorFlow Chief replica.")
     var chief = false
 
-    @Option(name: .customLong("procs-per-worker"), help: ArgumentHelp("Processes per replica (PyTorch nprocPerNode, MPI slotsPerWorker, TrainJob numProcPerNode).", valueName: "n"))
+    @Option(name: .customLong("procs-per-worker"), parsing: .unconditional, help: ArgumentHelp("Processes per replica (PyTorch nprocPerNode, MPI slotsPerWorker, TrainJob numProcPerNode).", valueName: "n"))
     var procsPerWorker: Int?
 
     @Option(help: ArgumentHelp("CPU per replica, a quantity such as 500m or 2.", valueName: "quantity"))
@@ -73,7 +73,7 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Memory per replica, a quantity such as 1Gi.", valueName: "quantity"))
     var memory: String?
 
-    @Option(help: ArgumentHelp("GPUs per replica (nvidia.com/gpu).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("GPUs per replica (nvidia.com/gpu).", valueName: "n"))
     var gpus: Int?
 
     @Option(parsing: .singleValue, help: ArgumentHelp("An environment variable of every replica (repeatable).", valueName: "name=value"))
@@ -82,13 +82,13 @@ struct TrainRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("restart-policy"), help: ArgumentHelp("Always, OnFailure, Never or ExitCode (retry only retryable exit codes).", valueName: "policy"))
     var restartPolicy: String?
 
-    @Option(name: .customLong("backoff-limit"), help: ArgumentHelp("Restarts before the job fails.", valueName: "n"))
+    @Option(name: .customLong("backoff-limit"), parsing: .unconditional, help: ArgumentHelp("Restarts before the job fails.", valueName: "n"))
     var backoffLimit: Int?
 
-    @Option(name: .customLong("active-deadline"), help: ArgumentHelp("Seconds the job may run before it fails.", valueName: "seconds"))
+    @Option(name: .customLong("active-deadline"), parsing: .unconditional, help: ArgumentHelp("Seconds the job may run before it fails.", valueName: "seconds"))
     var activeDeadline: Int?
 
-    @Option(help: ArgumentHelp("Seconds a finished job is kept before it is deleted.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a finished job is kept before it is deleted.", valueName: "seconds"))
     var ttl: Int?
 
     @Option(name: .customLong("clean-pod-policy"), help: ArgumentHelp("Which Pods a finished job deletes: All, Running or None.", valueName: "policy"))
@@ -279,13 +279,13 @@ struct TrainLogsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A replica type: master, worker, ps, chief, launcher, ...", valueName: "type"))
     var replica: String?
 
-    @Option(help: ArgumentHelp("The replica's index (with --replica).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The replica's index (with --replica).", valueName: "n"))
     var index: Int?
 
     @Flag(help: "Every replica, each line prefixed by [type-index].")
     var all = false
 
-    @Option(help: ArgumentHelp("Only the last lines of each log.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only the last lines of each log.", valueName: "n"))
     var tail: Int?
 
     @OptionGroup var cluster: ClusterOptions

@@ -71,13 +71,13 @@ struct TuneRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("param"), parsing: .singleValue, help: ArgumentHelp("A parameter to search (repeatable): lr=double:0.001:0.1:log, layers=int:1:5, opt=categorical:adam,sgd.", valueName: "spec"))
     var parameters: [String] = []
 
-    @Option(name: .customLong("max-trials"), help: ArgumentHelp("Trials in all.", valueName: "n"))
+    @Option(name: .customLong("max-trials"), parsing: .unconditional, help: ArgumentHelp("Trials in all.", valueName: "n"))
     var maxTrials: Int?
 
-    @Option(help: ArgumentHelp("Trials at a time (default: 3).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Trials at a time (default: 3).", valueName: "n"))
     var parallel: Int?
 
-    @Option(name: .customLong("max-failed"), help: ArgumentHelp("Failed trials that fail the experiment (default: 3).", valueName: "n"))
+    @Option(name: .customLong("max-failed"), parsing: .unconditional, help: ArgumentHelp("Failed trials that fail the experiment (default: 3).", valueName: "n"))
     var maxFailed: Int?
 
     @Option(name: .customLong("early-stopping"), help: ArgumentHelp("Stop bad trials early: medianstop.", valueName: "algorithm"))
@@ -98,7 +98,7 @@ struct TuneRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The trials' container image (default: kf.yaml's defaults.train.image).", valueName: "image"))
     var image: String?
 
-    @Option(help: ArgumentHelp("Processes per trial, as `kf train --workers` counts them (training kinds).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Processes per trial, as `kf train --workers` counts them (training kinds).", valueName: "n"))
     var workers: Int?
 
     @Option(help: ArgumentHelp("CPU per replica, a quantity such as 500m or 2.", valueName: "quantity"))
@@ -107,7 +107,7 @@ struct TuneRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Memory per replica, a quantity such as 1Gi.", valueName: "quantity"))
     var memory: String?
 
-    @Option(help: ArgumentHelp("GPUs per replica (nvidia.com/gpu).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("GPUs per replica (nvidia.com/gpu).", valueName: "n"))
     var gpus: Int?
 
     @Option(parsing: .singleValue, help: ArgumentHelp("An environment variable of each trial (repeatable; the value may hold ${trialParameters.NAME}).", valueName: "name=value"))
@@ -360,7 +360,7 @@ struct TuneLogsCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Stream the log while the trial runs.")
     var follow = false
 
-    @Option(help: ArgumentHelp("Only the last lines.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only the last lines.", valueName: "n"))
     var tail: Int?
 
     @OptionGroup var cluster: ClusterOptions

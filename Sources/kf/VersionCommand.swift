@@ -28,11 +28,10 @@ struct VersionCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws {
-        try output.require([.table, .yaml, .json], command: "kf version")
-    }
-
+    // Checked in run(), not validate(): argument-parser validates this parent for `kf version list -o name` too,
+    // where the subcommand's own check names the registry commands.
     func run() async throws {
+        try output.require([.table, .yaml, .json], command: "kf version")
         let version = ClientVersion.current()
         var server: Result<ServerVersion, Error>?
         if !client {

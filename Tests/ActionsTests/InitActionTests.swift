@@ -127,6 +127,24 @@ import Project
         #expect(throws: ActionError.notADirectory(path: path)) { try InitAction(directory: path).run() }
     }
 
+    /// A file where the example needs a folder (src), or a folder where kf writes a file, stops init before it
+    /// writes anything: it used to write kf.yaml, manifests/ and half the example, then fail at src/.
+    @Test func aConflictInTheFolderStopsBeforeAnythingIsWritten() throws {
+        let root = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "mine".write(toFile: root + "/src", atomically: true, encoding: .utf8)
+        #expect(throws: ActionError.cannotWrite(path: root + "/src/digits_data.py",
+                                                reason: "\(root)/src is a file, where kf needs a folder; move it away and run kf init again")) {
+            try InitAction(directory: root, example: "digits").run()
+        }
+        #expect(files(under: root) == ["src"])
+        try FileManager.default.removeItem(atPath: root + "/src")
+        try FileManager.default.createDirectory(atPath: root + "/kf.yaml", withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) { try InitAction(directory: root).run() }
+        #expect(files(under: root).isEmpty)
+    }
+
     @Test func derivedNames() throws {
         #expect(try InitAction.derivedName(from: "/x/My Cool_Model!") == "my-cool-model")
         #expect(try InitAction.derivedName(from: "/x/--a--") == "a")

@@ -87,6 +87,9 @@ import Testing
         await #expect(throws: ActionError.kfpUploadRefusesArgo(file: argo)) {
             _ = try await fake.action().run(.file(argo), parameters: [], name: nil, experiment: nil, cache: true)
         }
+        // The message fits `run` as well as `upload` (it said "cannot be uploaded" to a run).
+        #expect("\(ActionError.kfpUploadRefusesArgo(file: "wf.yaml"))" == "wf.yaml: an Argo Workflow cannot go to a KFP v2 API server, which takes "
+                + "pipeline IR only; give the KFP IR (`kfp dsl compile`) or kf pipeline YAML, or run the Workflow without --endpoint (on kf-local or a cluster with Argo)")
         let missing = files.folder.appendingPathComponent("none.yaml").path
         do {
             _ = try await fake.action().upload(missing)
@@ -250,6 +253,11 @@ import Testing
             let text = "\(error)"
             #expect(text == "KFP API server \(fake.url): POST /apis/v2beta1/runs: 500: \(message)")
             #expect(!text.contains("\n"))
+        }
+        // A 200 without the run's ID is not taken for a run (kf printed "run  created (id )").
+        try await fake.failNext(method: "POST", path: "/apis/v2beta1/runs", status: 200, body: .mapping(Mapping([("display_name", .string("x"))])))
+        await #expect(throws: ActionError.kfpBadAnswer(endpoint: fake.url, what: "POST /apis/v2beta1/runs", reason: "the created run has no run_id")) {
+            _ = try await fake.action().run(.file(path), parameters: [], name: nil, experiment: nil, cache: true)
         }
         // The upload handler's {error_message, error_details}.
         try await fake.failNext(method: "POST", path: "/apis/v2beta1/pipelines/upload", status: 400, body: .mapping(Mapping([

@@ -65,6 +65,9 @@ struct RegistryErrorTests {
         try expectRefusal(repo, ["version", "register", "m", "--repo", outside + "/missing"],
                           mentions: "is not inside a git repository")
         try expectRefusal(repo, ["version", "register", "m", "no-such-branch"], mentions: "'no-such-branch' does not name a commit")
+        // A remote registry that cannot be cloned says so (it said the URL "is not inside a git repository").
+        try expectRefusal(repo, ["version", "list", "--repo", "https://127.0.0.1:1/registry.git"],
+                          mentions: "fetching the registry from https://127.0.0.1:1/registry.git failed (clone: ")
         let empty = try ScratchRepo(commits: 0)
         try expectRefusal(empty, ["version", "register", "m"], mentions: "has no commits yet")
         #expect(try empty.kf(["version", "list"]).stdout == "Nothing found in the current workspace\n")
@@ -92,6 +95,15 @@ struct RegistryErrorTests {
         try Data("weights-2".utf8).write(to: URL(fileURLWithPath: artifact))
         try expectRefusal(repo, ["version", "register", "m", "--path", artifact], mentions: "the artifact differs")
         try expectRefusal(repo, ["version", "register", "m"], mentions: "records a digest")
+    }
+
+    /// A lock left by another git process: one line that says what to do, and nothing written (libgit2's message
+    /// used to end in "for writing: ").
+    @Test func aLockedReferenceSaysWhatToDo() throws {
+        let repo = try ScratchRepo()
+        FileManager.default.createFile(atPath: repo.path + "/.git/refs/tags/m@v0.0.1.lock", contents: Data())
+        try expectRefusal(repo, ["version", "register", "m", "--uri", "s3://b/m"],
+                          mentions: "for writing; another git process holds the lock: wait for it to finish, or remove the .lock file if none is running")
     }
 
     @Test func failedPushWritesNothing() throws {

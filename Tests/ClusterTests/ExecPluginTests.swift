@@ -99,6 +99,15 @@ import Resources
             #expect(error.description.contains("exited with status 3"))
             #expect(error.description.contains("brew install thing"))
         }
+        // A plugin path that does not exist says so in a few words (it was Foundation's "The operation could not be
+        // completed. The file doesn't exist.").
+        let absent = ClusterClient(config: ClusterConfig(server: server.url, credentials: .exec(.init(command: folder.path + "/none"))))
+        do {
+            _ = try await absent.request("GET", "/api")
+            Issue.record("a missing plugin was accepted")
+        } catch {
+            #expect(error.description.contains("cannot start it (no such file or folder)"), "\(error.description)")
+        }
         let wrongKind = try plugin(in: folder, expiry: "", output: #"{"kind":"Nope","apiVersion":"client.authentication.k8s.io/v1"}"#)
         let second = ClusterClient(config: ClusterConfig(server: server.url, credentials: .exec(.init(command: wrongKind))))
         await #expect(throws: ClusterError.self) { try await second.request("GET", "/api") }

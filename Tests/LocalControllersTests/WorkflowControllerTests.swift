@@ -186,6 +186,44 @@ struct WorkflowControllerTests {
         }
     }
 
+    /// A Workflow whose template calls itself gets phase Error saying so, and the controller goes on: the next
+    /// Workflow runs (kf-local used to crash on the first, at every start, until it was deleted).
+    @Test func aRecursiveWorkflowIsAnErrorAndTheControllerGoesOn() async throws {
+        try await withControllers(agents: Self.agents) { harness in
+            try await Self.installArgo(harness)
+            try await harness.create("""
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: forever}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                dag: {tasks: [{name: again, template: main}]}
+            """)
+            try await harness.create("""
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: after}
+            spec:
+              entrypoint: say
+              templates:
+              - name: say
+                container: {image: busybox, command: [echo, fine]}
+            """)
+            var phases: [String: String] = [:]
+            _ = try await eventually(30) {
+                for name in ["forever", "after"] {
+                    phases[name] = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, name)?.field("status", "phase") ?? ""
+                }
+                return phases.values.allSatisfy { ["Succeeded", "Failed", "Error"].contains($0) }
+            }
+            #expect(phases == ["forever": "Error", "after": "Succeeded"], "\(phases)")
+            let message = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "forever")?.field("status", "message") ?? ""
+            #expect(message.contains("spec.templates[main].dag.tasks[0].template: main -> main runs itself"), "\(message)")
+        }
+    }
+
     /// Argo's script templates and `outputs.result` (the loops-param and coin-flip examples): a Python script's
     /// printed JSON list drives a loop, a shell script's result decides a `when`, and each result is the script's
     /// output less its final newline.

@@ -253,4 +253,125 @@ struct ArgoImportTests {
         let unknown = Self.workflow.replacingOccurrences(of: "echo {{workflow.name}}", with: "echo {{steps.x.outputs.result}}")
         #expect(message(unknown).contains("{{steps.x.outputs.result}}"))
     }
+
+    /// A template that calls itself (directly, or through a steps template) is refused where it is called: the
+    /// engine would expand it without end (kf-local's controller used to crash on it, at every start).
+    @Test func recursiveTemplatesAreRefusedWhereTheyAreCalled() throws {
+        func message(_ text: String) -> String {
+            do { _ = try load(text); return "" } catch { return "\(error)" }
+        }
+        let direct = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    dag: {tasks: [{name: a, template: main}]}\n"
+        #expect(message(direct) == "wf.yaml: spec.templates[main].dag.tasks[0].template: main -> main runs itself, which would never end; "
+                + "kf does not run recursive pipelines: unroll the recursion or use a loop (withItems, withParam, ParallelFor)", "\(message(direct))")
+        let mutual = """
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            dag: {tasks: [{name: a, template: other}]}
+          - name: other
+            steps: [[{name: b, template: leaf}], [{name: c, template: other}]]
+          - name: leaf
+            container: {image: busybox, command: [echo]}
+        """
+        #expect(message(mutual).hasPrefix("wf.yaml: spec.templates[other].dag.tasks[1].template: other -> other runs itself"), "\(message(mutual))")
+    }
+
+    /// Argo's validation refuses two templates, or two tasks of one template, with one name; kf used to keep the last.
+    @Test func duplicateNamesAreRefused() throws {
+        func message(_ text: String) -> String {
+            do { _ = try load(text); return "" } catch { return "\(error)" }
+        }
+        let leaf = "  - name: c\n    container: {image: busybox, command: [echo]}\n"
+        let tasks = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    dag: {tasks: [{name: a, template: c}, {name: a, template: c}]}\n" + leaf
+        #expect(message(tasks) == "wf.yaml: spec.templates[main].dag.tasks[1].name: expected a task name unique in its template ('a' is used twice)")
+        let templates = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    dag: {tasks: [{name: a, template: c}]}\n" + leaf + leaf
+        #expect(message(templates) == "wf.yaml: spec.templates[2].name: expected a name no other template has ('c' is used twice)")
+    }
+
+    /// A `when` that cannot be parsed is refused when the Workflow is read, not when its task comes to run.
+    @Test func aWhenThatDoesNotParseIsRefusedAtOnce() throws {
+        let workflow = """
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            dag:
+              tasks:
+              - {name: a, template: c}
+              - {name: b, template: c, depends: a, when: "{{tasks.a.outputs.result}} == (heads"}
+          - name: c
+            container: {image: busybox, command: [echo]}
+        """
+        #expect(throws: PipelineError.invalid(file: "wf.yaml", field: "spec.templates[main].dag.tasks[1].when",
+                                              expected: "a condition Argo can evaluate, such as '{{tasks.flip.outputs.result}} == heads' "
+                                                  + "({{tasks.a.outputs.result}} == (heads: expected ')' at the end)")) {
+            try load(workflow)
+        }
+        // Placeholders stand for one value each: a condition that is whole parses.
+        _ = try load(workflow.replacingOccurrences(of: "== (heads", with: "== heads && 1 < 2"))
+    }
+
+    /// Argo's hello-world: a container template as the entrypoint runs as the whole workflow, its inputs given by
+    /// the workflow's arguments.
+    @Test func aContainerEntrypointRunsAsOneTask() throws {
+        let workflow = """
+        metadata: {generateName: hello-world-}
+        spec:
+          entrypoint: whalesay
+          arguments: {parameters: [{name: message, value: hi there}]}
+          templates:
+          - name: whalesay
+            inputs: {parameters: [{name: message}]}
+            container: {image: busybox, command: [echo, "{{inputs.parameters.message}}"]}
+        """
+        let spec = try load(workflow)
+        var ran: [[String]] = []
+        let (engine, _) = try PipelineEngineTests.drive(spec, parameters: try PipelineEngine.parameters(spec, given: [:])) { launch in
+            ran.append(launch.command)
+            return true
+        }
+        #expect(engine.phase == .succeeded, "\(engine.nodes.values.map { ($0.name, $0.phase, $0.message) })")
+        #expect(ran == [["echo", "hi there"]], "\(ran)")
+        let script = "spec:\n  entrypoint: s\n  templates:\n  - name: s\n    script: {image: python, command: [python], source: 'print(1)'}\n"
+        #expect(try load(script).root.dag?.tasks.map(\.name) == ["s"])
+    }
+
+    /// Loop mistakes at run time name the loop and the item, not a "condition".
+    @Test func loopMistakesNameTheItems() throws {
+        func failure(_ tasks: String) throws -> [String] {
+            let workflow = """
+            spec:
+              entrypoint: main
+              arguments: {parameters: [{name: xs, value: not-json}]}
+              templates:
+              - name: main
+                dag:
+                  tasks:
+            \(tasks)
+              - name: show
+                inputs: {parameters: [{name: x}]}
+                container: {image: busybox, command: [echo, "{{inputs.parameters.x}}"]}
+            """
+            let spec = try load(workflow)
+            let (engine, _) = try PipelineEngineTests.drive(spec, parameters: try PipelineEngine.parameters(spec, given: [:]))
+            #expect(engine.phase == .failed)
+            return engine.nodes.values.filter { $0.phase == .error }.compactMap(\.message).sorted()
+        }
+        let strings = try failure("      - {name: each, template: show, withItems: [a, b], arguments: {parameters: [{name: x, value: \"{{item.os}}\"}]}}")
+        #expect(strings == ["task each: cannot resolve {{item.os}}: the item a is not a map with the field 'os'",
+                            "task each: cannot resolve {{item.os}}: the item b is not a map with the field 'os'"], "\(strings)")
+        // Items known when the file is read are checked then.
+        let constant = "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    dag: {tasks: [{name: a, template: c, ITEMS}]}\n  - name: c\n    container: {image: busybox, command: [echo]}\n"
+        #expect(throws: PipelineError.invalid(file: "wf.yaml", field: "spec.templates[main].dag.tasks[0].withItems", expected: "a list of items")) {
+            try load(constant.replacingOccurrences(of: "ITEMS", with: "withItems: 5"))
+        }
+        #expect(throws: PipelineError.invalid(file: "wf.yaml", field: "root.dag.tasks.a.parameterIterator.items.raw",
+                                              expected: "a JSON list of the loop's items (found not-json)")) {
+            try load(constant.replacingOccurrences(of: "ITEMS", with: "withParam: not-json"))
+        }
+        let notAList = try failure("      - {name: each, template: show, withParam: \"{{workflow.parameters.xs}}\", arguments: {parameters: [{name: x, value: \"{{item}}\"}]}}")
+        #expect(notAList.count == 1 && notAList[0].hasPrefix("task each: cannot resolve the loop's items (withItems, withParam or ParallelFor): expected a JSON list"),
+                "\(notAList)")
+    }
 }

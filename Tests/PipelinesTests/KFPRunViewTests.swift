@@ -34,6 +34,15 @@ struct KFPRunViewTests {
         #expect(view.tasks.first { $0.id == "a" }?.podName == "pod-a")
     }
 
+    /// `kf pipeline list -o yaml|json` on KFP: the table's columns as fields, absent when empty.
+    @Test func theSummaryHasTheTablesColumns() throws {
+        var value = try Self.run("FAILED", tasks: [], error: "a task failed")
+        value["finished_at"] = .string("2026-01-01T00:01:05Z")
+        #expect(JSON.string(KFPRunView(value).summary(experiment: "nightly"))
+                == #"{"name":"train","id":"r-1","experiment":"nightly","phase":"Failed","durationSeconds":65,"message":"a task failed"}"#)
+        #expect(KFPRunView(try Self.run("RUNNING", tasks: [])).summary(experiment: "")["experiment"] == nil)
+    }
+
     @Test func watchLinesNameWhatChanged() throws {
         let before = KFPRunView(try Self.run("RUNNING", tasks: [("root", "root", "RUNNING", nil), ("a", "prepare", "RUNNING", "root")]))
         let after = KFPRunView(try Self.run("RUNNING", tasks: [("root", "root", "RUNNING", nil), ("a", "prepare", "SUCCEEDED", "root"),

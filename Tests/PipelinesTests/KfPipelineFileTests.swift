@@ -67,6 +67,14 @@ struct KfPipelineFileTests {
         #expect(message("name: x\nsteps:\n  a: {image: i, command: [x], dependencies: [b]}\n  b: {image: i, command: [x], dependencies: [a]}\n")
             .contains("cycle"))
         #expect(message("name: x\nstep: {}\nsteps:\n  a: {image: i, command: [x]}\n").contains("step"))
+        // A when that reads an input the step does not have is refused when compiled (it used to stop the run), and
+        // one that does not parse names the expression as written, not the IR's spelling of it.
+        let when = "name: x\nparameters: {n: 1}\nsteps:\n  a: {image: i, command: [x], inputs: {n: '{{params.n}}'}, when: 'WHEN'}\n"
+        #expect(message(when.replacingOccurrences(of: "WHEN", with: "inputs.m > 1"))
+                == "p.yaml: steps.a.when: 'inputs.m' is not defined (known: inputs.n)")
+        #expect(message(when.replacingOccurrences(of: "WHEN", with: "inputs.n >> (("))
+                == "p.yaml: steps.a.when: expected a CEL condition over the step's inputs (inputs.n >> ((: unexpected '>')")
+        #expect(message(when.replacingOccurrences(of: "WHEN", with: "inputs.n > 0")) == "")
     }
 
     /// Runs python with `arguments`; nil (with the reason printed) when that python is absent.

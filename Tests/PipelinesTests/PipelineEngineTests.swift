@@ -219,4 +219,23 @@ struct PipelineEngineTests {
         #expect(patched[RunNode.id(run: "r", name: "r")]?["phase"]?.text == "Running")
         #expect(patch[path: ["metadata", "annotations", RunRetry.annotation]]?.text == "1")
     }
+
+    /// IR whose component runs itself is refused when it is read (the engine would expand it without end).
+    @Test func aComponentThatRunsItselfIsRefused() throws {
+        let ir = """
+        schemaVersion: 2.1.0
+        pipelineInfo: {name: loop}
+        components:
+          comp-outer:
+            dag: {tasks: {inner: {componentRef: {name: comp-inner}, taskInfo: {name: inner}}}}
+          comp-inner:
+            dag: {tasks: {again: {componentRef: {name: comp-outer}, taskInfo: {name: again}}}}
+        root:
+          dag: {tasks: {start: {componentRef: {name: comp-outer}, taskInfo: {name: start}}}}
+        """
+        #expect(throws: PipelineError.recursion(file: "p.yaml", field: "components.comp-outer.dag.tasks.inner.componentRef.name",
+                                                components: ["comp-inner", "comp-outer", "comp-inner"])) {
+            try PipelineSpec.parse(ir, file: "p.yaml")
+        }
+    }
 }

@@ -25,6 +25,12 @@ struct RunViewTests {
         return try #require(try YAMLParser.parse(text, file: "wf.yaml").first)
     }
 
+    /// `kf pipeline list -o yaml|json`: the table's columns as fields, absent when empty.
+    @Test func theSummaryHasTheTablesColumns() throws {
+        let view = RunView(try Self.workflow(rootStarted: "2026-11-29T15:01:20.248Z", rootFinished: "2026-11-29T15:01:22.418Z"))
+        #expect(JSON.string(view.summary) == #"{"name":"quick","namespace":"default","pipeline":"","phase":"Succeeded","durationSeconds":2}"#)
+    }
+
     /// Argo's Workflow times have whole seconds; the root node's have milliseconds, so a quick run is not 0.0s.
     @Test func durationComesFromTheRootNodesMilliseconds() throws {
         let view = RunView(try Self.workflow(rootStarted: "2026-11-29T15:01:20.248Z", rootFinished: "2026-11-29T15:01:20.418Z"))

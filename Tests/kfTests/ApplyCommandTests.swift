@@ -25,6 +25,24 @@ import Testing
         #expect(names.stdout == "namespace/dry\n")
     }
 
+    /// A namespace that cannot be one is refused, naming where it came from (lists used to print nothing and runs
+    /// suggested `kubectl create namespace Bad_NS`); a missing context names KF_CONTEXT when that named it.
+    @Test func namespaceAndContextNameTheirSource() throws {
+        let (base, root) = try makeProject("sources")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let rule = "is not a valid namespace: expected a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)\n"
+        let flag = try KfBinary.run(["pipeline", "list", "-n", "Bad_NS"], in: root)
+        #expect(flag.status == 1 && flag.stderr == "error: -n: \"Bad_NS\" " + rule, "\(flag.stderr)")
+        let variable = try KfBinary.run(["serve", "list"], in: root, environment: ["KF_NAMESPACE": "a.b"])
+        #expect(variable.status == 1 && variable.stderr == "error: KF_NAMESPACE: \"a.b\" " + rule, "\(variable.stderr)")
+        try "apiVersion: v1\nkind: Config\ncontexts:\n- {name: one, context: {cluster: c}}\nclusters:\n- {name: c, cluster: {server: 'https://127.0.0.1:1'}}\n"
+            .write(toFile: base + "/config", atomically: true, encoding: .utf8)
+        let context = try KfBinary.run(["train", "list", "--kubeconfig", base + "/config"], in: root, environment: ["KF_CONTEXT": "two"])
+        #expect(context.status == 1 && context.stderr.hasPrefix("error: context \"two\" (named by KF_CONTEXT) is not in \(base)/config; available: one"),
+                "\(context.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "nothing may start for a refused namespace")
+    }
+
     @Test func badInputIsOneClearError() throws {
         let (base, root) = try makeProject("bad")
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -35,6 +53,22 @@ import Testing
         let missing = try KfBinary.run(["apply", "-f", "nope.yaml"], in: root)
         #expect(missing.status == 1)
         #expect(missing.stderr == "error: cannot read nope.yaml: no such file or folder\n")
+        // A folder with no manifests, or a file with no object, is an error as in kubectl (it said "all 0 objects
+        // unchanged"); nothing is started for it. A folder as kf.yaml reads as such, not as NSError's code 256.
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        try write("# nothing yet\n", to: root + "/blank.yaml")
+        for (arguments, source) in [(["-f", "empty"], "empty"), (["-f", "blank.yaml"], "blank.yaml")] {
+            for verb in ["apply", "delete"] {
+                let none = try KfBinary.run([verb] + arguments, in: root)
+                #expect(none.status == 1)
+                #expect(none.stderr == "error: no objects in \(source): expected YAML or JSON files (.yaml, .yml, .json) holding Kubernetes objects\n",
+                        "\(none.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/.kf"), "no objects must not start kf-local")
+        try FileManager.default.createDirectory(atPath: base + "/folder/kf.yaml", withIntermediateDirectories: true)
+        let folder = try KfBinary.run(["apply"], in: base + "/folder")
+        #expect(folder.status == 1 && folder.stderr == "error: cannot read \(base)/folder/kf.yaml: it is a folder, not a file\n", "\(folder.stderr)")
         let outside = try KfBinary.run(["apply"], in: base)
         #expect(outside.status == 1)
         #expect(outside.stderr.contains("nothing to apply"))

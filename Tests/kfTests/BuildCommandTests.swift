@@ -78,4 +78,17 @@ struct BuildCommandTests {
         let restrictor = try Self.run(["build", ".", "--load-restrictor", "Sometimes"])
         #expect(restrictor.status == 2)
     }
+
+    /// An --output-path that cannot be written names the file and why in a few words (it used to print NSError's
+    /// domain, code and user info).
+    @Test func anOutputPathThatCannotBeWrittenIsNamed() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else { return }
+        let dir = try Self.kustomization()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let under = dir.appendingPathComponent("cm.yaml/out.yaml").path
+        let run = try Self.run(["build", dir.path, "--output-path", under])
+        #expect(run.status == 1)
+        #expect(run.stderr.hasSuffix("\nerror: cannot write \(under): Not a directory; check --output-path (an existing folder gets one file per resource)\n"),
+                "\(run.stderr)")
+    }
 }

@@ -21,8 +21,17 @@ import Testing
     @Test func versionAcceptsTableYamlJsonOnly() throws {
         let json = try #require(try KF.parseAsRoot(["version", "-o", "json"]) as? VersionCommand)
         #expect(json.output.output == .json)
-        #expect(throws: (any Error).self) { try KF.parseAsRoot(["version", "-o", "name"]) }
         #expect(throws: (any Error).self) { try KF.parseAsRoot(["version", "-o", "xml"]) }
+    }
+
+    /// `kf version -o name` is refused (exit 2) by kf version; `kf version list -o name` by the registry commands'
+    /// own check, which names them (it was refused as "kf version prints table, yaml, json").
+    @Test func versionFormatsAreRefusedByTheCommandGiven() throws {
+        let parent = try KfBinary.run(["version", "--client", "-o", "name"])
+        #expect(parent.status == 2 && parent.stderr.hasPrefix("Error: kf version prints table, yaml, json; -o name is not one of them"), "\(parent.stderr)")
+        let list = try KfBinary.run(["version", "list", "-o", "name"])
+        #expect(list.status == 2 && list.stderr.hasPrefix("Error: kf version's registry commands print table, json or yaml; -o name is not one of them"),
+                "\(list.stderr)")
     }
 
     @Test func completionTakesAKnownShell() throws {
@@ -42,6 +51,26 @@ import Testing
             Issue.record("an unknown subcommand parsed")
         } catch {
             #expect(KF.exitCode(for: error) != .success)
+        }
+    }
+
+    /// A negative count reaches the command's own check ("--parallel must be 1 or more"), not argument-parser's
+    /// "Missing value for '--parallel <n>'", which read `-1` as a flag although the user gave a value.
+    @Test(arguments: [
+        ["pipeline", "run", "p.yaml", "--parallel", "-1"],
+        ["serve", "d", "--canary", "-5"],
+        ["serve", "d", "--min-replicas", "-1"],
+        ["train", "--workers", "-2"],
+        ["tune", "--max-trials", "-1"],
+        ["serve", "logs", "d", "--tail", "-3"],
+    ])
+    func negativeCountsAreValuesNotFlags(_ arguments: [String]) {
+        do {
+            _ = try KF.parseAsRoot(arguments)
+        } catch {
+            let message = KF.fullMessage(for: error)
+            #expect(!message.contains("Missing value"), "\(message)")
+            #expect(!message.contains("Unknown option"), "\(message)")
         }
     }
 }

@@ -69,6 +69,36 @@ import Testing
         #expect(run.stderr.contains(message), "\(run.stderr)")
     }
 
+    /// Files that are wrong in ways found by adversarial QA: each is one line naming the file and the field, exit 1,
+    /// and nothing is written (kf-local's controller used to crash, at every start, on a template that calls itself).
+    @Test(arguments: [
+        ("steps: []\nname: p\n", [], "error: bad.yaml: steps: expected a mapping"),
+        (Self.argo("  - name: main\n    dag: {tasks: [{name: a, template: main}]}\n"), [],
+         "error: bad.yaml: spec.templates[main].dag.tasks[0].template: main -> main runs itself, which would never end"),
+        (Self.argo("  - name: main\n    dag: {tasks: [{name: a, template: c}, {name: a, template: c}]}\n  - name: c\n    container: {image: busybox, command: [echo]}\n"), [],
+         "error: bad.yaml: spec.templates[main].dag.tasks[1].name: expected a task name unique in its template ('a' is used twice)"),
+        (Self.argo("  - name: main\n    dag: {tasks: [{name: a, template: c, when: '((( == 3'}]}\n  - name: c\n    container: {image: busybox, command: [echo]}\n"), [],
+         "error: bad.yaml: spec.templates[main].dag.tasks[0].when: expected a condition Argo can evaluate"),
+        (Self.pipeline, ["-o", "bad.yaml"], "error: cannot write bad.yaml: it is the pipeline file being compiled; give -o another file"),
+        (Self.pipeline, ["-o", "kf.yaml/ir.yaml"], "error: cannot write kf.yaml/ir.yaml: "),
+    ])
+    func badFilesAreOneLineNamingTheField(_ text: String, _ extra: [String], _ message: String) throws {
+        let (base, root) = try makeProject()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try text.write(toFile: root + "/bad.yaml", atomically: true, encoding: .utf8)
+        let kfYAML = try String(contentsOfFile: root + "/kf.yaml", encoding: .utf8)
+        let run = try KfBinary.run(["pipeline", "compile", "bad.yaml"] + extra, in: root)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix(message) && !run.stderr.contains("Domain="), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(try String(contentsOfFile: root + "/bad.yaml", encoding: .utf8) == text)
+        #expect(try String(contentsOfFile: root + "/kf.yaml", encoding: .utf8) == kfYAML)
+    }
+
+    static func argo(_ templates: String) -> String {
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: w-}\nspec:\n  entrypoint: main\n  templates:\n" + templates
+    }
+
     /// An endpoint nothing answers at: one clear line naming it, and -v never prints the token.
     @Test func anUnreachableKFPServerIsNamedAndTheTokenNeverPrinted() throws {
         let (base, root) = try makeProject()
@@ -115,8 +145,24 @@ import Testing
         #expect(list.stdout.contains("w1") && list.stdout.contains("w3") && list.stdout.contains("Succeeded"), "\(list.stdout)")
         let nightly = try KfBinary.run(["pipeline", "list", "--experiment", "nightly"], in: root)
         #expect(nightly.stdout.contains("w3") && !nightly.stdout.contains("w1"), "\(nightly.stdout)")
+        // -o name|yaml|json, as the other lists print them (kf pipeline list had only its table).
+        let names = try KfBinary.run(["pipeline", "list", "-o", "name", "--experiment", "nightly"], in: root)
+        #expect(names.stdout == "workflow.argoproj.io/w3\n", "\(names.stdout)\(names.stderr)")
+        let yaml = try KfBinary.run(["pipeline", "list", "-o", "yaml", "--experiment", "nightly"], in: root)
+        #expect(yaml.stdout.hasPrefix("- durationSeconds: ") && yaml.stdout.contains("\n  experiment: nightly\n  name: w3\n  namespace: pipes\n  phase: Succeeded\n  pipeline: words\n  progress: 2/2\n"),
+                "\(yaml.stdout)\(yaml.stderr)")
+        let json = try KfBinary.run(["pipeline", "list", "-o", "json", "--experiment", "nightly"], in: root)
+        #expect(json.stdout.hasPrefix("[\n    {\n        \"durationSeconds\": ") && json.stdout.contains("\"name\": \"w3\""), "\(json.stdout)\(json.stderr)")
+        #expect(try KfBinary.run(["pipeline", "status", "w3", "-o", "name"], in: root).stdout == "workflow.argoproj.io/w3\n")
+        let badName = try KfBinary.run(["pipeline", "run", "words.yaml", "--name", "W_4"], in: root)
+        #expect(badName.status == 1 && badName.stderr.hasPrefix("error: --name: \"W_4\" is not valid: expected a run name of lower-case letters"),
+                "\(badName.stderr)")
         let sorted = try String(contentsOfFile: root + "/.kf/pipelines/pipes/w3/sort/sorted", encoding: .utf8)
         #expect(sorted == "a\nb\nc\n")
+        // A run served wholly from the cache has no logs, and says so (it printed nothing).
+        let noLogs = try KfBinary.run(["pipeline", "logs", "w2"], in: root)
+        #expect(noLogs.status == 1 && noLogs.stderr == "error: run w2 (Succeeded) has no task that ran a Pod, so no logs: its tasks came from "
+                + "the cache; `kf pipeline status w2` shows its tasks\n", "\(noLogs.stderr)")
         #expect(try KfBinary.run(["pipeline", "delete", "w2"], in: root).stdout == "run w2 deleted\n")
         let missing = try KfBinary.run(["pipeline", "status", "w2"], in: root)
         #expect(missing.status == 1 && missing.stderr.contains("no pipeline run named w2"), "\(missing.stderr)")

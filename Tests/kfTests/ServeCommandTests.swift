@@ -33,6 +33,26 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
     }
 
+    /// A prediction request that is not JSON, or not a file, is named before any service is looked up (it used to
+    /// say only that the service does not exist, or, for a missing file, exit 2 with kf's root usage).
+    @Test(arguments: [
+        (["--json", "{bad"], "error: --json: not JSON: invalid JSON at line 1, column 2"),
+        (["--json", "5"], "error: --json: expected a JSON object (the request) or a list of rows"),
+        (["--data", "missing.json"], "error: --data missing.json: cannot read the file: no such file or folder"),
+        (["--data", "."], "error: --data .: cannot read the file: it is a folder, not a file"),
+        (["--data", "cut.json"], "error: --data cut.json: not JSON: invalid JSON at line 2, column 1"),
+    ])
+    func aBadPredictionRequestIsNamedFirst(arguments: [String], message: String) throws {
+        let base = FileManager.default.temporaryDirectory.appending(path: "kf-serve-predict-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try "{\"instances\": [[1, 2]\n".write(toFile: base + "/cut.json", atomically: true, encoding: .utf8)
+        let run = try KfBinary.run(["serve", "predict", "nosuch"] + arguments, in: base)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix(message), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
+
     @Test func usageErrorsStopBeforeAnything() throws {
         let predict = try KfBinary.run(["serve", "predict", "d"])
         #expect(predict.status == 2)
