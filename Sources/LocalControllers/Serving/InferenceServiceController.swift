@@ -182,8 +182,9 @@ public final class InferenceServiceController: Reconciler {
         }
         router.set(InferenceRouter.Route(key: key, model: key.name, weights: weights, tags: tags, servers: servers))
 
+        // With a problem the canaries were not looked at: their Services stay as they are.
         try await reconcileServices(service, key: key, standard: standard, revisions: revisions.map(\.revision), rollout: rollout,
-                                    canaries: served)
+                                    canaries: problem == nil ? served : nil)
 
         var status = makeStatus(service, key: key, spec: spec, rollout: rollout, revisions: revisions.map(\.deployment),
                                 problem: problem, router: router)
@@ -270,19 +271,20 @@ public final class InferenceServiceController: Reconciler {
     /// model servers (`kf serve predict` off kf-local's router): in Serverless mode Knative's Service per revision,
     /// named as the revision (`NAME-predictor-00001`); in Standard mode KServe's `NAME-predictor`, selecting the
     /// latest ready revision's Pods, and v0.20's `NAME-ENTRY-predictor` for each `spec.canary` entry (deleted with
-    /// the entry). Port 80 `http` to the model server's `http` port, as both name theirs.
+    /// the entry; `canaries` nil leaves those as they are). Port 80 `http` to the model server's `http` port, as
+    /// both name theirs.
     func reconcileServices(_ service: Value, key: NamespacedName, standard: Bool, revisions: [PredictorRevision], rollout: Rollout,
-                           canaries: [ServedCanary]) async throws {
+                           canaries: [ServedCanary]?) async throws {
         var wanted: [(name: String, revision: String, canary: String?)] = []
         if standard {
             if let revision = rollout.latestReadyRevision ?? rollout.latestCreatedRevision { wanted.append((key.name + "-predictor", revision, nil)) }
-            wanted += canaries.map { (key.name + "-" + $0.name + "-predictor", $0.revision, $0.name) }
+            wanted += (canaries ?? []).map { (key.name + "-" + $0.name + "-predictor", $0.revision, $0.name) }
         } else {
             wanted = revisions.map { ($0.name, $0.name, nil) }
         }
         let names = Set(wanted.map(\.name))
         for existing in kubeServices.list(namespace: key.namespace)
-        where existing.field("metadata", "labels", Self.canaryLabel) != nil && OwnerReferences.isControlled(existing, by: service)
+        where canaries != nil && existing.field("metadata", "labels", Self.canaryLabel) != nil && OwnerReferences.isControlled(existing, by: service)
             && !existing.isDeleting && !names.contains(existing.field("metadata", "name") ?? "") {
             try await client.deleteObject(existing)
         }
