@@ -28,10 +28,11 @@ struct VersionCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    // Checked in run(), not validate(): argument-parser validates this parent for `kf version list -o name` too,
-    // where the subcommand's own check names the registry commands.
-    func run() async throws {
+    func validate() throws {
         try output.require([.table, .yaml, .json], command: "kf version")
+    }
+
+    func run() async throws {
         let version = ClientVersion.current()
         var server: Result<ServerVersion, Error>?
         if !client {
