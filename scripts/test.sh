@@ -28,7 +28,7 @@ phase "swift test"
 # Swift Testing prints each suite's time ("Suite X passed after N seconds"); the last line is the summary.
 # One test at a time: dozens of kf-local servers, node agents and kubectl runs at once overload two cores, and
 # tests that wait on real processes then time out. (The SIGSEGVs once seen in loaded parallel runs were an endless
-# recursion in a test helper's error description, fixed.) Sequential: ~570 s for 633 tests on the 2-core machine.
+# recursion in a test helper's error description, fixed.) Sequential: ~510 s for 659 tests on the 2-core machine.
 set +e
 swift test --skip-build --no-parallel 2>&1 | tee .build/test.log | grep -Ev '^(◇|↳|Test Case|Test Suite .* started)'
 status=${PIPESTATUS[0]}
