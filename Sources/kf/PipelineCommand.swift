@@ -350,15 +350,9 @@ struct PipelineListCommand: AsyncParsableCommand {
     }
 }
 
-/// Left-aligned columns, two spaces apart.
+/// The rows in Actions' `table`, as kf's other lists print them: empty cells as "-".
 private func printTable(_ header: [String], _ rows: [[String]], terminal: Terminal) {
-    let all = [header] + rows
-    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-    for row in all {
-        terminal.line(row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 2, withPad: " ", startingAt: 0)
-        }.joined().trimmingCharacters(in: .whitespaces))
-    }
+    for line in table(header, rows.map { $0.map { $0.isEmpty ? nil : $0 } }) { terminal.line(line) }
 }
 
 struct PipelineStatusCommand: AsyncParsableCommand {

@@ -63,8 +63,13 @@ struct WorkflowControllerTests {
         let workflow = ArgoWorkflow.compile(spec, options: .init(name: name, parameters: try PipelineEngine.parameters(spec, given: parameters),
                                                                  cacheEnabled: cache))
         _ = try await harness.client.create(workflow)
+        return try await finished(harness, name, seconds: 60)
+    }
+
+    /// The Workflow once it has ended (Succeeded, Failed or Error), or as last seen when `seconds` pass.
+    static func finished(_ harness: ControllerHarness, _ name: String, seconds: Double) async throws -> Value {
         var last: Value?
-        _ = try await eventually(60) {
+        _ = try await eventually(seconds) {
             last = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, name)
             return ["Succeeded", "Failed", "Error"].contains(last?.field("status", "phase") ?? "")
         }
@@ -174,12 +179,7 @@ struct WorkflowControllerTests {
                 outputs: {parameters: [{name: loud, valueFrom: {path: /tmp/loud}}]}
                 container: {image: busybox, command: [sh, -c, 'printf "%s" "{{inputs.parameters.text}}" | tr a-z A-Z > /tmp/loud']}
             """)
-            var workflow: Value?
-            _ = try await eventually(30) {
-                workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "hello")
-                return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
-            }
-            let done = try #require(workflow)
+            let done = try await Self.finished(harness, "hello", seconds: 30)
             #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
             let outputs = Self.nodes(done).filter { $0.type == .pod }.compactMap { $0.outputs.parameters.values.first?.text }.sorted()
             #expect(outputs == ["HELLO ARGO", "hello argo", "hello x", "hello y"], "\(outputs)")
@@ -270,12 +270,7 @@ struct WorkflowControllerTests {
                 inputs: {parameters: [{name: what}]}
                 container: {image: busybox, command: [echo, "it was {{inputs.parameters.what}}"]}
             """)
-            var workflow: Value?
-            _ = try await eventually(60) {
-                workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "scripts")
-                return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
-            }
-            let done = try #require(workflow)
+            let done = try await Self.finished(harness, "scripts", seconds: 60)
             #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
             let pods = Self.nodes(done).filter { $0.type == .pod }
             func results(_ template: String) -> [String] {
@@ -321,14 +316,7 @@ struct WorkflowControllerTests {
                 inputs: {parameters: [{name: n}]}
                 container: {image: busybox, command: [sh, -c, 'echo "{{inputs.parameters.n}}" >> \(ran)']}
             """)
-            func finished() async throws -> Value {
-                var workflow: Value?
-                _ = try await eventually(30) {
-                    workflow = try await harness.get(ArgoWorkflow.apiVersion, ArgoWorkflow.kind, "chain")
-                    return ["Succeeded", "Failed", "Error"].contains(workflow?.field("status", "phase") ?? "")
-                }
-                return try #require(workflow)
-            }
+            func finished() async throws -> Value { try await Self.finished(harness, "chain", seconds: 30) }
             let done = try await finished()
             #expect(done.field("status", "phase") == "Succeeded", "\(done["status"].map(JSON.string) ?? "")")
             #expect(try String(contentsOfFile: ran, encoding: .utf8) == "a\nb\nc\nd\n")
