@@ -13,4 +13,10 @@ public enum KubernetesName {
     public static func isDNS1123Label(_ text: String) -> Bool {
         isDNS1123Subdomain(text, maxLength: 63) && !text.contains(".")
     }
+
+    /// A DNS-1035 label: a DNS-1123 label that starts with a letter (Services, and the names kinds derive
+    /// Services from).
+    public static func isDNS1035Label(_ text: String) -> Bool {
+        isDNS1123Label(text) && text.first?.isLetter == true
+    }
 }

@@ -92,7 +92,7 @@ public struct ServingSpec: Sendable, Equatable {
 
     /// Checks every value and every combination, naming the flag at fault; nothing is created before this passes.
     public func validate() throws(WorkloadsError) {
-        if !TrainingSpec.isDNS1035Label(name) {
+        if !KubernetesName.isDNS1035Label(name) {
             throw .invalidValue(flag: "NAME", value: name, expected:
                 "a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters), as KServe requires of InferenceService names")
         }

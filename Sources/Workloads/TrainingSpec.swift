@@ -103,7 +103,7 @@ public struct TrainingSpec: Sendable, Equatable {
 
     /// Checks every value and every combination, naming the flag at fault; nothing is created before this passes.
     public func validate() throws(WorkloadsError) {
-        if !Self.isDNS1035Label(name) {
+        if !KubernetesName.isDNS1035Label(name) {
             throw .invalidValue(flag: "NAME", value: name, expected:
                 "a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters), as the Training Operator requires of job names")
         }
@@ -178,13 +178,6 @@ public struct TrainingSpec: Sendable, Equatable {
                 throw .notApplicable(flag: flag, kind: kind, hint: "a TrainJob takes these from its training runtime; set them there")
             }
         }
-    }
-
-    static func isDNS1035Label(_ text: String) -> Bool {
-        guard (1...63).contains(text.count), let first = text.first, let last = text.last,
-              first.isASCII, first.isLowercase else { return false }
-        return (last.isASCII && (last.isLowercase || last.isNumber))
-            && text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
     }
 
     static func isEnvName(_ text: String) -> Bool {

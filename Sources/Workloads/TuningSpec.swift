@@ -336,7 +336,7 @@ public struct TuningSpec: Sendable {
 
     /// Katib's name rule (`^[a-z]([-a-z0-9]*[a-z0-9])?`, at most 40 characters) held to the whole name.
     static func isExperimentName(_ text: String) -> Bool {
-        text.count <= 40 && TrainingSpec.isDNS1035Label(text)
+        text.count <= 40 && KubernetesName.isDNS1035Label(text)
     }
 
     /// Katib's default filter reads names matching `[\w|-]+`; a custom filter may read others.

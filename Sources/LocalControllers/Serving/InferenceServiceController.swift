@@ -221,10 +221,11 @@ public final class InferenceServiceController: Reconciler {
         var kept: Set<String> = []
         for canary in canaries {
             let revision = key.name + "-predictor-" + canary.name
-            guard canary.name.count <= 40, canary.name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }),
-                  canary.name.first?.isLetter == true else {
+            // The entry's Service, NAME-ENTRY-predictor, must be a DNS-1035 label too.
+            guard canary.name.count <= 40, KubernetesName.isDNS1035Label(canary.name),
+                  KubernetesName.isDNS1035Label(key.name + "-" + canary.name + "-predictor") else {
                 problem = RuntimeProblem(reason: "InvalidSpec", message:
-                    "spec.canary[] name \(canary.name) (predictor.name, else model.name) must be a DNS label (lower-case letters, digits and -, starting with a letter)")
+                    "spec.canary[] name \(canary.name) (predictor.name, else model.name) must be a DNS label (lower-case letters, digits and -, starting with a letter) short enough that \(key.name)-\(canary.name)-predictor has at most 63 characters")
                 return []
             }
             kept.insert(revision)
